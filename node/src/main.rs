@@ -1,0 +1,2 @@
+//! The `tradeledger` binary.
+fn main() {}

@@ -1,0 +1,2 @@
+//! The `tradeledger-testnet` binary.
+fn main() {}

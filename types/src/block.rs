@@ -1,0 +1,92 @@
+//! Blocks: a header that commits to the events, and the certificate of the parent.
+
+use crate::codec::{self, BLOCK_BYTES_MAX, DecodeError};
+use crate::{Domain, EventId, Hash32, PublicKey, QuorumCertificate, SignedEvent, TimeMs, TimeoutCertificate, merkle, wire_struct};
+
+wire_struct! {
+    /// A block header. Its hash (domain `tradeledger/v1/block-header`) is the block hash.
+    ///
+    /// `state_root` and `results_root` lag one block: the header at height h carries the state
+    /// after executing blocks 1..=h−1 and the results of block h−1 (as CometBFT's app hash), so a
+    /// leader can propose before executing and execution overlaps consensus. A node that computes
+    /// a different root for h−1 halts at h.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct BlockHeader {
+        /// The chain.
+        pub chain_id: String,
+        /// Height, 1 for the first block after genesis.
+        pub height: u64,
+        /// Consensus round in which it was proposed.
+        pub round: u64,
+        /// Hash of the parent block (the genesis hash for height 1).
+        pub parent_hash: Hash32,
+        /// The leader that proposed it (consensus key).
+        pub proposer: PublicKey,
+        /// Block time: the proposer's clock, not before the parent's, bounded by validators.
+        pub block_time_ms: TimeMs,
+        /// Merkle root over the ids of `events`, in order.
+        pub events_root: Hash32,
+        /// Number of events.
+        pub event_count: u32,
+        /// State root after executing up to height − 1.
+        pub state_root: Hash32,
+        /// Merkle root over the results of executing height − 1.
+        pub results_root: Hash32,
+    }
+}
+
+impl BlockHeader {
+    /// The block hash.
+    pub fn hash(&self) -> Hash32 {
+        Domain::BLOCK_HEADER.hash(&codec::to_canonical(self))
+    }
+}
+
+wire_struct! {
+    /// A block: header, the certificate that justifies extending the parent, the timeout
+    /// certificate when the previous round failed, and the events.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Block {
+        /// The header.
+        pub header: BlockHeader,
+        /// QC on the parent (`justify`); the genesis QC for height 1.
+        pub justify: QuorumCertificate,
+        /// TC for round − 1, when the block follows a failed round.
+        pub timeout_cert: Option<TimeoutCertificate>,
+        /// The events, in execution order.
+        pub events: Vec<SignedEvent>,
+    }
+}
+
+/// Merkle root over event ids.
+pub fn events_root(ids: &[EventId]) -> Hash32 {
+    merkle::root(ids)
+}
+
+impl Block {
+    /// The block hash (of the header).
+    pub fn hash(&self) -> Hash32 {
+        self.header.hash()
+    }
+
+    /// Canonical bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        codec::to_canonical(self)
+    }
+
+    /// Decodes canonical bytes (at most [`BLOCK_BYTES_MAX`]).
+    pub fn decode(bytes: &[u8]) -> Result<Block, DecodeError> {
+        codec::from_canonical(bytes, BLOCK_BYTES_MAX, "block")
+    }
+
+    /// The ids of the events, in order.
+    pub fn event_ids(&self) -> Vec<EventId> {
+        self.events.iter().map(SignedEvent::id).collect()
+    }
+
+    /// True when the header's `events_root` and `event_count` match the events.
+    pub fn events_match_header(&self) -> bool {
+        u32::try_from(self.events.len()).ok() == Some(self.header.event_count)
+            && events_root(&self.event_ids()) == self.header.events_root
+    }
+}

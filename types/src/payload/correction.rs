@@ -1,0 +1,32 @@
+//! Corrections: nothing on the ledger is edited in place; a correction refers to the original.
+
+use super::Payload;
+use crate::validate::{self as v, Checked, FieldError};
+use crate::{Hash32, wire_struct};
+
+wire_struct! {
+    /// A correction of an earlier event by the same organisation.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Correction {
+        /// Id of the event corrected.
+        pub corrects: Hash32,
+        /// Why.
+        pub reason: String,
+        /// The corrected content (same kind as the original), or `None` to withdraw it.
+        pub replacement: Option<Box<Payload>>,
+    }
+}
+
+impl Correction {
+    /// Checks every field (and the replacement's).
+    pub fn validate(&self) -> Checked {
+        v::required_text("reason", &self.reason)?;
+        if let Some(p) = &self.replacement {
+            if matches!(**p, Payload::Correction(_)) {
+                return Err(FieldError::new("replacement", "a correction cannot replace with another correction"));
+            }
+            p.validate().map_err(|e| FieldError::new(format!("replacement.{}", e.field), e.problem))?;
+        }
+        Ok(())
+    }
+}
