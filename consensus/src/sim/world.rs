@@ -1,0 +1,645 @@
+//! The simulated world: instances, the network, the fault schedule and the checkers.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use tradeledger_types::{
+    Block, Hash32, QuorumCertificate, SecretKey, ValidatorInfo, ValidatorSet, Vote, VoteData, domain::sha256,
+};
+
+use super::byzantine::Behaviour;
+use super::checker::{Agreement, Ghost, QcCache, Violation, check_commit};
+use super::queue::{Event, Queue};
+use super::rng::SimRng;
+use super::{FaultCounts, SimConfig, SimReport};
+use crate::config::{CertifiedBlock, ConsensusConfig, Recovery};
+use crate::effect::Effect;
+use crate::input::Input;
+use crate::limits::COMMITTED_WINDOW_BLOCKS;
+use crate::message::{ConsensusMessage, Proposal};
+use crate::safety_rules::SafetyData;
+use crate::state_machine::Consensus;
+
+/// Safety valve: a run that needs more events than this is reported as a liveness failure.
+const EVENTS_MAX: u64 = 20_000_000;
+/// Simulated clock at genesis.
+const GENESIS_TIME_MS: u64 = 1_700_000_000_000;
+/// Delay of the node's own answers (payload, validation).
+const LOCAL_DELAY_MS: u64 = 1;
+
+/// The state root the simulated application computes after executing up to `parent`.
+fn app_root(parent: &Hash32) -> Hash32 {
+    let mut b = b"tradeledger-sim/state\0".to_vec();
+    b.extend_from_slice(&parent.0);
+    sha256(&b)
+}
+
+const BAD_ROOT: Hash32 = Hash32([0xBA; 32]);
+
+struct Node {
+    key: SecretKey,
+    behaviour: Option<Behaviour>,
+    core: Option<Consensus>,
+    generation: u64,
+    persisted: SafetyData,
+    stored: Vec<CertifiedBlock>,
+    tip: (Hash32, u64),
+    skew_ms: u64,
+    heal_round: u64,
+    heal_height: u64,
+    live: bool,
+    crafted: BTreeMap<Hash32, Block>,
+    byz_votes: BTreeMap<VoteData, Vec<Vote>>,
+    byz_qcs: BTreeMap<Hash32, QuorumCertificate>,
+    voted: BTreeSet<Hash32>,
+}
+
+impl Node {
+    fn honest(&self) -> bool {
+        self.behaviour.is_none()
+    }
+}
+
+pub(crate) struct World<'a> {
+    cfg: &'a SimConfig,
+    ccfg: ConsensusConfig,
+    rng: SimRng,
+    queue: Queue,
+    now_ms: u64,
+    nodes: Vec<Node>,
+    groups: Option<Vec<u8>>,
+    drop_per_mille: u32,
+    healed_at: Option<u64>,
+    agreement: Agreement,
+    ghost: Ghost,
+    qc_cache: QcCache,
+    events: u64,
+    report: SimReport,
+}
+
+impl<'a> World<'a> {
+    pub fn new(cfg: &'a SimConfig) -> Self {
+        let mut rng = SimRng::new(cfg.seed);
+        let keys: Vec<SecretKey> = (0..cfg.validators)
+            .map(|i| {
+                let mut seed = b"tradeledger-sim/key\0".to_vec();
+                seed.extend_from_slice(&(i as u64).to_be_bytes());
+                SecretKey::from_seed(sha256(&seed).0)
+            })
+            .collect();
+        let infos = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| ValidatorInfo {
+                name: format!("v{i}"),
+                org: "sim".into(),
+                consensus_key: k.public(),
+                peer_id: format!("peer-{i}"),
+                voting_power: 1,
+            })
+            .collect();
+        let validators = ValidatorSet::new(infos).expect("simulated validator set is valid");
+        let chain_id = format!("sim-{}", cfg.seed);
+        let ccfg = ConsensusConfig {
+            genesis_hash: sha256(chain_id.as_bytes()),
+            chain_id,
+            validators,
+            params: cfg.params.clone(),
+            genesis_time_ms: GENESIS_TIME_MS,
+        };
+        // Pick the Byzantine validators and their behaviours.
+        let mut byz: BTreeMap<usize, Behaviour> = BTreeMap::new();
+        let f = cfg.byzantine.min(cfg.validators.saturating_sub(1) / 3);
+        while byz.len() < f && !cfg.behaviours.is_empty() {
+            let v = rng.index(cfg.validators);
+            let b = cfg.behaviours[rng.index(cfg.behaviours.len())];
+            byz.entry(v).or_insert(b);
+        }
+        let mut nodes = Vec::new();
+        let mut faults = FaultCounts::default();
+        for (i, key) in keys.iter().enumerate() {
+            let behaviour = byz.get(&i).copied();
+            let copies = if behaviour == Some(Behaviour::Twins) { 2 } else { 1 };
+            faults.twins += copies - 1;
+            for _ in 0..copies {
+                nodes.push(Node {
+                    key: key.clone(),
+                    behaviour,
+                    core: None,
+                    generation: 0,
+                    persisted: SafetyData::default(),
+                    stored: Vec::new(),
+                    tip: (ccfg.genesis_hash, 0),
+                    skew_ms: rng.below(cfg.params.block_time_drift_max_ms / 4 + 1),
+                    heal_round: 0,
+                    heal_height: 0,
+                    live: false,
+                    crafted: BTreeMap::new(),
+                    byz_votes: BTreeMap::new(),
+                    byz_qcs: BTreeMap::new(),
+                    voted: BTreeSet::new(),
+                });
+            }
+        }
+        let report = SimReport {
+            seed: cfg.seed,
+            behaviours: byz.values().copied().collect(),
+            blocks_committed: 0,
+            rounds: 0,
+            messages_delivered: 0,
+            inputs_processed: 0,
+            faults,
+            violations: Vec::new(),
+            liveness_failure: None,
+            sim_time_ms: 0,
+        };
+        let drop_per_mille = rng.range(0, u64::from(cfg.drop_per_mille_max)) as u32;
+        World {
+            cfg,
+            ccfg,
+            rng,
+            queue: Queue::default(),
+            now_ms: 0,
+            nodes,
+            groups: None,
+            drop_per_mille,
+            healed_at: None,
+            agreement: Agreement::default(),
+            ghost: Ghost::default(),
+            qc_cache: QcCache::default(),
+            events: 0,
+            report,
+        }
+    }
+
+    pub fn run(mut self) -> SimReport {
+        self.schedule_faults();
+        for i in 0..self.nodes.len() {
+            self.start(i);
+        }
+        while let Some((at, event)) = self.queue.pop() {
+            self.now_ms = at;
+            self.events += 1;
+            if self.events > EVENTS_MAX {
+                self.report.liveness_failure = Some(format!("event budget of {EVENTS_MAX} exhausted"));
+                break;
+            }
+            self.dispatch(event);
+            if !self.report.violations.is_empty() || self.report.liveness_failure.is_some() {
+                break;
+            }
+            if self.healed_at.is_some() && self.liveness_done() {
+                break;
+            }
+        }
+        self.finish()
+    }
+
+    fn finish(mut self) -> SimReport {
+        self.report.blocks_committed = self.agreement.highest();
+        self.report.rounds =
+            self.nodes.iter().filter(|n| n.honest()).filter_map(|n| n.core.as_ref()).map(|c| c.round()).max().unwrap_or(0);
+        self.report.sim_time_ms = self.now_ms;
+        self.report
+    }
+
+    fn schedule_faults(&mut self) {
+        let phase = self.cfg.fault_phase_ms;
+        if self.cfg.partitions && phase > 0 {
+            for _ in 0..self.rng.range(1, 3) {
+                let start = self.rng.below(phase);
+                let end = (start + self.rng.range(200, 2_000)).min(phase);
+                let mut groups: Vec<u8> = (0..self.nodes.len()).map(|_| self.rng.below(2) as u8).collect();
+                // Twins go to opposite sides.
+                for i in 1..self.nodes.len() {
+                    if self.nodes[i].key.public() == self.nodes[i - 1].key.public() {
+                        groups[i] = 1 - groups[i - 1];
+                    }
+                }
+                self.queue.push(start, Event::Partition { groups });
+                self.queue.push(end, Event::Unpartition);
+            }
+        }
+        if self.cfg.crashes && phase > 0 {
+            let honest: Vec<usize> = (0..self.nodes.len()).filter(|&i| self.nodes[i].honest()).collect();
+            for _ in 0..self.rng.range(0, 2) {
+                let node = honest[self.rng.index(honest.len())];
+                let at = self.rng.below(phase);
+                self.queue.push(at, Event::Crash { node });
+                self.queue.push(at + self.rng.range(100, 1_500), Event::Restart { node });
+            }
+        }
+        self.queue.push(phase, Event::Heal);
+    }
+
+    fn dispatch(&mut self, event: Event) {
+        match event {
+            Event::Deliver { to, from_node, from, msg } => {
+                let cut = self.groups.as_ref().is_some_and(|g| g[from_node] != g[to]);
+                if cut {
+                    self.report.faults.dropped += 1;
+                    return;
+                }
+                if self.nodes[to].core.is_some() {
+                    self.report.messages_delivered += 1;
+                    self.step(to, Input::Message { from, msg });
+                }
+            }
+            Event::Local { node, generation, input } => {
+                if self.nodes[node].generation == generation {
+                    self.step(node, input);
+                }
+            }
+            Event::Crash { node } => {
+                if self.healed_at.is_none() && self.nodes[node].core.is_some() {
+                    self.nodes[node].core = None;
+                    self.nodes[node].generation += 1;
+                    self.report.faults.crashes += 1;
+                }
+            }
+            Event::Restart { node } => self.restart(node),
+            Event::Partition { groups } => {
+                if self.healed_at.is_none() {
+                    self.groups = Some(groups);
+                    self.report.faults.partitions += 1;
+                }
+            }
+            Event::Unpartition => self.groups = None,
+            Event::Heal => self.heal(),
+        }
+    }
+
+    fn new_core(&self, node: usize) -> Consensus {
+        let n = &self.nodes[node];
+        let from = n.stored.len().saturating_sub(COMMITTED_WINDOW_BLOCKS);
+        let recovery =
+            Recovery { safety: n.persisted.clone(), committed: n.stored[from..].to_vec(), certified: Vec::new() };
+        #[allow(unused_mut)]
+        let mut core =
+            Consensus::new(self.ccfg.clone(), n.key.clone(), recovery).expect("recovery from the node's own storage");
+        #[cfg(test)]
+        if let (Some(rule), true) = (self.cfg.broken, n.honest()) {
+            core.break_safety_rule(rule);
+        }
+        core
+    }
+
+    fn start(&mut self, node: usize) {
+        let core = self.new_core(node);
+        self.nodes[node].core = Some(core);
+        let now = self.now_ms + GENESIS_TIME_MS + self.nodes[node].skew_ms;
+        self.step(node, Input::Start { now_ms: now });
+    }
+
+    fn restart(&mut self, node: usize) {
+        if self.nodes[node].core.is_none() {
+            self.start(node);
+        }
+    }
+
+    fn heal(&mut self) {
+        self.groups = None;
+        self.healed_at = Some(self.now_ms);
+        for i in 0..self.nodes.len() {
+            self.restart(i);
+        }
+        for n in &mut self.nodes {
+            if let Some(core) = &n.core {
+                n.heal_round = core.round();
+                n.heal_height = n.tip.1;
+            }
+        }
+    }
+
+    fn liveness_done(&mut self) -> bool {
+        let Some(healed_at) = self.healed_at else { return false };
+        let mut all = true;
+        for (i, n) in self.nodes.iter_mut().enumerate() {
+            if !n.honest() || n.live {
+                continue;
+            }
+            let Some(core) = &n.core else { continue };
+            if n.tip.1 >= n.heal_height + self.cfg.liveness_commits {
+                n.live = true;
+                continue;
+            }
+            all = false;
+            let rounds = core.round().saturating_sub(n.heal_round);
+            if rounds > self.cfg.liveness_rounds_max {
+                self.report.liveness_failure = Some(format!(
+                    "instance {i} made {} of {} commits in {rounds} rounds after the network healed",
+                    n.tip.1 - n.heal_height,
+                    self.cfg.liveness_commits
+                ));
+                return true;
+            }
+            if self.now_ms > healed_at + self.cfg.liveness_phase_ms_max {
+                self.report.liveness_failure = Some(format!(
+                    "instance {i} made {} of {} commits in {} ms after the network healed",
+                    n.tip.1 - n.heal_height,
+                    self.cfg.liveness_commits,
+                    self.now_ms - healed_at
+                ));
+                return true;
+            }
+        }
+        all
+    }
+
+    /// Feeds one input to an instance (with its clock) and carries out the effects.
+    fn step(&mut self, node: usize, input: Input) {
+        let now = self.now_ms + GENESIS_TIME_MS + self.nodes[node].skew_ms;
+        self.byzantine_input(node, &input);
+        let Some(core) = self.nodes[node].core.as_mut() else { return };
+        core.handle(Input::Tick { now_ms: now });
+        let effects = core.handle(input);
+        self.report.inputs_processed += 1;
+        for e in effects {
+            self.apply(node, e);
+        }
+    }
+
+    fn local(&mut self, node: usize, delay_ms: u64, input: Input) {
+        let generation = self.nodes[node].generation;
+        self.queue.push(self.now_ms + delay_ms, Event::Local { node, generation, input });
+    }
+
+    fn apply(&mut self, node: usize, effect: Effect) {
+        let behaviour = self.nodes[node].behaviour;
+        match effect {
+            Effect::PersistSafety(data) => {
+                if data.last_vote != self.nodes[node].persisted.last_vote
+                    && let Some(v) = &data.last_vote
+                {
+                    self.observe_vote(v);
+                }
+                self.nodes[node].persisted = data;
+            }
+            Effect::Send { to, msg } => {
+                self.check_persisted(node, &msg);
+                if behaviour == Some(Behaviour::WithholdVotes) && matches!(msg, ConsensusMessage::Vote(_)) {
+                    self.report.faults.withheld_votes += 1;
+                    return;
+                }
+                self.observe(&msg);
+                self.send_to_key(node, to, msg);
+            }
+            Effect::Broadcast(msg) => {
+                self.check_persisted(node, &msg);
+                if let (Some(Behaviour::Equivocate), ConsensusMessage::Proposal(p)) = (behaviour, &msg) {
+                    let p = (**p).clone();
+                    return self.equivocate(node, p);
+                }
+                self.observe(&msg);
+                for j in 0..self.nodes.len() {
+                    if j != node {
+                        self.transmit(node, j, msg.clone());
+                    }
+                }
+            }
+            Effect::Commit(commit) => {
+                if self.nodes[node].honest() {
+                    let tip = self.nodes[node].tip;
+                    let checked =
+                        check_commit(node, tip, &commit, &self.ccfg.chain_id, &self.ccfg.validators, &mut self.qc_cache);
+                    match checked {
+                        Ok(t) => self.nodes[node].tip = t,
+                        Err(v) => self.report.violations.push(v),
+                    }
+                    for b in &commit.blocks {
+                        if let Some(v) = self.agreement.record(b.header.height, b.hash()) {
+                            self.report.violations.push(v);
+                        }
+                    }
+                } else {
+                    self.nodes[node].tip = (commit.blocks.last().map_or(Hash32::ZERO, Block::hash), commit.tip_height());
+                }
+                let stored = &mut self.nodes[node].stored;
+                stored.extend(commit.certified_blocks());
+                if stored.len() > 2 * COMMITTED_WINDOW_BLOCKS {
+                    stored.drain(..COMMITTED_WINDOW_BLOCKS);
+                }
+            }
+            Effect::SetTimer { round, duration_ms } => self.local(node, duration_ms, Input::Timeout { round }),
+            Effect::RequestPayload { round, parent_hash, .. } => {
+                let state_root = if behaviour == Some(Behaviour::InvalidBlocks) {
+                    self.report.faults.invalid_proposals += 1;
+                    BAD_ROOT
+                } else {
+                    app_root(&parent_hash)
+                };
+                let input =
+                    Input::Payload { round, parent_hash, events: Vec::new(), state_root, results_root: Hash32::ZERO };
+                self.local(node, LOCAL_DELAY_MS, input);
+            }
+            Effect::ValidateBlock(block) => {
+                let mut valid = block.header.state_root == app_root(&block.header.parent_hash);
+                if behaviour == Some(Behaviour::InvalidBlocks) && !valid {
+                    self.report.faults.invalid_votes += 1;
+                    valid = true;
+                }
+                self.local(node, LOCAL_DELAY_MS, Input::BlockValidated { hash: block.hash(), valid });
+            }
+            Effect::RequestSync { from, request } => {
+                self.send_to_key(node, from, ConsensusMessage::SyncRequest(request));
+            }
+        }
+    }
+
+    /// Persist-before-send: a vote or timeout leaving an honest instance must already be covered
+    /// by its persisted safety data.
+    fn check_persisted(&mut self, node: usize, msg: &ConsensusMessage) {
+        if !self.nodes[node].honest() {
+            return;
+        }
+        let p = &self.nodes[node].persisted;
+        let round_ok = match msg {
+            ConsensusMessage::Vote(v) => {
+                Some(p.last_voted_round >= v.data.round && p.last_vote.as_ref().is_some_and(|l| l.data.round >= v.data.round))
+                    .map(|ok| (ok, v.data.round))
+            }
+            ConsensusMessage::Timeout(t) => {
+                Some((p.highest_timeout_round >= t.timeout.data.round, t.timeout.data.round))
+            }
+            _ => None,
+        };
+        if let Some((false, round)) = round_ok {
+            self.report.violations.push(Violation::SentBeforePersist { node, round });
+        }
+    }
+
+    fn observe(&mut self, msg: &ConsensusMessage) {
+        match msg {
+            ConsensusMessage::Proposal(p) => {
+                if let Some(v) = self.ghost.observe_block(&p.block) {
+                    self.report.violations.push(v);
+                }
+            }
+            ConsensusMessage::Vote(v) => self.observe_vote(v),
+            _ => {}
+        }
+    }
+
+    fn observe_vote(&mut self, vote: &Vote) {
+        if let Some(index) = self.ccfg.validators.index_of(&vote.voter)
+            && let Some(v) = self.ghost.observe_vote(&self.ccfg.validators, index, vote)
+        {
+            self.report.violations.push(v);
+        }
+    }
+
+    fn send_to_key(&mut self, from_node: usize, to: tradeledger_types::PublicKey, msg: ConsensusMessage) {
+        for j in 0..self.nodes.len() {
+            if j != from_node && self.nodes[j].key.public() == to {
+                self.transmit(from_node, j, msg.clone());
+            }
+        }
+    }
+
+    fn transmit(&mut self, from_node: usize, to: usize, msg: ConsensusMessage) {
+        let faulty = self.healed_at.is_none();
+        if faulty && self.rng.chance(self.drop_per_mille) {
+            self.report.faults.dropped += 1;
+            return;
+        }
+        let from = self.nodes[from_node].key.public();
+        let delay = self.rng.range(1, self.cfg.delay_ms_max);
+        if faulty && self.rng.chance(self.cfg.duplicate_per_mille) {
+            self.report.faults.duplicated += 1;
+            let again = self.rng.range(1, self.cfg.delay_ms_max);
+            self.queue.push(self.now_ms + again, Event::Deliver { to, from_node, from, msg: msg.clone() });
+        }
+        self.queue.push(self.now_ms + delay, Event::Deliver { to, from_node, from, msg });
+    }
+
+    // ----- Byzantine behaviours -----
+
+    /// Byzantine reactions to an input before the core sees it.
+    fn byzantine_input(&mut self, node: usize, input: &Input) {
+        let Input::Message { msg, .. } = input else { return };
+        match (self.nodes[node].behaviour, msg) {
+            (Some(Behaviour::Equivocate), ConsensusMessage::Vote(v)) => self.collect_vote(node, v),
+            (Some(Behaviour::DoubleVote), ConsensusMessage::Proposal(p)) => self.vote_anyway(node, &p.block),
+            _ => {}
+        }
+    }
+
+    /// The equivocator keeps votes for the blocks it crafted so it can build on them.
+    fn collect_vote(&mut self, node: usize, v: &Vote) {
+        let set = &self.ccfg.validators;
+        if set.index_of(&v.voter).is_none() || v.verify().is_err() {
+            return;
+        }
+        let n = &mut self.nodes[node];
+        if !n.crafted.contains_key(&v.data.block_hash) {
+            return;
+        }
+        let votes = n.byz_votes.entry(v.data.clone()).or_default();
+        if votes.iter().any(|o| o.voter == v.voter) {
+            return;
+        }
+        votes.push(v.clone());
+        let power: u64 = votes.iter().filter_map(|o| set.index_of(&o.voter)).filter_map(|i| set.get(i)).map(|i| i.voting_power).sum();
+        if power < set.quorum_power() || n.byz_qcs.contains_key(&v.data.block_hash) {
+            return;
+        }
+        let qc = QuorumCertificate::from_votes(set, votes);
+        n.byz_qcs.insert(v.data.block_hash, qc.clone());
+        // Leading the next round too: extend the crafted block at once, next to whatever the
+        // core proposes.
+        let me = n.key.public();
+        let leads_next = n.core.as_ref().is_some_and(|c| c.leader(qc.data.round + 1) == me);
+        if let (true, Some(parent)) = (leads_next, n.crafted.get(&qc.data.block_hash).cloned()) {
+            let mut child = parent.clone();
+            child.header.height += 1;
+            child.header.round += 1;
+            child.header.block_time_ms += 1;
+            child.timeout_cert = None;
+            let proposal = self.craft_child(node, child, &parent, qc);
+            self.report.faults.equivocations += 1;
+            let msg = ConsensusMessage::Proposal(Box::new(proposal));
+            self.observe(&msg);
+            for j in 0..self.nodes.len() {
+                if j != node {
+                    self.transmit(node, j, msg.clone());
+                }
+            }
+        }
+    }
+
+    /// Signs `block` re-parented onto the crafted `parent` with its QC, and remembers it.
+    fn craft_child(&mut self, node: usize, mut block: Block, parent: &Block, qc: QuorumCertificate) -> Proposal {
+        let parent_hash = parent.hash();
+        block.header.parent_hash = parent_hash;
+        block.header.height = parent.header.height + 1;
+        block.header.state_root = app_root(&parent_hash);
+        block.header.block_time_ms = block.header.block_time_ms.max(parent.header.block_time_ms);
+        block.justify = qc;
+        let proposal = Proposal::sign(block.clone(), &self.nodes[node].key);
+        self.nodes[node].crafted.insert(block.hash(), block);
+        proposal
+    }
+
+    /// The double voter signs a vote for every proposal it sees, whatever it voted before.
+    fn vote_anyway(&mut self, node: usize, block: &Block) {
+        let hash = block.hash();
+        let Some(core) = &self.nodes[node].core else { return };
+        let (round, next) = (core.round(), core.leader(block.header.round + 1));
+        if block.header.round < round || !self.nodes[node].voted.insert(hash) {
+            return;
+        }
+        let data = VoteData {
+            chain_id: self.ccfg.chain_id.clone(),
+            block_hash: hash,
+            height: block.header.height,
+            round: block.header.round,
+        };
+        let vote = Vote::sign(data, &self.nodes[node].key);
+        self.report.faults.double_votes += 1;
+        let msg = ConsensusMessage::Vote(vote);
+        self.observe(&msg);
+        self.send_to_key(node, next, msg);
+    }
+
+    /// Sends the core's proposal and a conflicting one for the same round: to different halves,
+    /// or both to everyone.
+    fn equivocate(&mut self, node: usize, p: Proposal) {
+        let alt = self.craft_alternative(node, &p.block);
+        self.report.faults.equivocations += 1;
+        let (a, b) = (ConsensusMessage::Proposal(Box::new(p)), ConsensusMessage::Proposal(Box::new(alt)));
+        self.observe(&a);
+        self.observe(&b);
+        let split = self.rng.chance(500);
+        for j in 0..self.nodes.len() {
+            if j == node {
+                continue;
+            }
+            if split {
+                let m = if self.rng.chance(500) { a.clone() } else { b.clone() };
+                self.transmit(node, j, m);
+            } else {
+                self.transmit(node, j, a.clone());
+                self.transmit(node, j, b.clone());
+            }
+        }
+    }
+
+    fn craft_alternative(&mut self, node: usize, original: &Block) -> Proposal {
+        let n = &self.nodes[node];
+        let qc_round = original.justify.data.round;
+        let fork = n
+            .byz_qcs
+            .iter()
+            .find(|(h, qc)| qc.data.round == qc_round && **h != original.justify.data.block_hash)
+            .and_then(|(h, qc)| n.crafted.get(h).map(|parent| (parent.clone(), qc.clone())));
+        match fork {
+            Some((parent, qc)) => self.craft_child(node, original.clone(), &parent, qc),
+            None => {
+                let mut block = original.clone();
+                block.header.block_time_ms += 1;
+                let proposal = Proposal::sign(block.clone(), &self.nodes[node].key);
+                self.nodes[node].crafted.insert(block.hash(), block);
+                proposal
+            }
+        }
+    }
+}

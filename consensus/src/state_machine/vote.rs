@@ -1,0 +1,50 @@
+//! Votes, received by the next round's leader and aggregated into QCs.
+
+use tradeledger_types::Vote;
+
+use super::{Consensus, Out};
+use crate::drops::DropReason;
+use crate::limits::ROUND_WINDOW;
+use crate::votes::Added;
+
+impl Consensus {
+    /// A vote from a peer (`local == false`) or from this validator's own safety rules.
+    pub(super) fn on_vote(&mut self, vote: Vote, local: bool, out: &mut Out) {
+        let d = &vote.data;
+        if d.chain_id != self.cfg.chain_id {
+            return self.drops.count(DropReason::WrongChain);
+        }
+        let Some(index) = self.validators().index_of(&vote.voter) else {
+            return self.drops.count(DropReason::UnknownValidator);
+        };
+        if d.round.saturating_add(1) < self.round {
+            return self.drops.count(DropReason::StaleRound);
+        }
+        if d.round > self.round.saturating_add(ROUND_WINDOW) {
+            return self.drops.count(DropReason::FutureRound);
+        }
+        let Some(next_round) = d.round.checked_add(1) else {
+            return self.drops.count(DropReason::FutureRound);
+        };
+        if self.leaders.leader(next_round) != self.me {
+            return self.drops.count(DropReason::NotNextLeader);
+        }
+        if let Some(prev) = self.votes.voted(d.round, index)
+            && prev == d
+        {
+            return self.drops.count(DropReason::Duplicate);
+        }
+        if !local && vote.verify().is_err() {
+            return self.drops.count(DropReason::BadSignature);
+        }
+        match self.votes.add(&self.cfg.validators, index, vote) {
+            Added::Duplicate => self.drops.count(DropReason::Duplicate),
+            Added::Equivocation => self.drops.count(DropReason::Equivocation),
+            Added::Counted(None) => {}
+            Added::Counted(Some(qc)) => {
+                self.remember_qc(&qc);
+                self.process_qc(&qc, None, out);
+            }
+        }
+    }
+}
