@@ -1,0 +1,37 @@
+//! Batches of events shared between validators' mempools, content-addressed by digest.
+
+use tradeledger_types::{DecodeError, Domain, EventId, Hash32, SignedEvent, codec};
+
+/// A batch of signed events as sent between mempools: canonical CBOR of the event list.
+#[derive(Debug, Clone)]
+pub struct EventBatch {
+    /// Canonical bytes.
+    pub bytes: Vec<u8>,
+    /// `SHA-256("tradeledger/v1/batch" ‖ 0x00 ‖ bytes)`.
+    pub digest: Hash32,
+}
+
+impl EventBatch {
+    /// Encodes events into a batch.
+    pub fn encode(events: &[SignedEvent]) -> EventBatch {
+        let bytes = codec::to_canonical(events);
+        EventBatch { digest: Domain::BATCH.hash(&bytes), bytes }
+    }
+
+    /// The digest of received bytes.
+    pub fn digest_of(bytes: &[u8]) -> Hash32 {
+        Domain::BATCH.hash(bytes)
+    }
+
+    /// Decodes received bytes (canonical, at most `max` bytes) into events with their ids.
+    pub fn decode(bytes: &[u8], max: usize) -> Result<Vec<(SignedEvent, EventId)>, DecodeError> {
+        let events: Vec<SignedEvent> = codec::from_canonical(bytes, max, "event batch")?;
+        Ok(events
+            .into_iter()
+            .map(|e| {
+                let id = e.id();
+                (e, id)
+            })
+            .collect())
+    }
+}

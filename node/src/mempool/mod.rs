@@ -1,0 +1,149 @@
+//! The mempool: admission of signed events and their selection for proposals.
+//!
+//! Admission decodes (canonical, size-limited, by the caller), checks the chain id and the
+//! payload's fields, dedupes by event id and per-signer sequence, verifies the signature in a
+//! batch with other submissions, and enforces count and byte caps. Every rejection has a
+//! reason ([`Reject`]) with a stable code.
+
+pub mod batch;
+pub mod pool;
+mod reject;
+pub mod verifier;
+
+pub use batch::EventBatch;
+pub use pool::Pool;
+pub use reject::Reject;
+
+use crate::metrics::Metrics;
+use crate::storage::Store;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::{mpsc, oneshot};
+use tradeledger_types::{EventId, PublicKey, SignedEvent};
+use verifier::VerifyJob;
+
+/// Where an event came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// A client of this node's API: shared with the other validators after admission.
+    Local,
+    /// Another validator's batch: not forwarded again.
+    Peer,
+}
+
+/// The shared mempool handle.
+#[derive(Debug)]
+pub struct Mempool {
+    pool: Mutex<Pool>,
+    store: Store,
+    chain_id: String,
+    metrics: Arc<Metrics>,
+    verifier: mpsc::Sender<VerifyJob>,
+    outgoing: mpsc::Sender<SignedEvent>,
+}
+
+impl Mempool {
+    /// A mempool over `store`; locally admitted events are sent to `outgoing` (the batcher).
+    /// Spawns the verifier task (call within a tokio runtime).
+    pub fn new(
+        store: Store,
+        chain_id: String,
+        events_max: usize,
+        bytes_max: usize,
+        metrics: Arc<Metrics>,
+        outgoing: mpsc::Sender<SignedEvent>,
+    ) -> Mempool {
+        Mempool {
+            pool: Mutex::new(Pool::new(events_max, bytes_max)),
+            store,
+            chain_id,
+            metrics,
+            verifier: verifier::spawn(),
+            outgoing,
+        }
+    }
+
+    /// Locks the pool (short critical sections only).
+    pub fn lock(&self) -> MutexGuard<'_, Pool> {
+        self.pool.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// True when `id` is pending.
+    pub fn contains(&self, id: &EventId) -> bool {
+        self.lock().contains(id)
+    }
+
+    fn update_gauges(&self, pool: &Pool) {
+        self.metrics.mempool_events.store(pool.len() as u64, Ordering::Relaxed);
+        self.metrics.mempool_bytes.store(pool.bytes() as u64, Ordering::Relaxed);
+    }
+
+    /// Admits one decoded event of `size` canonical bytes. Counts rejections by reason.
+    pub async fn admit(&self, event: SignedEvent, id: EventId, size: usize, source: Source) -> Result<(), Reject> {
+        let r = self.admit_inner(event, id, size, source).await;
+        match &r {
+            Ok(()) => {
+                self.metrics.events_accepted.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(e) => self.metrics.events_rejected.inc(e.code()),
+        }
+        r
+    }
+
+    async fn admit_inner(&self, event: SignedEvent, id: EventId, size: usize, source: Source) -> Result<(), Reject> {
+        if event.body.chain_id != self.chain_id {
+            return Err(Reject::WrongChain { expected: self.chain_id.clone(), found: event.body.chain_id.clone() });
+        }
+        event.body.payload.validate().map_err(Reject::InvalidPayload)?;
+        let signer = event.body.signer;
+        let known = self.lock().known_committed_seq(&signer);
+        if known.is_none() || source == Source::Local {
+            let (committed_seq, committed) = self
+                .store
+                .blocking(move |s| Ok((s.signer_last_seq(&signer)?, s.has_event(&id)?)))
+                .await
+                .map_err(|e| Reject::Unavailable(e.to_string()))?;
+            if committed {
+                return Err(Reject::AlreadyCommitted(id));
+            }
+            self.lock().learn_committed_seq(signer, committed_seq);
+        }
+        let verified = {
+            let pool = self.lock();
+            pool.precheck(&event, &id, size)?;
+            pool.is_verified(&id)
+        };
+        if !verified {
+            let (reply, answer) = oneshot::channel();
+            self.verifier
+                .send(VerifyJob { event: event.clone(), reply })
+                .await
+                .map_err(|_| Reject::Unavailable("signature verifier stopped".into()))?;
+            answer
+                .await
+                .map_err(|_| Reject::Unavailable("signature verifier stopped".into()))?
+                .map_err(Reject::BadSignature)?;
+        }
+        {
+            let mut pool = self.lock();
+            pool.insert(event.clone(), id, size)?;
+            self.update_gauges(&pool);
+        }
+        if source == Source::Local && self.outgoing.try_send(event).is_err() {
+            tracing::warn!(%id, "gossip queue full: event stays local until this node proposes it");
+        }
+        Ok(())
+    }
+
+    /// Events for a proposal within the block's caps.
+    pub fn select(&self, events_max: usize, bytes_max: usize) -> Vec<SignedEvent> {
+        self.lock().select(events_max, bytes_max)
+    }
+
+    /// Removes committed events.
+    pub fn on_commit(&self, events: &[(EventId, PublicKey, u64)]) {
+        let mut pool = self.lock();
+        pool.on_commit(events);
+        self.update_gauges(&pool);
+    }
+}

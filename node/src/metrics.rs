@@ -1,0 +1,147 @@
+//! Prometheus metrics, rendered by hand in the text exposition format (a handful of gauges,
+//! counters and one histogram do not justify a metrics dependency).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Upper bounds of the commit latency histogram, milliseconds.
+const LATENCY_BUCKETS_MS: [u64; 12] = [50, 100, 200, 300, 500, 750, 1_000, 2_000, 3_000, 5_000, 10_000, 30_000];
+
+/// A counter family with one label.
+#[derive(Debug, Default)]
+pub struct LabelledCounter {
+    values: Mutex<BTreeMap<String, u64>>,
+}
+
+impl LabelledCounter {
+    /// Adds one for `label`.
+    pub fn inc(&self, label: &str) {
+        let mut v = self.values.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *v.entry(label.to_owned()).or_insert(0) += 1;
+    }
+
+    /// The count for `label`.
+    pub fn get(&self, label: &str) -> u64 {
+        self.values.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(label).copied().unwrap_or(0)
+    }
+
+    fn snapshot(&self) -> BTreeMap<String, u64> {
+        self.values.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+}
+
+/// A histogram with fixed millisecond buckets, exported in seconds.
+#[derive(Debug, Default)]
+pub struct Histogram {
+    buckets: [AtomicU64; LATENCY_BUCKETS_MS.len()],
+    count: AtomicU64,
+    sum_ms: AtomicU64,
+}
+
+impl Histogram {
+    /// Records one observation.
+    pub fn observe_ms(&self, ms: u64) {
+        for (i, bound) in LATENCY_BUCKETS_MS.iter().enumerate() {
+            if ms <= *bound {
+                self.buckets[i].fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.sum_ms.fetch_add(ms, Ordering::Relaxed);
+    }
+}
+
+/// Every metric the node exports.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    /// Height of the last committed block.
+    pub height: AtomicU64,
+    /// Current consensus round.
+    pub round: AtomicU64,
+    /// Events in the mempool.
+    pub mempool_events: AtomicU64,
+    /// Bytes in the mempool.
+    pub mempool_bytes: AtomicU64,
+    /// Connected peers.
+    pub peers: AtomicU64,
+    /// Blocks a peer claims beyond our height (0 when in sync).
+    pub sync_lag_blocks: AtomicU64,
+    /// Blocks committed since start.
+    pub blocks_committed: AtomicU64,
+    /// Events committed since start.
+    pub events_committed: AtomicU64,
+    /// Events accepted into the mempool since start.
+    pub events_accepted: AtomicU64,
+    /// Events rejected at admission, by reason.
+    pub events_rejected: LabelledCounter,
+    /// Consensus messages dropped, by reason.
+    pub consensus_dropped: LabelledCounter,
+    /// Time from a block's block time to its local commit.
+    pub commit_latency: Histogram,
+}
+
+impl Metrics {
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(4096);
+        let g = |out: &mut String, name: &str, help: &str, kind: &str, v: u64| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}");
+        };
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        g(&mut out, "tradeledger_height", "Height of the last committed block.", "gauge", get(&self.height));
+        g(&mut out, "tradeledger_round", "Current consensus round.", "gauge", get(&self.round));
+        g(&mut out, "tradeledger_mempool_events", "Events pending in the mempool.", "gauge", get(&self.mempool_events));
+        g(&mut out, "tradeledger_mempool_bytes", "Bytes of events pending in the mempool.", "gauge", get(&self.mempool_bytes));
+        g(&mut out, "tradeledger_peers", "Connected libp2p peers.", "gauge", get(&self.peers));
+        g(&mut out, "tradeledger_sync_lag_blocks", "Blocks known to exist beyond our committed height.", "gauge", get(&self.sync_lag_blocks));
+        g(&mut out, "tradeledger_blocks_committed_total", "Blocks committed since start.", "counter", get(&self.blocks_committed));
+        g(&mut out, "tradeledger_events_committed_total", "Events committed since start.", "counter", get(&self.events_committed));
+        g(&mut out, "tradeledger_events_accepted_total", "Events admitted to the mempool since start.", "counter", get(&self.events_accepted));
+        labelled(&mut out, "tradeledger_events_rejected_total", "Events rejected at admission, by reason.", &self.events_rejected);
+        labelled(&mut out, "tradeledger_consensus_messages_dropped_total", "Consensus messages dropped, by reason.", &self.consensus_dropped);
+        let h = &self.commit_latency;
+        let name = "tradeledger_commit_latency_seconds";
+        let _ = writeln!(out, "# HELP {name} Time from a block's block time to its local commit.\n# TYPE {name} histogram");
+        for (i, bound) in LATENCY_BUCKETS_MS.iter().enumerate() {
+            let _ = writeln!(out, "{name}_bucket{{le=\"{}\"}} {}", seconds(*bound), get(&h.buckets[i]));
+        }
+        let count = get(&h.count);
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
+        let _ = writeln!(out, "{name}_sum {}", seconds(get(&h.sum_ms)));
+        let _ = writeln!(out, "{name}_count {count}");
+        out
+    }
+}
+
+fn labelled(out: &mut String, name: &str, help: &str, c: &LabelledCounter) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+    for (label, v) in c.snapshot() {
+        let _ = writeln!(out, "{name}{{reason=\"{}\"}} {v}", label.replace(['"', '\\', '\n'], "_"));
+    }
+}
+
+/// Milliseconds as a decimal number of seconds, without floats.
+fn seconds(ms: u64) -> String {
+    format!("{}.{:03}", ms / 1000, ms % 1000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_prometheus_text() {
+        let m = Metrics::default();
+        m.height.store(7, Ordering::Relaxed);
+        m.events_rejected.inc("bad_signature");
+        m.commit_latency.observe_ms(120);
+        let text = m.render();
+        assert!(text.contains("tradeledger_height 7\n"));
+        assert!(text.contains("tradeledger_events_rejected_total{reason=\"bad_signature\"} 1\n"));
+        assert!(text.contains("tradeledger_commit_latency_seconds_bucket{le=\"0.200\"} 1\n"));
+        assert!(text.contains("tradeledger_commit_latency_seconds_bucket{le=\"0.100\"} 0\n"));
+        assert!(text.contains("tradeledger_commit_latency_seconds_sum 0.120\n"));
+    }
+}

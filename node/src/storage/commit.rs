@@ -1,0 +1,95 @@
+//! The write set of one committed block.
+
+use super::records::{BlockResultRecord, EventRecord, OutcomeRecord};
+use super::schema::*;
+use super::{StorageError, StoreResult};
+use rocksdb::{ColumnFamily, WriteBatch};
+use tradeledger_types::{Block, Payload, QuorumCertificate, codec};
+
+/// Everything a committed block changes, written atomically by
+/// [`Store::commit_block`](super::Store::commit_block).
+#[derive(Debug, Clone)]
+pub struct BlockCommit {
+    /// The block.
+    pub block: Block,
+    /// The QC certifying it (votes on this block's hash).
+    pub certificate: QuorumCertificate,
+    /// One outcome per event, in block order.
+    pub outcomes: Vec<OutcomeRecord>,
+    /// State changes: `(key, Some(value))` to set, `(key, None)` to delete.
+    pub state_writes: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    /// Roots after executing the block.
+    pub result: BlockResultRecord,
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Vec<u8> {
+    serde_json::to_vec(v).expect("records are plain data and always serialise")
+}
+
+impl BlockCommit {
+    /// Adds every write to `batch`.
+    pub(super) fn write_into<'a>(
+        &self,
+        batch: &mut WriteBatch,
+        cf: impl Fn(&'static str) -> StoreResult<&'a ColumnFamily>,
+    ) -> StoreResult<()> {
+        let header = &self.block.header;
+        let height = header.height;
+        let hash = self.block.hash();
+        if self.outcomes.len() != self.block.events.len() {
+            return Err(StorageError::Corrupt {
+                what: "block commit",
+                cf: CF_RESULTS,
+                detail: format!("{} outcomes for {} events", self.outcomes.len(), self.block.events.len()),
+            });
+        }
+        let (blocks, certs, events, indexes) = (cf(CF_BLOCKS)?, cf(CF_CERTS)?, cf(CF_EVENTS)?, cf(CF_INDEXES)?);
+        let (state, results, meta) = (cf(CF_STATE)?, cf(CF_RESULTS)?, cf(CF_META)?);
+        batch.put_cf(blocks, height_key(height), self.block.to_bytes());
+        batch.put_cf(certs, height_key(height), codec::to_canonical(&self.certificate));
+        batch.put_cf(indexes, idx_block_hash(&hash), height_key(height));
+        for (i, (event, outcome)) in self.block.events.iter().zip(&self.outcomes).enumerate() {
+            let index = u32::try_from(i).expect("block event count fits u32 (checked against the header)");
+            let bytes = event.to_bytes();
+            let id = tradeledger_types::domain::sha256(&bytes);
+            batch.put_cf(events, id.0, &bytes);
+            let record = EventRecord { height, index, block_hash: hash, outcome: outcome.clone() };
+            batch.put_cf(results, result_event(&id), json(&record));
+            let body = &event.body;
+            batch.put_cf(indexes, idx_signer(&body.signer, body.seq), id.0);
+            if let Some(shipment) = body.payload.shipment_id() {
+                batch.put_cf(indexes, idx_shipment(shipment, height, index), id.0);
+            }
+            for epc in epcs_of(&body.payload) {
+                batch.put_cf(indexes, idx_epc(epc, height, index), id.0);
+            }
+            let mut by_shipment: std::collections::BTreeMap<&str, Vec<_>> = std::collections::BTreeMap::new();
+            for flag in &outcome.flags {
+                let s = flag.shipment_id.as_deref().or(body.payload.shipment_id());
+                if let Some(s) = s {
+                    by_shipment.entry(s).or_default().push(flag.clone());
+                }
+            }
+            for (s, flags) in by_shipment {
+                batch.put_cf(results, result_flag(s, height, index), json(&flags));
+            }
+        }
+        for (k, v) in &self.state_writes {
+            match v {
+                Some(v) => batch.put_cf(state, k, v),
+                None => batch.delete_cf(state, k),
+            }
+        }
+        batch.put_cf(results, result_block(height), json(&self.result));
+        batch.put_cf(meta, META_HEIGHT, height_key(height));
+        Ok(())
+    }
+}
+
+/// The EPCs an event names (custody events: its EPC list and parent).
+pub fn epcs_of(payload: &Payload) -> Vec<&str> {
+    match payload {
+        Payload::Custody(c) => c.epcs.iter().map(String::as_str).chain(c.parent.as_deref()).collect(),
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,300 @@
+//! RocksDB storage. Every method blocks: call them from a blocking thread
+//! ([`Store::blocking`]), never directly on the async runtime.
+//!
+//! A committed block is written with one atomic, synced `WriteBatch` ([`Store::commit_block`]):
+//! block, certificate, events, indexes, state changes and results together, so after a crash
+//! either all of a block is there or none of it. Consensus safety data is written synced
+//! ([`Store::put_safety`]) before any vote that depends on it leaves the node.
+
+mod commit;
+pub mod records;
+pub mod schema;
+
+pub use commit::BlockCommit;
+pub use records::{BlockResultRecord, EventRecord, FlagRecord, OutcomeRecord};
+
+use rocksdb::{ColumnFamilyDescriptor, DB, Direction, IteratorMode, Options, WriteBatch, WriteOptions};
+use schema::*;
+use std::path::Path;
+use std::sync::Arc;
+use tradeledger_types::{Block, EventId, Hash32, PublicKey, QuorumCertificate, SignedEvent};
+
+/// A storage failure. None is ignored: the caller stops the node or answers 5xx.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// RocksDB reported an error.
+    #[error("rocksdb: {0}")]
+    Rocks(#[from] rocksdb::Error),
+    /// A stored value does not decode: the database is damaged.
+    #[error("corrupt {what} in column family {cf}: {detail}")]
+    Corrupt {
+        /// What was being read.
+        what: &'static str,
+        /// Column family.
+        cf: &'static str,
+        /// Details.
+        detail: String,
+    },
+    /// A write would break the chain (a bug in the caller).
+    #[error("commit of height {got} does not follow committed height {committed}")]
+    OutOfOrder {
+        /// Committed height.
+        committed: u64,
+        /// Height offered.
+        got: u64,
+    },
+    /// The database belongs to another genesis.
+    #[error("data directory was created for genesis {found}, this node runs genesis {expected}")]
+    WrongGenesis {
+        /// Hash stored.
+        found: Hash32,
+        /// Hash configured.
+        expected: Hash32,
+    },
+    /// A blocking task panicked or was cancelled.
+    #[error("storage task failed: {0}")]
+    Task(String),
+}
+
+/// Result of a storage call.
+pub type StoreResult<T> = Result<T, StorageError>;
+
+/// A handle to the database, cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    db: Arc<DB>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Store")
+    }
+}
+
+fn corrupt(what: &'static str, cf: &'static str, detail: impl std::fmt::Display) -> StorageError {
+    StorageError::Corrupt { what, cf, detail: detail.to_string() }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` for the chain with `genesis_hash`.
+    pub fn open(path: &Path, genesis_hash: Hash32) -> StoreResult<Store> {
+        let mut opts = Options::default();
+        opts.create_if_missing(true);
+        opts.create_missing_column_families(true);
+        opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
+        let cfs = ALL_CFS.iter().map(|name| {
+            let mut o = Options::default();
+            o.set_compression_type(rocksdb::DBCompressionType::Lz4);
+            ColumnFamilyDescriptor::new(*name, o)
+        });
+        let db = DB::open_cf_descriptors(&opts, path, cfs)?;
+        let store = Store { db: Arc::new(db) };
+        match store.get(CF_META, META_GENESIS)? {
+            Some(found) => {
+                let found = Hash32(found.try_into().map_err(|_| corrupt("genesis hash", CF_META, "not 32 bytes"))?);
+                if found != genesis_hash {
+                    return Err(StorageError::WrongGenesis { found, expected: genesis_hash });
+                }
+            }
+            None => {
+                let mut wo = WriteOptions::default();
+                wo.set_sync(true);
+                let cf = store.cf(CF_META)?;
+                store.db.put_cf_opt(cf, META_GENESIS, genesis_hash.0, &wo)?;
+            }
+        }
+        Ok(store)
+    }
+
+    /// Runs `f` on a blocking thread and returns its result.
+    pub async fn blocking<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        F: FnOnce(&Store) -> StoreResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || f(&store)).await.map_err(|e| StorageError::Task(e.to_string()))?
+    }
+
+    fn cf(&self, name: &'static str) -> StoreResult<&rocksdb::ColumnFamily> {
+        self.db.cf_handle(name).ok_or_else(|| corrupt("column family", name, "missing"))
+    }
+
+    fn get(&self, cf: &'static str, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
+        Ok(self.db.get_cf(self.cf(cf)?, key)?)
+    }
+
+    /// Height of the last committed block (0 before the first).
+    pub fn committed_height(&self) -> StoreResult<u64> {
+        match self.get(CF_META, META_HEIGHT)? {
+            None => Ok(0),
+            Some(v) => be_u64(&v).ok_or_else(|| corrupt("committed height", CF_META, "not 8 bytes")),
+        }
+    }
+
+    /// Canonical bytes of the block at `height`.
+    pub fn block_bytes(&self, height: u64) -> StoreResult<Option<Vec<u8>>> {
+        self.get(CF_BLOCKS, &height_key(height))
+    }
+
+    /// The block at `height`.
+    pub fn block(&self, height: u64) -> StoreResult<Option<Block>> {
+        match self.block_bytes(height)? {
+            None => Ok(None),
+            Some(b) => Block::decode(&b).map(Some).map_err(|e| corrupt("block", CF_BLOCKS, e)),
+        }
+    }
+
+    /// The QC certifying the block at `height`.
+    pub fn certificate(&self, height: u64) -> StoreResult<Option<QuorumCertificate>> {
+        match self.get(CF_CERTS, &height_key(height))? {
+            None => Ok(None),
+            Some(b) => tradeledger_types::codec::from_canonical(&b, tradeledger_types::codec::MESSAGE_BYTES_MAX, "certificate")
+                .map(Some)
+                .map_err(|e| corrupt("certificate", CF_CERTS, e)),
+        }
+    }
+
+    /// Height of the committed block with `hash`.
+    pub fn height_of(&self, hash: &Hash32) -> StoreResult<Option<u64>> {
+        match self.get(CF_INDEXES, &idx_block_hash(hash))? {
+            None => Ok(None),
+            Some(v) => be_u64(&v).map(Some).ok_or_else(|| corrupt("block hash index", CF_INDEXES, "not 8 bytes")),
+        }
+    }
+
+    /// The roots after executing the block at `height` (genesis state for 0 is not stored).
+    pub fn block_result(&self, height: u64) -> StoreResult<Option<BlockResultRecord>> {
+        self.get_json(CF_RESULTS, &result_block(height), "block result")
+    }
+
+    fn get_json<T: serde::de::DeserializeOwned>(&self, cf: &'static str, key: &[u8], what: &'static str) -> StoreResult<Option<T>> {
+        match self.get(cf, key)? {
+            None => Ok(None),
+            Some(v) => serde_json::from_slice(&v).map(Some).map_err(|e| corrupt(what, cf, e)),
+        }
+    }
+
+    /// A committed event and its record.
+    pub fn event(&self, id: &EventId) -> StoreResult<Option<(SignedEvent, EventRecord)>> {
+        let Some(bytes) = self.get(CF_EVENTS, &id.0)? else { return Ok(None) };
+        let (event, _) = SignedEvent::decode(&bytes).map_err(|e| corrupt("event", CF_EVENTS, e))?;
+        let record = self
+            .get_json(CF_RESULTS, &result_event(id), "event record")?
+            .ok_or_else(|| corrupt("event record", CF_RESULTS, format!("missing for {id}")))?;
+        Ok(Some((event, record)))
+    }
+
+    /// True when an event with this id is committed.
+    pub fn has_event(&self, id: &EventId) -> StoreResult<bool> {
+        Ok(self.db.get_pinned_cf(self.cf(CF_EVENTS)?, id.0)?.is_some())
+    }
+
+    fn scan_ids(&self, prefix: &[u8], limit: usize) -> StoreResult<Vec<EventId>> {
+        let cf = self.cf(CF_INDEXES)?;
+        let mut out = Vec::new();
+        for item in self.db.iterator_cf(cf, IteratorMode::From(prefix, Direction::Forward)) {
+            let (k, v) = item?;
+            if !k.starts_with(prefix) || out.len() >= limit {
+                break;
+            }
+            let id: [u8; 32] = v.as_ref().try_into().map_err(|_| corrupt("index entry", CF_INDEXES, "not 32 bytes"))?;
+            out.push(Hash32(id));
+        }
+        Ok(out)
+    }
+
+    /// Ids of a shipment's committed events, in commit order (at most `limit`).
+    pub fn shipment_events(&self, shipment: &str, limit: usize) -> StoreResult<Vec<EventId>> {
+        self.scan_ids(&idx_shipment_prefix(shipment), limit)
+    }
+
+    /// Ids of committed events that name an EPC, in commit order (at most `limit`).
+    pub fn epc_events(&self, epc: &str, limit: usize) -> StoreResult<Vec<EventId>> {
+        self.scan_ids(&idx_epc_prefix(epc), limit)
+    }
+
+    /// The flags raised on a shipment, in commit order (at most `limit`).
+    pub fn shipment_flags(&self, shipment: &str, limit: usize) -> StoreResult<Vec<FlagRecord>> {
+        let cf = self.cf(CF_RESULTS)?;
+        let prefix = result_flag_prefix(shipment);
+        let mut out = Vec::new();
+        for item in self.db.iterator_cf(cf, IteratorMode::From(&prefix, Direction::Forward)) {
+            let (k, v) = item?;
+            if !k.starts_with(&prefix) || out.len() >= limit {
+                break;
+            }
+            let flags: Vec<FlagRecord> = serde_json::from_slice(&v).map_err(|e| corrupt("flags", CF_RESULTS, e))?;
+            out.extend(flags);
+        }
+        Ok(out)
+    }
+
+    /// Highest committed sequence number of `signer` (0 when none).
+    pub fn signer_last_seq(&self, signer: &PublicKey) -> StoreResult<u64> {
+        let cf = self.cf(CF_INDEXES)?;
+        let prefix = idx_signer_prefix(signer);
+        let mut upper = prefix.clone();
+        upper.extend_from_slice(&u64::MAX.to_be_bytes());
+        for item in self.db.iterator_cf(cf, IteratorMode::From(&upper, Direction::Reverse)) {
+            let (k, _) = item?;
+            if !k.starts_with(&prefix) {
+                break;
+            }
+            return be_u64(&k[prefix.len()..]).ok_or_else(|| corrupt("signer index", CF_INDEXES, "bad key"));
+        }
+        Ok(0)
+    }
+
+    /// A value of the contracts' state.
+    pub fn state_get(&self, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
+        self.get(CF_STATE, key)
+    }
+
+    /// Every state entry whose key starts with `prefix`, in key order (at most `limit`).
+    pub fn state_scan(&self, prefix: &[u8], limit: usize) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>> {
+        let cf = self.cf(CF_STATE)?;
+        let mut out = Vec::new();
+        for item in self.db.iterator_cf(cf, IteratorMode::From(prefix, Direction::Forward)) {
+            let (k, v) = item?;
+            if !k.starts_with(prefix) || out.len() >= limit {
+                break;
+            }
+            out.push((k.to_vec(), v.to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// The stored consensus safety record.
+    pub fn safety(&self) -> StoreResult<Option<Vec<u8>>> {
+        self.get(CF_SAFETY, SAFETY_KEY)
+    }
+
+    /// Writes the consensus safety record and syncs it to disk before returning.
+    pub fn put_safety(&self, bytes: &[u8]) -> StoreResult<()> {
+        let mut wo = WriteOptions::default();
+        wo.set_sync(true);
+        Ok(self.db.put_cf_opt(self.cf(CF_SAFETY)?, SAFETY_KEY, bytes, &wo)?)
+    }
+
+    /// Writes a committed block and everything derived from it in one synced atomic batch.
+    /// The block must be at committed height + 1.
+    pub fn commit_block(&self, commit: &BlockCommit) -> StoreResult<()> {
+        let committed = self.committed_height()?;
+        let height = commit.block.header.height;
+        if height != committed + 1 {
+            return Err(StorageError::OutOfOrder { committed, got: height });
+        }
+        let mut batch = WriteBatch::default();
+        commit.write_into(&mut batch, |name| self.cf(name))?;
+        let mut wo = WriteOptions::default();
+        wo.set_sync(true);
+        self.db.write_opt(batch, &wo)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+pub(crate) mod tests_support;

@@ -1,0 +1,132 @@
+//! Column families and key layouts. Heights and sequence numbers are big-endian so RocksDB's
+//! byte order is numeric order.
+
+use tradeledger_types::{EventId, Hash32, PublicKey};
+
+/// Block bytes by height.
+pub const CF_BLOCKS: &str = "blocks";
+/// The QC certifying the block at each height, by height.
+pub const CF_CERTS: &str = "certs";
+/// Committed events by id: their bytes and place.
+pub const CF_EVENTS: &str = "events";
+/// Secondary indexes (see the `idx_*` functions).
+pub const CF_INDEXES: &str = "indexes";
+/// The contracts' key-value state.
+pub const CF_STATE: &str = "state";
+/// Execution results: per event and per block.
+pub const CF_RESULTS: &str = "results";
+/// Consensus safety data.
+pub const CF_SAFETY: &str = "safety";
+/// Node metadata (last committed height, ...).
+pub const CF_META: &str = "meta";
+
+/// Every column family, in the order they are opened.
+pub const ALL_CFS: [&str; 8] = [CF_BLOCKS, CF_CERTS, CF_EVENTS, CF_INDEXES, CF_STATE, CF_RESULTS, CF_SAFETY, CF_META];
+
+/// Meta key: height of the last committed (and executed) block.
+pub const META_HEIGHT: &[u8] = b"committed_height";
+/// Meta key: hash of the genesis this database was created from.
+pub const META_GENESIS: &[u8] = b"genesis_hash";
+/// Safety key: the consensus safety record.
+pub const SAFETY_KEY: &[u8] = b"safety";
+
+/// Height as a key.
+pub fn height_key(height: u64) -> [u8; 8] {
+    height.to_be_bytes()
+}
+
+/// `(height, index)` position suffix.
+fn position(height: u64, index: u32) -> [u8; 12] {
+    let mut k = [0u8; 12];
+    k[..8].copy_from_slice(&height.to_be_bytes());
+    k[8..].copy_from_slice(&index.to_be_bytes());
+    k
+}
+
+/// Block hash → height: `h ‖ hash`.
+pub fn idx_block_hash(hash: &Hash32) -> Vec<u8> {
+    let mut k = Vec::with_capacity(33);
+    k.push(b'h');
+    k.extend_from_slice(&hash.0);
+    k
+}
+
+fn text_prefixed(tag: u8, text: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(2 + text.len() + 12);
+    k.push(tag);
+    k.extend_from_slice(text.as_bytes());
+    k.push(0);
+    k
+}
+
+/// Prefix of the shipment index: `s ‖ shipment ‖ 0x00`.
+pub fn idx_shipment_prefix(shipment: &str) -> Vec<u8> {
+    text_prefixed(b's', shipment)
+}
+
+/// Shipment index entry → event id: `s ‖ shipment ‖ 0x00 ‖ height ‖ index`.
+pub fn idx_shipment(shipment: &str, height: u64, index: u32) -> Vec<u8> {
+    let mut k = idx_shipment_prefix(shipment);
+    k.extend_from_slice(&position(height, index));
+    k
+}
+
+/// Prefix of the EPC index: `e ‖ epc ‖ 0x00`.
+pub fn idx_epc_prefix(epc: &str) -> Vec<u8> {
+    text_prefixed(b'e', epc)
+}
+
+/// EPC index entry → event id.
+pub fn idx_epc(epc: &str, height: u64, index: u32) -> Vec<u8> {
+    let mut k = idx_epc_prefix(epc);
+    k.extend_from_slice(&position(height, index));
+    k
+}
+
+/// Prefix of the signer index: `g ‖ signer`.
+pub fn idx_signer_prefix(signer: &PublicKey) -> Vec<u8> {
+    let mut k = Vec::with_capacity(41);
+    k.push(b'g');
+    k.extend_from_slice(&signer.0);
+    k
+}
+
+/// Signer index entry → event id: `g ‖ signer ‖ seq`.
+pub fn idx_signer(signer: &PublicKey, seq: u64) -> Vec<u8> {
+    let mut k = idx_signer_prefix(signer);
+    k.extend_from_slice(&seq.to_be_bytes());
+    k
+}
+
+/// Per-event result: `e ‖ event id`.
+pub fn result_event(id: &EventId) -> Vec<u8> {
+    let mut k = Vec::with_capacity(33);
+    k.push(b'e');
+    k.extend_from_slice(&id.0);
+    k
+}
+
+/// Per-block result (roots after executing the block): `b ‖ height`.
+pub fn result_block(height: u64) -> Vec<u8> {
+    let mut k = Vec::with_capacity(9);
+    k.push(b'b');
+    k.extend_from_slice(&height.to_be_bytes());
+    k
+}
+
+/// Per-shipment flags in commit order: `f ‖ shipment ‖ 0x00 ‖ height ‖ index`.
+pub fn result_flag(shipment: &str, height: u64, index: u32) -> Vec<u8> {
+    let mut k = text_prefixed(b'f', shipment);
+    k.extend_from_slice(&position(height, index));
+    k
+}
+
+/// Prefix of the per-shipment flags.
+pub fn result_flag_prefix(shipment: &str) -> Vec<u8> {
+    text_prefixed(b'f', shipment)
+}
+
+/// Decodes a big-endian u64.
+pub fn be_u64(bytes: &[u8]) -> Option<u64> {
+    Some(u64::from_be_bytes(bytes.get(..8)?.try_into().ok()?))
+}

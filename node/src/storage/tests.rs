@@ -1,0 +1,84 @@
+use super::*;
+use super::tests_support::sample_event;
+use tradeledger_types::*;
+
+fn block_at(height: u64, events: Vec<SignedEvent>) -> Block {
+    let ids: Vec<EventId> = events.iter().map(SignedEvent::id).collect();
+    Block {
+        header: BlockHeader {
+            chain_id: "test-chain".into(),
+            height,
+            round: height,
+            parent_hash: Hash32::ZERO,
+            proposer: SecretKey::from_seed([1; 32]).public(),
+            block_time_ms: 1_000 * height,
+            events_root: events_root(&ids),
+            event_count: u32::try_from(ids.len()).expect("small"),
+            state_root: Hash32::ZERO,
+            results_root: Hash32::ZERO,
+        },
+        justify: QuorumCertificate::genesis("test-chain", Hash32::ZERO),
+        timeout_cert: None,
+        events,
+    }
+}
+
+fn commit_of(block: Block) -> BlockCommit {
+    let outcomes = block
+        .events
+        .iter()
+        .map(|_| OutcomeRecord { applied: true, reject_code: None, reject_reason: None, flags: Vec::new(), lane: None })
+        .collect();
+    BlockCommit {
+        certificate: QuorumCertificate::genesis("test-chain", block.hash()),
+        block,
+        outcomes,
+        state_writes: vec![(b"k".to_vec(), Some(b"v".to_vec()))],
+        result: BlockResultRecord { state_root: Hash32([9; 32]), results_root: Hash32([8; 32]) },
+    }
+}
+
+#[test]
+fn committed_block_reads_back_with_indexes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path(), Hash32([1; 32])).expect("open");
+    assert_eq!(store.committed_height().expect("h"), 0);
+    let ev = sample_event(5, 1);
+    let block = block_at(1, vec![ev.clone()]);
+    store.commit_block(&commit_of(block.clone())).expect("commit");
+    assert_eq!(store.committed_height().expect("h"), 1);
+    assert_eq!(store.block(1).expect("read"), Some(block.clone()));
+    assert_eq!(store.height_of(&block.hash()).expect("idx"), Some(1));
+    let (back, record) = store.event(&ev.id()).expect("read").expect("present");
+    assert_eq!(back, ev);
+    assert_eq!((record.height, record.index), (1, 0));
+    assert_eq!(store.shipment_events("SHP-1", 10).expect("scan"), vec![ev.id()]);
+    assert_eq!(store.signer_last_seq(&ev.body.signer).expect("seq"), 1);
+    assert_eq!(store.signer_last_seq(&SecretKey::from_seed([6; 32]).public()).expect("seq"), 0);
+    assert_eq!(store.state_get(b"k").expect("state"), Some(b"v".to_vec()));
+    assert_eq!(store.block_result(1).expect("res").map(|r| r.state_root), Some(Hash32([9; 32])));
+}
+
+#[test]
+fn commits_must_follow_the_committed_height() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path(), Hash32([1; 32])).expect("open");
+    let err = store.commit_block(&commit_of(block_at(2, Vec::new()))).expect_err("gap");
+    assert!(matches!(err, StorageError::OutOfOrder { committed: 0, got: 2 }));
+}
+
+#[test]
+fn safety_record_and_data_survive_reopen_and_genesis_is_checked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let store = Store::open(dir.path(), Hash32([1; 32])).expect("open");
+        store.put_safety(b"safe").expect("put");
+        store.commit_block(&commit_of(block_at(1, Vec::new()))).expect("commit");
+    }
+    let store = Store::open(dir.path(), Hash32([1; 32])).expect("reopen");
+    assert_eq!(store.safety().expect("get"), Some(b"safe".to_vec()));
+    assert_eq!(store.committed_height().expect("h"), 1);
+    drop(store);
+    let err = Store::open(dir.path(), Hash32([2; 32])).expect_err("other genesis");
+    assert!(matches!(err, StorageError::WrongGenesis { .. }));
+}
