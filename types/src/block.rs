@@ -1,7 +1,10 @@
 //! Blocks: a header that commits to the events, and the certificate of the parent.
 
 use crate::codec::{self, BLOCK_BYTES_MAX, DecodeError};
-use crate::{Domain, EventId, Hash32, PublicKey, QuorumCertificate, SignedEvent, TimeMs, TimeoutCertificate, merkle, wire_struct};
+use crate::{
+    Domain, EventId, Hash32, PublicKey, QuorumCertificate, SignedEvent, TimeMs, TimeoutCertificate,
+    merkle, wire_struct,
+};
 
 wire_struct! {
     /// A block header. Its hash (domain `tradeledger/v1/block-header`) is the block hash.
@@ -11,6 +14,7 @@ wire_struct! {
     /// leader can propose before executing and execution overlaps consensus. A node that computes
     /// a different root for h−1 halts at h.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct BlockHeader {
         /// The chain.
         pub chain_id: String,
@@ -46,6 +50,7 @@ wire_struct! {
     /// A block: header, the certificate that justifies extending the parent, the timeout
     /// certificate when the previous round failed, and the events.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct Block {
         /// The header.
         pub header: BlockHeader,

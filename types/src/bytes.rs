@@ -34,6 +34,22 @@ macro_rules! fixed_bytes {
             }
         }
 
+        #[cfg(feature = "arbitrary")]
+        impl proptest::arbitrary::Arbitrary for $name {
+            type Parameters = ();
+            type Strategy = proptest::strategy::BoxedStrategy<Self>;
+            fn arbitrary_with(_: ()) -> Self::Strategy {
+                use proptest::strategy::Strategy;
+                proptest::collection::vec(proptest::arbitrary::any::<u8>(), $len)
+                    .prop_map(|v| {
+                        let mut a = [0u8; $len];
+                        a.copy_from_slice(&v);
+                        $name(a)
+                    })
+                    .boxed()
+            }
+        }
+
         impl AsRef<[u8]> for $name {
             fn as_ref(&self) -> &[u8] {
                 &self.0
@@ -102,7 +118,9 @@ macro_rules! fixed_bytes {
 
 /// A hex string that does not encode a value of the expected length.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{what}: expected {expected_chars} hex characters, got {got_chars} (or a non-hex character)")]
+#[error(
+    "{what}: expected {expected_chars} hex characters, got {got_chars} (or a non-hex character)"
+)]
 pub struct HexError {
     /// The type being parsed.
     pub what: &'static str,
@@ -135,6 +153,7 @@ impl Hash32 {
 
 /// A variable-length byte string: CBOR bytes on the wire, hex in JSON.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 pub struct Bytes(pub Vec<u8>);
 
 impl fmt::Debug for Bytes {

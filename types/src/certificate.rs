@@ -7,6 +7,7 @@ use crate::{Bytes, Domain, Hash32, PublicKey, Signature, ValidatorSet, wire_stru
 wire_struct! {
     /// What a vote signs: one block at one round of one chain.
     #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct VoteData {
         /// The chain (genesis `chain_id`).
         pub chain_id: String,
@@ -29,6 +30,7 @@ impl VoteData {
 wire_struct! {
     /// One validator's vote.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct Vote {
         /// What is voted for.
         pub data: VoteData,
@@ -43,12 +45,21 @@ impl Vote {
     /// Signs a vote.
     pub fn sign(data: VoteData, key: &SecretKey) -> Vote {
         let signature = key.sign(Domain::VOTE, &codec::to_canonical(&data));
-        Vote { data, voter: key.public(), signature }
+        Vote {
+            data,
+            voter: key.public(),
+            signature,
+        }
     }
 
     /// Verifies the signature (not membership: see [`ValidatorSet::index_of`]).
     pub fn verify(&self) -> Result<(), crypto::SignatureError> {
-        crypto::verify(&self.voter, Domain::VOTE, &codec::to_canonical(&self.data), &self.signature)
+        crypto::verify(
+            &self.voter,
+            Domain::VOTE,
+            &codec::to_canonical(&self.data),
+            &self.signature,
+        )
     }
 }
 
@@ -56,7 +67,9 @@ impl Vote {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CertificateError {
     /// The signer bitmap does not fit the validator set.
-    #[error("signer bitmap has {bytes} bytes for {validators} validators, or marks a validator that does not exist")]
+    #[error(
+        "signer bitmap has {bytes} bytes for {validators} validators, or marks a validator that does not exist"
+    )]
     BadBitmap {
         /// Bitmap length in bytes.
         bytes: usize,
@@ -97,7 +110,10 @@ pub enum CertificateError {
 
 /// Indices marked in a little-endian bitmap (bit `i % 8` of byte `i / 8` is validator `i`).
 pub fn bitmap_indices(bitmap: &[u8], validators: usize) -> Result<Vec<usize>, CertificateError> {
-    let bad = || CertificateError::BadBitmap { bytes: bitmap.len(), validators };
+    let bad = || CertificateError::BadBitmap {
+        bytes: bitmap.len(),
+        validators,
+    };
     if bitmap.len() != validators.div_ceil(8) {
         return Err(bad());
     }
@@ -127,17 +143,36 @@ pub fn bitmap_of(indices: impl IntoIterator<Item = usize>, validators: usize) ->
 }
 
 fn check_power(set: &ValidatorSet, signers: &[usize]) -> Result<(), CertificateError> {
-    let power: u64 = signers.iter().filter_map(|&i| set.get(i)).map(|v| v.voting_power).sum();
+    let power: u64 = signers
+        .iter()
+        .filter_map(|&i| set.get(i))
+        .map(|v| v.voting_power)
+        .sum();
     if power < set.quorum_power() {
-        return Err(CertificateError::BelowQuorum { power, quorum: set.quorum_power() });
+        return Err(CertificateError::BelowQuorum {
+            power,
+            quorum: set.quorum_power(),
+        });
     }
     Ok(())
 }
 
-fn check_signatures(set: &ValidatorSet, signers: &[usize], messages: &[Vec<u8>], sigs: &[Signature]) -> Result<(), CertificateError> {
-    let keys: Vec<PublicKey> = signers.iter().map(|&i| set.validators()[i].consensus_key).collect();
+fn check_signatures(
+    set: &ValidatorSet,
+    signers: &[usize],
+    messages: &[Vec<u8>],
+    sigs: &[Signature],
+) -> Result<(), CertificateError> {
+    let keys: Vec<PublicKey> = signers
+        .iter()
+        .map(|&i| set.validators()[i].consensus_key)
+        .collect();
     let items: Vec<BatchItem<'_>> = (0..signers.len())
-        .map(|j| BatchItem { key: &keys[j], message: &messages[j], signature: &sigs[j] })
+        .map(|j| BatchItem {
+            key: &keys[j],
+            message: &messages[j],
+            signature: &sigs[j],
+        })
         .collect();
     for (j, r) in crypto::verify_batch(&items).into_iter().enumerate() {
         if r.is_err() {
@@ -151,6 +186,7 @@ wire_struct! {
     /// A quorum certificate: signatures of more than two thirds of the voting power on one
     /// [`VoteData`]. Signatures are in increasing validator index order.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct QuorumCertificate {
         /// What was voted for.
         pub data: VoteData,
@@ -166,7 +202,12 @@ impl QuorumCertificate {
     /// trusted by construction, as genesis itself is.
     pub fn genesis(chain_id: &str, genesis_hash: Hash32) -> Self {
         QuorumCertificate {
-            data: VoteData { chain_id: chain_id.to_owned(), block_hash: genesis_hash, height: 0, round: 0 },
+            data: VoteData {
+                chain_id: chain_id.to_owned(),
+                block_hash: genesis_hash,
+                height: 0,
+                round: 0,
+            },
             signers: Bytes::default(),
             signatures: Vec::new(),
         }
@@ -182,18 +223,28 @@ impl QuorumCertificate {
     /// # Panics
     /// If a vote is for other data or from a non-member (callers aggregate only checked votes).
     pub fn from_votes(set: &ValidatorSet, votes: &[Vote]) -> Self {
-        let data = votes.first().map(|v| v.data.clone()).expect("a certificate needs votes");
+        let data = votes
+            .first()
+            .map(|v| v.data.clone())
+            .expect("a certificate needs votes");
         let mut indexed: Vec<(usize, Signature)> = votes
             .iter()
             .map(|v| {
                 assert_eq!(v.data, data, "votes on different data");
-                (set.index_of(&v.voter).expect("vote by a non-member"), v.signature)
+                (
+                    set.index_of(&v.voter).expect("vote by a non-member"),
+                    v.signature,
+                )
             })
             .collect();
         indexed.sort_by_key(|(i, _)| *i);
         indexed.dedup_by_key(|(i, _)| *i);
         let signers = bitmap_of(indexed.iter().map(|(i, _)| *i), set.len());
-        QuorumCertificate { data, signers, signatures: indexed.into_iter().map(|(_, s)| s).collect() }
+        QuorumCertificate {
+            data,
+            signers,
+            signatures: indexed.into_iter().map(|(_, s)| s).collect(),
+        }
     }
 
     /// The indices of the signers.
@@ -204,11 +255,17 @@ impl QuorumCertificate {
     /// Verifies chain, bitmap, quorum power and every signature against `set`.
     pub fn verify(&self, chain_id: &str, set: &ValidatorSet) -> Result<(), CertificateError> {
         if self.data.chain_id != chain_id {
-            return Err(CertificateError::WrongChain { found: self.data.chain_id.clone(), expected: chain_id.to_owned() });
+            return Err(CertificateError::WrongChain {
+                found: self.data.chain_id.clone(),
+                expected: chain_id.to_owned(),
+            });
         }
         let signers = self.signer_indices(set)?;
         if signers.len() != self.signatures.len() {
-            return Err(CertificateError::CountMismatch { signers: signers.len(), signatures: self.signatures.len() });
+            return Err(CertificateError::CountMismatch {
+                signers: signers.len(),
+                signatures: self.signatures.len(),
+            });
         }
         check_power(set, &signers)?;
         let msg = self.data.signing_bytes();
@@ -220,6 +277,7 @@ impl QuorumCertificate {
 wire_struct! {
     /// What a timeout signs: the round given up on and the signer's highest QC round.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct TimeoutData {
         /// The chain.
         pub chain_id: String,
@@ -240,6 +298,7 @@ impl TimeoutData {
 wire_struct! {
     /// One validator's timeout for a round, with the highest QC it holds.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct Timeout {
         /// What is signed.
         pub data: TimeoutData,
@@ -256,13 +315,23 @@ impl Timeout {
     /// Signs a timeout.
     pub fn sign(data: TimeoutData, high_qc: QuorumCertificate, key: &SecretKey) -> Timeout {
         let signature = key.sign(Domain::TIMEOUT, &codec::to_canonical(&data));
-        Timeout { data, high_qc, signer: key.public(), signature }
+        Timeout {
+            data,
+            high_qc,
+            signer: key.public(),
+            signature,
+        }
     }
 
     /// Verifies the signature and that `high_qc` matches `data.high_qc_round` (the QC itself is
     /// verified separately against the validator set).
     pub fn verify_signature(&self) -> Result<(), crypto::SignatureError> {
-        crypto::verify(&self.signer, Domain::TIMEOUT, &codec::to_canonical(&self.data), &self.signature)
+        crypto::verify(
+            &self.signer,
+            Domain::TIMEOUT,
+            &codec::to_canonical(&self.data),
+            &self.signature,
+        )
     }
 }
 
@@ -270,6 +339,7 @@ wire_struct! {
     /// A timeout certificate: more than two thirds of the power gave up on `round`. Each signer
     /// signed its own high-QC round; they are listed in signer order.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct TimeoutCertificate {
         /// The chain.
         pub chain_id: String,
@@ -294,8 +364,15 @@ impl TimeoutCertificate {
         let mut indexed: Vec<(usize, u64, Signature)> = timeouts
             .iter()
             .map(|t| {
-                assert_eq!(t.data.round, first.data.round, "timeouts for different rounds");
-                (set.index_of(&t.signer).expect("timeout by a non-member"), t.data.high_qc_round, t.signature)
+                assert_eq!(
+                    t.data.round, first.data.round,
+                    "timeouts for different rounds"
+                );
+                (
+                    set.index_of(&t.signer).expect("timeout by a non-member"),
+                    t.data.high_qc_round,
+                    t.signature,
+                )
             })
             .collect();
         indexed.sort_by_key(|(i, _, _)| *i);
@@ -318,17 +395,30 @@ impl TimeoutCertificate {
     /// Verifies chain, bitmap, quorum power and every signature against `set`.
     pub fn verify(&self, chain_id: &str, set: &ValidatorSet) -> Result<(), CertificateError> {
         if self.chain_id != chain_id {
-            return Err(CertificateError::WrongChain { found: self.chain_id.clone(), expected: chain_id.to_owned() });
+            return Err(CertificateError::WrongChain {
+                found: self.chain_id.clone(),
+                expected: chain_id.to_owned(),
+            });
         }
         let signers = bitmap_indices(&self.signers.0, set.len())?;
         if signers.len() != self.signatures.len() || signers.len() != self.high_qc_rounds.len() {
-            return Err(CertificateError::CountMismatch { signers: signers.len(), signatures: self.signatures.len() });
+            return Err(CertificateError::CountMismatch {
+                signers: signers.len(),
+                signatures: self.signatures.len(),
+            });
         }
         check_power(set, &signers)?;
         let messages: Vec<Vec<u8>> = self
             .high_qc_rounds
             .iter()
-            .map(|&r| TimeoutData { chain_id: self.chain_id.clone(), round: self.round, high_qc_round: r }.signing_bytes())
+            .map(|&r| {
+                TimeoutData {
+                    chain_id: self.chain_id.clone(),
+                    round: self.round,
+                    high_qc_round: r,
+                }
+                .signing_bytes()
+            })
             .collect();
         check_signatures(set, &signers, &messages, &self.signatures)
     }

@@ -94,23 +94,37 @@ pub fn from_canonical<T: Serialize + DeserializeOwned>(
     what: &'static str,
 ) -> Result<T, DecodeError> {
     if bytes.len() > max {
-        return Err(DecodeError::Oversize { what, len: bytes.len(), max });
+        return Err(DecodeError::Oversize {
+            what,
+            len: bytes.len(),
+            max,
+        });
     }
     let mut rest = bytes;
     let value: T = ciborium::de::from_reader_with_recursion_limit(&mut rest, RECURSION_LIMIT)
         .map_err(|e| match find_tag(bytes) {
             Some(tag) => DecodeError::UnknownTag { what, tag },
-            None => DecodeError::Malformed { what, reason: describe(e) },
+            None => DecodeError::Malformed {
+                what,
+                reason: describe(e),
+            },
         })?;
     if !rest.is_empty() {
-        return Err(DecodeError::TrailingBytes { what, extra: rest.len() });
+        return Err(DecodeError::TrailingBytes {
+            what,
+            extra: rest.len(),
+        });
     }
     let again = to_canonical(&value);
     if again != bytes {
         if let Some(tag) = find_tag(bytes) {
             return Err(DecodeError::UnknownTag { what, tag });
         }
-        let offset = again.iter().zip(bytes).position(|(a, b)| a != b).unwrap_or(again.len().min(bytes.len()));
+        let offset = again
+            .iter()
+            .zip(bytes)
+            .position(|(a, b)| a != b)
+            .unwrap_or(again.len().min(bytes.len()));
         return Err(DecodeError::NonCanonical { what, offset });
     }
     Ok(value)
@@ -135,11 +149,14 @@ fn find_tag(bytes: &[u8]) -> Option<u64> {
         match v {
             Value::Tag(t, _) => Some(*t),
             Value::Array(items) => items.iter().find_map(walk),
-            Value::Map(entries) => entries.iter().find_map(|(k, v)| walk(k).or_else(|| walk(v))),
+            Value::Map(entries) => entries
+                .iter()
+                .find_map(|(k, v)| walk(k).or_else(|| walk(v))),
             _ => None,
         }
     }
     let mut rest = bytes;
-    let v: ciborium::Value = ciborium::de::from_reader_with_recursion_limit(&mut rest, RECURSION_LIMIT).ok()?;
+    let v: ciborium::Value =
+        ciborium::de::from_reader_with_recursion_limit(&mut rest, RECURSION_LIMIT).ok()?;
     walk(&v)
 }

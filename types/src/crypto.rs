@@ -69,14 +69,25 @@ pub fn verifying_key(key: &PublicKey) -> Result<VerifyingKey, SignatureError> {
 /// same equation, so a signature is accepted singly exactly when it is accepted in any batch:
 /// no two nodes can disagree about an event because one verified it in a batch and the other
 /// alone (the cofactorless single check of `verify_strict` does not have that property).
-pub fn verify(key: &PublicKey, domain: Domain, body: &[u8], sig: &Signature) -> Result<(), SignatureError> {
+pub fn verify(
+    key: &PublicKey,
+    domain: Domain,
+    body: &[u8],
+    sig: &Signature,
+) -> Result<(), SignatureError> {
     let vk = verifying_key(key)?;
     verify_prefixed(vk, key, &domain.prefix(body), sig)
 }
 
-fn verify_prefixed(vk: VerifyingKey, key: &PublicKey, msg: &[u8], sig: &Signature) -> Result<(), SignatureError> {
+fn verify_prefixed(
+    vk: VerifyingKey,
+    key: &PublicKey,
+    msg: &[u8],
+    sig: &Signature,
+) -> Result<(), SignatureError> {
     let s = ed25519_dalek::Signature::from_bytes(&sig.0);
-    ed25519_dalek::verify_batch(&[msg], &[s], &[vk]).map_err(|_| SignatureError::Invalid { signer: *key })
+    ed25519_dalek::verify_batch(&[msg], &[s], &[vk])
+        .map_err(|_| SignatureError::Invalid { signer: *key })
 }
 
 /// One item of a batch: a key, the full signed message (already domain-prefixed) and a signature.
@@ -113,8 +124,10 @@ pub fn verify_batch(items: &[BatchItem<'_>]) -> Vec<Result<(), SignatureError>> 
         return results;
     }
     let messages: Vec<&[u8]> = good.iter().map(|&i| items[i].message).collect();
-    let sigs: Vec<ed25519_dalek::Signature> =
-        good.iter().map(|&i| ed25519_dalek::Signature::from_bytes(&items[i].signature.0)).collect();
+    let sigs: Vec<ed25519_dalek::Signature> = good
+        .iter()
+        .map(|&i| ed25519_dalek::Signature::from_bytes(&items[i].signature.0))
+        .collect();
     if ed25519_dalek::verify_batch(&messages, &sigs, &vks).is_err() {
         for (&i, vk) in good.iter().zip(vks) {
             results[i] = verify_prefixed(vk, items[i].key, items[i].message, items[i].signature);

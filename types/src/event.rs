@@ -10,6 +10,7 @@ pub type EventId = Hash32;
 wire_struct! {
     /// What the signer signs: the chain, who, which sequence number, and the payload.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct EventBody {
         /// The chain the event is for (genesis `chain_id`); an event signed for another chain is
         /// rejected.
@@ -28,6 +29,7 @@ wire_struct! {
     /// A body with the signer's ed25519 signature over
     /// `"tradeledger/v1/event" ‖ 0x00 ‖ canonical(body)`.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct SignedEvent {
         /// The signed body.
         pub body: EventBody,
@@ -47,9 +49,16 @@ impl EventBody {
     /// # Panics
     /// If `key` is not the key named in `signer` (a caller bug: the event would never verify).
     pub fn sign(self, key: &SecretKey) -> SignedEvent {
-        assert_eq!(key.public(), self.signer, "signing key does not match body.signer");
+        assert_eq!(
+            key.public(),
+            self.signer,
+            "signing key does not match body.signer"
+        );
         let signature = key.sign(Domain::EVENT_SIGNATURE, &codec::to_canonical(&self));
-        SignedEvent { body: self, signature }
+        SignedEvent {
+            body: self,
+            signature,
+        }
     }
 }
 
@@ -74,6 +83,11 @@ impl SignedEvent {
 
     /// Verifies the signature.
     pub fn verify(&self) -> Result<(), SignatureError> {
-        crypto::verify(&self.body.signer, Domain::EVENT_SIGNATURE, &codec::to_canonical(&self.body), &self.signature)
+        crypto::verify(
+            &self.body.signer,
+            Domain::EVENT_SIGNATURE,
+            &codec::to_canonical(&self.body),
+            &self.signature,
+        )
     }
 }

@@ -1,11 +1,15 @@
 //! Genesis: the one file an auditor trusts. Human-editable TOML, hashed canonically.
 
 use crate::validate::{self as v, FieldError};
-use crate::{Country, Domain, Hash32, OrgId, PublicKey, Role, RuleSet, TimeMs, ValidatorInfo, ValidatorSet, codec, wire_struct};
+use crate::{
+    Country, Domain, Hash32, OrgId, PublicKey, Role, RuleSet, TimeMs, ValidatorInfo, ValidatorSet,
+    codec, wire_struct,
+};
 
 wire_struct! {
     /// An organisation and the keys that sign for it.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct Organisation {
         /// Id (`mx-avocado-exports`).
         pub id: OrgId,
@@ -23,6 +27,7 @@ wire_struct! {
 wire_struct! {
     /// Consensus parameters. Durations in milliseconds.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct ConsensusParams {
         /// Round timeout after a successful round.
         pub round_timeout_base_ms: u64,
@@ -55,6 +60,7 @@ impl Default for ConsensusParams {
 wire_struct! {
     /// The genesis of a chain.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct Genesis {
         /// Chain id, bound into every event, vote and timeout (`tradeledger-mx-us-1`).
         pub chain_id: String,
@@ -117,11 +123,20 @@ impl Genesis {
             }
             for (j, k) in o.keys.iter().enumerate() {
                 if crate::crypto::verifying_key(k).is_err() {
-                    return Err(FieldError::new(f(&format!("keys[{j}]")), "is not a valid ed25519 public key").into());
+                    return Err(FieldError::new(
+                        f(&format!("keys[{j}]")),
+                        "is not a valid ed25519 public key",
+                    )
+                    .into());
                 }
-                let dup = self.organisations[..i].iter().any(|p| p.keys.contains(k)) || o.keys[..j].contains(k);
+                let dup = self.organisations[..i].iter().any(|p| p.keys.contains(k))
+                    || o.keys[..j].contains(k);
                 if dup {
-                    return Err(FieldError::new(f(&format!("keys[{j}]")), "belongs to another organisation or repeats").into());
+                    return Err(FieldError::new(
+                        f(&format!("keys[{j}]")),
+                        "belongs to another organisation or repeats",
+                    )
+                    .into());
                 }
             }
         }
@@ -129,24 +144,46 @@ impl Genesis {
             let f = |n: &str| format!("validators[{i}].{n}");
             v::required_text(&f("name"), &val.name)?;
             if !self.organisations.iter().any(|o| o.id == val.org) {
-                return Err(FieldError::new(f("org"), format!("{:?} is not an organisation in genesis", val.org)).into());
+                return Err(FieldError::new(
+                    f("org"),
+                    format!("{:?} is not an organisation in genesis", val.org),
+                )
+                .into());
             }
             if crate::crypto::verifying_key(&val.consensus_key).is_err() {
-                return Err(FieldError::new(f("consensus_key"), "is not a valid ed25519 public key").into());
+                return Err(FieldError::new(
+                    f("consensus_key"),
+                    "is not a valid ed25519 public key",
+                )
+                .into());
             }
             v::id(&f("peer_id"), &val.peer_id)?;
         }
         ValidatorSet::new(self.validators.clone())?;
-        self.rule_set.validate().map_err(|e| FieldError::new(format!("rule_set.{}", e.field), e.problem))?;
+        self.rule_set
+            .validate()
+            .map_err(|e| FieldError::new(format!("rule_set.{}", e.field), e.problem))?;
         let c = &self.consensus;
         if c.round_timeout_base_ms == 0 || c.round_timeout_max_ms < c.round_timeout_base_ms {
-            return Err(FieldError::new("consensus.round_timeout_max_ms", "must be at least round_timeout_base_ms > 0").into());
+            return Err(FieldError::new(
+                "consensus.round_timeout_max_ms",
+                "must be at least round_timeout_base_ms > 0",
+            )
+            .into());
         }
         if c.round_timeout_growth_pct < 100 {
-            return Err(FieldError::new("consensus.round_timeout_growth_pct", "must be at least 100").into());
+            return Err(FieldError::new(
+                "consensus.round_timeout_growth_pct",
+                "must be at least 100",
+            )
+            .into());
         }
         if c.block_events_max == 0 || c.block_bytes_max == 0 {
-            return Err(FieldError::new("consensus.block_events_max", "block limits must be positive").into());
+            return Err(FieldError::new(
+                "consensus.block_events_max",
+                "block limits must be positive",
+            )
+            .into());
         }
         Ok(())
     }

@@ -24,6 +24,7 @@ pub type TimeMs = u64;
 
 /// What a party is allowed to be on the chain. An organisation may hold several roles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Shipper or exporter: declarations, invoices, certificates of origin.
@@ -42,8 +43,14 @@ pub enum Role {
 
 impl Role {
     /// Every role, in a fixed order.
-    pub const ALL: [Role; 6] =
-        [Role::Shipper, Role::Carrier, Role::Customs, Role::Quarantine, Role::RightsHolder, Role::Auditor];
+    pub const ALL: [Role; 6] = [
+        Role::Shipper,
+        Role::Carrier,
+        Role::Customs,
+        Role::Quarantine,
+        Role::RightsHolder,
+        Role::Auditor,
+    ];
 
     /// The snake_case name used in files and the API.
     pub fn as_str(self) -> &'static str {

@@ -38,6 +38,7 @@ pub mod genesis;
 pub mod ids;
 pub mod merkle;
 pub mod payload;
+pub mod proof;
 pub mod rules;
 pub mod validate;
 pub mod validator;
@@ -56,9 +57,10 @@ pub use genesis::{ConsensusParams, Genesis, GenesisError, Organisation};
 pub use ids::{Country, Currency, Epc, HsCode, Locode, OrgId, Role, ShipmentId, TimeMs};
 pub use merkle::InclusionProof;
 pub use payload::*;
+pub use proof::{EventProof, ProofError};
 pub use rules::{
-    CommodityRule, CustomRule, LanePolicy, ProductRule, ReferenceValue, RuleChange, RuleSet, RuleSetUpdate, Severity,
-    TariffShift,
+    CommodityRule, CustomRule, LanePolicy, ProductRule, ReferenceValue, RuleChange, RuleSet,
+    RuleSetUpdate, Severity, TariffShift,
 };
 pub use validate::FieldError;
 pub use validator::{ValidatorInfo, ValidatorSet, ValidatorSetError};

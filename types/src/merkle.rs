@@ -50,6 +50,7 @@ wire_struct! {
     /// Proof that a leaf is at `index` in a tree of `leaf_count` leaves with a given root
     /// (the RFC 9162 audit path, nearest sibling first).
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct InclusionProof {
         /// Position of the leaf.
         pub index: u64,
@@ -68,7 +69,11 @@ pub fn prove<L: AsRef<[u8]>>(leaves: &[L], index: usize) -> Option<InclusionProo
     let hashes: Vec<Hash32> = leaves.iter().map(|l| leaf_hash(l.as_ref())).collect();
     let mut path = Vec::new();
     audit_path(index, &hashes, &mut path);
-    Some(InclusionProof { index: index as u64, leaf_count: leaves.len() as u64, path })
+    Some(InclusionProof {
+        index: index as u64,
+        leaf_count: leaves.len() as u64,
+        path,
+    })
 }
 
 fn audit_path(m: usize, hashes: &[Hash32], out: &mut Vec<Hash32>) {

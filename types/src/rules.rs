@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// How serious a flag is; the lane policy adds them up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Worth noting; alone it keeps the lane green.
@@ -22,6 +23,7 @@ pub enum Severity {
 wire_struct! {
     /// Transit conditions for a commodity, keyed by HS prefix (the longest matching prefix wins).
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct CommodityRule {
         /// HS prefix, 2 to 6 digits (`0804` covers avocados, `080440` only avocados).
         pub hs_prefix: String,
@@ -38,6 +40,7 @@ wire_struct! {
 
 /// The tariff-shift requirement of a product-specific rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
 pub enum TariffShift {
     /// No tariff shift required (RVC only).
@@ -53,6 +56,7 @@ pub enum TariffShift {
 wire_struct! {
     /// A USMCA-style product-specific rule of origin, keyed by HS prefix.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct ProductRule {
         /// HS prefix, 2 to 6 digits.
         pub hs_prefix: String,
@@ -68,6 +72,7 @@ wire_struct! {
 wire_struct! {
     /// Reference unit value for an HS code, for value-anomaly flags.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct ReferenceValue {
         /// Six-digit HS code.
         pub hs_code: HsCode,
@@ -83,6 +88,7 @@ wire_struct! {
 wire_struct! {
     /// A custom risk rule written in the rule expression language (see docs/contracts.md).
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct CustomRule {
         /// Rule id, shown on the flags it raises (`custom.high-value-electronics`).
         pub id: String,
@@ -96,6 +102,7 @@ wire_struct! {
 wire_struct! {
     /// How flags become a lane.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct LanePolicy {
         /// Number of warning flags that make the lane red by themselves.
         pub warnings_for_red: u32,
@@ -105,6 +112,7 @@ wire_struct! {
 wire_struct! {
     /// A complete rule set.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct RuleSet {
         /// Version, increasing with every update.
         pub version: u32,
@@ -134,7 +142,10 @@ wire_struct! {
 /// Checks an HS prefix: 2 to 6 digits.
 pub fn hs_prefix(field: &str, p: &str) -> Checked {
     if !(2..=6).contains(&p.len()) || !p.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(FieldError::new(field, format!("must be 2 to 6 digits, got {p:?}")));
+        return Err(FieldError::new(
+            field,
+            format!("must be 2 to 6 digits, got {p:?}"),
+        ));
     }
     Ok(())
 }
@@ -146,15 +157,24 @@ impl RuleSet {
         for (i, c) in self.commodities.iter().enumerate() {
             hs_prefix(&format!("commodities[{i}].hs_prefix"), &c.hs_prefix)?;
             if c.min_milli_c > c.max_milli_c {
-                return Err(FieldError::new(format!("commodities[{i}]"), "min_milli_c exceeds max_milli_c"));
+                return Err(FieldError::new(
+                    format!("commodities[{i}]"),
+                    "min_milli_c exceeds max_milli_c",
+                ));
             }
         }
         v::list("product_rules", &self.product_rules)?;
         for (i, r) in self.product_rules.iter().enumerate() {
             hs_prefix(&format!("product_rules[{i}].hs_prefix"), &r.hs_prefix)?;
-            for bp in [r.rvc_transaction_value_bp, r.rvc_net_cost_bp].into_iter().flatten() {
+            for bp in [r.rvc_transaction_value_bp, r.rvc_net_cost_bp]
+                .into_iter()
+                .flatten()
+            {
                 if bp > 10_000 {
-                    return Err(FieldError::new(format!("product_rules[{i}]"), "an RVC floor exceeds 100 %"));
+                    return Err(FieldError::new(
+                        format!("product_rules[{i}]"),
+                        "an RVC floor exceeds 100 %",
+                    ));
                 }
             }
         }
@@ -181,6 +201,7 @@ impl RuleSet {
 /// One change to the rule set. Which role may make it is part of its meaning: quarantine owns
 /// commodity thresholds and treatment rules; customs owns everything else.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
 pub enum RuleChange {
     /// Insert or replace the commodity rule with the same HS prefix (quarantine).
@@ -208,6 +229,7 @@ pub enum RuleChange {
 wire_struct! {
     /// A governance update: changes applied together as a new rule-set version from a height on.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct RuleSetUpdate {
         /// The new version (must be the current version plus one).
         pub version: u32,

@@ -13,7 +13,10 @@ pub struct FieldError {
 impl FieldError {
     /// A new error for `field`.
     pub fn new(field: impl Into<String>, problem: impl Into<String>) -> Self {
-        FieldError { field: field.into(), problem: problem.into() }
+        FieldError {
+            field: field.into(),
+            problem: problem.into(),
+        }
     }
 }
 
@@ -28,15 +31,26 @@ pub const LIST_LEN_MAX: usize = 4096;
 /// An id: 1–64 printable ASCII characters without spaces.
 pub fn id(field: &str, v: &str) -> Checked {
     if v.is_empty() || v.len() > 64 || !v.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(FieldError::new(field, format!("must be 1-64 printable ASCII characters without spaces, got {v:?}")));
+        return Err(FieldError::new(
+            field,
+            format!("must be 1-64 printable ASCII characters without spaces, got {v:?}"),
+        ));
     }
     Ok(())
 }
 
 /// An organisation id: 1–64 characters of `[a-z0-9-]`.
 pub fn org_id(field: &str, v: &str) -> Checked {
-    if v.is_empty() || v.len() > 64 || !v.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
-        return Err(FieldError::new(field, format!("must be 1-64 characters of [a-z0-9-], got {v:?}")));
+    if v.is_empty()
+        || v.len() > 64
+        || !v
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(FieldError::new(
+            field,
+            format!("must be 1-64 characters of [a-z0-9-], got {v:?}"),
+        ));
     }
     Ok(())
 }
@@ -44,7 +58,10 @@ pub fn org_id(field: &str, v: &str) -> Checked {
 /// Free text: at most [`TEXT_BYTES_MAX`] bytes, no control characters.
 pub fn text(field: &str, v: &str) -> Checked {
     if v.len() > TEXT_BYTES_MAX {
-        return Err(FieldError::new(field, format!("longer than {TEXT_BYTES_MAX} bytes")));
+        return Err(FieldError::new(
+            field,
+            format!("longer than {TEXT_BYTES_MAX} bytes"),
+        ));
     }
     if v.chars().any(char::is_control) {
         return Err(FieldError::new(field, "contains control characters"));
@@ -63,7 +80,10 @@ pub fn required_text(field: &str, v: &str) -> Checked {
 /// Six-digit HS subheading.
 pub fn hs_code(field: &str, v: &str) -> Checked {
     if v.len() != 6 || !v.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(FieldError::new(field, format!("must be a 6-digit HS subheading, got {v:?}")));
+        return Err(FieldError::new(
+            field,
+            format!("must be a 6-digit HS subheading, got {v:?}"),
+        ));
     }
     Ok(())
 }
@@ -71,7 +91,10 @@ pub fn hs_code(field: &str, v: &str) -> Checked {
 /// ISO 3166-1 alpha-2.
 pub fn country(field: &str, v: &str) -> Checked {
     if v.len() != 2 || !v.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(FieldError::new(field, format!("must be an ISO 3166-1 alpha-2 code such as MX, got {v:?}")));
+        return Err(FieldError::new(
+            field,
+            format!("must be an ISO 3166-1 alpha-2 code such as MX, got {v:?}"),
+        ));
     }
     Ok(())
 }
@@ -79,7 +102,10 @@ pub fn country(field: &str, v: &str) -> Checked {
 /// ISO 4217.
 pub fn currency(field: &str, v: &str) -> Checked {
     if v.len() != 3 || !v.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(FieldError::new(field, format!("must be an ISO 4217 code such as USD, got {v:?}")));
+        return Err(FieldError::new(
+            field,
+            format!("must be an ISO 4217 code such as USD, got {v:?}"),
+        ));
     }
     Ok(())
 }
@@ -89,9 +115,14 @@ pub fn locode(field: &str, v: &str) -> Checked {
     let b = v.as_bytes();
     let ok = b.len() == 5
         && b[..2].iter().all(u8::is_ascii_uppercase)
-        && b[2..].iter().all(|c| c.is_ascii_uppercase() || (b'2'..=b'9').contains(c));
+        && b[2..]
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || (b'2'..=b'9').contains(c));
     if !ok {
-        return Err(FieldError::new(field, format!("must be a UN/LOCODE such as MXLZC, got {v:?}")));
+        return Err(FieldError::new(
+            field,
+            format!("must be a UN/LOCODE such as MXLZC, got {v:?}"),
+        ));
     }
     Ok(())
 }
@@ -100,7 +131,10 @@ pub fn locode(field: &str, v: &str) -> Checked {
 pub fn gtin(field: &str, v: &str) -> Checked {
     let b = v.as_bytes();
     if ![8, 12, 13, 14].contains(&b.len()) || !b.iter().all(u8::is_ascii_digit) {
-        return Err(FieldError::new(field, format!("must be 8, 12, 13 or 14 digits, got {v:?}")));
+        return Err(FieldError::new(
+            field,
+            format!("must be 8, 12, 13 or 14 digits, got {v:?}"),
+        ));
     }
     let (body, check) = b.split_at(b.len() - 1);
     let sum: u32 = body
@@ -111,18 +145,26 @@ pub fn gtin(field: &str, v: &str) -> Checked {
         .sum();
     let expected = (10 - sum % 10) % 10;
     if u32::from(check[0] - b'0') != expected {
-        return Err(FieldError::new(field, format!("check digit should be {expected}")));
+        return Err(FieldError::new(
+            field,
+            format!("check digit should be {expected}"),
+        ));
     }
     Ok(())
 }
 
 /// An EPC URI (pure identity `urn:epc:id:`, class `urn:epc:class:`, or GS1 Digital Link).
 pub fn epc(field: &str, v: &str) -> Checked {
-    let ok = (v.starts_with("urn:epc:id:") || v.starts_with("urn:epc:class:") || v.starts_with("https://"))
+    let ok = (v.starts_with("urn:epc:id:")
+        || v.starts_with("urn:epc:class:")
+        || v.starts_with("https://"))
         && v.len() <= 256
         && v.bytes().all(|b| b.is_ascii_graphic());
     if !ok {
-        return Err(FieldError::new(field, format!("must be an EPC URI (urn:epc:id:...) or a GS1 Digital Link, got {v:?}")));
+        return Err(FieldError::new(
+            field,
+            format!("must be an EPC URI (urn:epc:id:...) or a GS1 Digital Link, got {v:?}"),
+        ));
     }
     Ok(())
 }
@@ -130,7 +172,10 @@ pub fn epc(field: &str, v: &str) -> Checked {
 /// A list no longer than [`LIST_LEN_MAX`].
 pub fn list<T>(field: &str, v: &[T]) -> Checked {
     if v.len() > LIST_LEN_MAX {
-        return Err(FieldError::new(field, format!("has {} entries, at most {LIST_LEN_MAX} allowed", v.len())));
+        return Err(FieldError::new(
+            field,
+            format!("has {} entries, at most {LIST_LEN_MAX} allowed", v.len()),
+        ));
     }
     Ok(())
 }
@@ -146,7 +191,10 @@ pub fn non_empty_list<T>(field: &str, v: &[T]) -> Checked {
 /// Latitude in micro-degrees, within ±90°.
 pub fn latitude(field: &str, v: i32) -> Checked {
     if !(-90_000_000..=90_000_000).contains(&v) {
-        return Err(FieldError::new(field, "latitude must be within ±90 degrees (micro-degrees)"));
+        return Err(FieldError::new(
+            field,
+            "latitude must be within ±90 degrees (micro-degrees)",
+        ));
     }
     Ok(())
 }
@@ -154,7 +202,10 @@ pub fn latitude(field: &str, v: i32) -> Checked {
 /// Longitude in micro-degrees, within ±180°.
 pub fn longitude(field: &str, v: i32) -> Checked {
     if !(-180_000_000..=180_000_000).contains(&v) {
-        return Err(FieldError::new(field, "longitude must be within ±180 degrees (micro-degrees)"));
+        return Err(FieldError::new(
+            field,
+            "longitude must be within ±180 degrees (micro-degrees)",
+        ));
     }
     Ok(())
 }

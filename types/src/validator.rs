@@ -5,6 +5,7 @@ use crate::{OrgId, PublicKey, wire_struct};
 wire_struct! {
     /// A validator as listed in genesis.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct ValidatorInfo {
         /// Human name (`customs-mx`).
         pub name: String,
@@ -69,19 +70,33 @@ impl ValidatorSet {
             return Err(ValidatorSetError::Empty);
         }
         if validators.len() > VALIDATORS_MAX {
-            return Err(ValidatorSetError::TooMany { count: validators.len(), max: VALIDATORS_MAX });
+            return Err(ValidatorSetError::TooMany {
+                count: validators.len(),
+                max: VALIDATORS_MAX,
+            });
         }
         let mut total: u64 = 0;
         for (index, v) in validators.iter().enumerate() {
             if v.voting_power == 0 {
                 return Err(ValidatorSetError::ZeroPower { index });
             }
-            if validators[..index].iter().any(|o| o.consensus_key == v.consensus_key) {
-                return Err(ValidatorSetError::DuplicateKey { index, key: v.consensus_key });
+            if validators[..index]
+                .iter()
+                .any(|o| o.consensus_key == v.consensus_key)
+            {
+                return Err(ValidatorSetError::DuplicateKey {
+                    index,
+                    key: v.consensus_key,
+                });
             }
-            total = total.checked_add(v.voting_power).ok_or(ValidatorSetError::Overflow)?;
+            total = total
+                .checked_add(v.voting_power)
+                .ok_or(ValidatorSetError::Overflow)?;
         }
-        Ok(ValidatorSet { validators, total_power: total })
+        Ok(ValidatorSet {
+            validators,
+            total_power: total,
+        })
     }
 
     /// The validators, in index order.

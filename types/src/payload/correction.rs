@@ -7,12 +7,14 @@ use crate::{Hash32, wire_struct};
 wire_struct! {
     /// A correction of an earlier event by the same organisation.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct Correction {
         /// Id of the event corrected.
         pub corrects: Hash32,
         /// Why.
         pub reason: String,
         /// The corrected content (same kind as the original), or `None` to withdraw it.
+        #[cfg_attr(feature = "arbitrary", proptest(value = "None"))]
         pub replacement: Option<Box<Payload>>,
     }
 }
@@ -23,9 +25,13 @@ impl Correction {
         v::required_text("reason", &self.reason)?;
         if let Some(p) = &self.replacement {
             if matches!(**p, Payload::Correction(_)) {
-                return Err(FieldError::new("replacement", "a correction cannot replace with another correction"));
+                return Err(FieldError::new(
+                    "replacement",
+                    "a correction cannot replace with another correction",
+                ));
             }
-            p.validate().map_err(|e| FieldError::new(format!("replacement.{}", e.field), e.problem))?;
+            p.validate()
+                .map_err(|e| FieldError::new(format!("replacement.{}", e.field), e.problem))?;
         }
         Ok(())
     }

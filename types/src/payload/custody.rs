@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// The EPCIS event type the custody event was captured as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
 pub enum EpcisEventType {
     /// Observation of objects (RFID portal reads, pickups, arrivals).
@@ -22,6 +23,7 @@ pub enum EpcisEventType {
 
 /// EPCIS `action`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Action {
     /// Objects come into existence or are associated.
@@ -35,6 +37,7 @@ pub enum Action {
 wire_struct! {
     /// A place: a UN/LOCODE, coordinates in micro-degrees, and the site's own identifier.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct Location {
         /// UN/LOCODE of the town, port or border crossing.
         pub locode: Option<Locode>,
@@ -59,13 +62,21 @@ impl Location {
                 v::longitude(&format!("{field}.lon_micro_deg"), lon)?;
             }
             (None, None) => {}
-            _ => return Err(FieldError::new(field, "latitude and longitude must be given together")),
+            _ => {
+                return Err(FieldError::new(
+                    field,
+                    "latitude and longitude must be given together",
+                ));
+            }
         }
         if let Some(s) = &self.site {
             v::text(&format!("{field}.site"), s)?;
         }
         if self.locode.is_none() && self.lat_micro_deg.is_none() && self.site.is_none() {
-            return Err(FieldError::new(field, "needs a locode, coordinates or a site id"));
+            return Err(FieldError::new(
+                field,
+                "needs a locode, coordinates or a site id",
+            ));
         }
         Ok(())
     }
@@ -78,6 +89,7 @@ impl Location {
 
 /// What was observed of a seal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
 pub enum SealStatus {
     /// A seal was applied (container sealed).
@@ -93,6 +105,7 @@ pub enum SealStatus {
 wire_struct! {
     /// A seal observation.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct Seal {
         /// Seal number (ISO 17712) or e-seal id.
         pub seal_id: String,
@@ -104,6 +117,7 @@ wire_struct! {
 wire_struct! {
     /// An extension field kept from a captured document, so it can be exported back unchanged.
     #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct Extension {
         /// The field's full name (a namespace-qualified EPCIS extension such as `example:myField`).
         pub name: String,
@@ -115,6 +129,7 @@ wire_struct! {
 wire_struct! {
     /// A custody or transport event: pickup, loading, departure, border arrival, RFID portal read.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct CustodyEvent {
         /// The shipment.
         pub shipment_id: ShipmentId,
@@ -155,7 +170,10 @@ impl CustodyEvent {
             v::required_text("disposition", d)?;
         }
         if !(-14 * 60..=14 * 60).contains(&self.time_zone_offset_min) {
-            return Err(FieldError::new("time_zone_offset_min", "must be within ±14 hours"));
+            return Err(FieldError::new(
+                "time_zone_offset_min",
+                "must be within ±14 hours",
+            ));
         }
         if let Some(l) = &self.read_point {
             l.validate("read_point")?;
@@ -176,7 +194,10 @@ impl CustodyEvent {
         v::list("extensions", &self.extensions)?;
         for (i, w) in self.extensions.windows(2).enumerate() {
             if w[0].name >= w[1].name {
-                return Err(FieldError::new(format!("extensions[{}]", i + 1), "must be sorted by name without duplicates"));
+                return Err(FieldError::new(
+                    format!("extensions[{}]", i + 1),
+                    "must be sorted by name without duplicates",
+                ));
             }
         }
         Ok(())
@@ -184,6 +205,9 @@ impl CustodyEvent {
 
     /// The country where the event happened: the read point's, else the business location's.
     pub fn country(&self) -> Option<&str> {
-        self.read_point.as_ref().and_then(Location::country).or_else(|| self.biz_location.as_ref().and_then(Location::country))
+        self.read_point
+            .as_ref()
+            .and_then(Location::country)
+            .or_else(|| self.biz_location.as_ref().and_then(Location::country))
     }
 }

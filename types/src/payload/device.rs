@@ -7,6 +7,7 @@ use crate::{PublicKey, wire_struct};
 wire_struct! {
     /// An organisation binds a device key to itself, for the stated event kinds only.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct DeviceRegistration {
         /// The device's signing key.
         pub device_key: PublicKey,
@@ -24,7 +25,13 @@ impl DeviceRegistration {
         v::non_empty_list("kinds", &self.kinds)?;
         for (i, k) in self.kinds.iter().enumerate() {
             if !matches!(k, EventKind::Custody | EventKind::SensorReport) {
-                return Err(FieldError::new(format!("kinds[{i}]"), format!("a device may sign custody events and sensor reports, not {}", k.as_str())));
+                return Err(FieldError::new(
+                    format!("kinds[{i}]"),
+                    format!(
+                        "a device may sign custody events and sensor reports, not {}",
+                        k.as_str()
+                    ),
+                ));
             }
         }
         Ok(())
@@ -34,6 +41,7 @@ impl DeviceRegistration {
 wire_struct! {
     /// An organisation revokes one of its devices from a height on.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct DeviceRevocation {
         /// The device key.
         pub device_key: PublicKey,

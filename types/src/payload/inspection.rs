@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// Kind of inspection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
 pub enum InspectionKind {
     /// Customs document review.
@@ -21,6 +22,7 @@ pub enum InspectionKind {
 
 /// Outcome of an inspection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
 pub enum InspectionOutcome {
     /// Nothing found.
@@ -34,6 +36,7 @@ pub enum InspectionOutcome {
 wire_struct! {
     /// One finding.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct Finding {
         /// Short code (e.g. `pest:anastrepha-ludens`, `doc:missing-invoice`).
         pub code: String,
@@ -44,6 +47,7 @@ wire_struct! {
 
 /// A quarantine treatment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
 pub enum TreatmentKind {
     /// Cold treatment (7 CFR 301.93-10): pulp at or below a temperature for a number of days.
@@ -57,6 +61,7 @@ pub enum TreatmentKind {
 wire_struct! {
     /// A treatment record: the continuous temperature log that proves it.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct TreatmentRecord {
         /// Treatment kind.
         pub kind: TreatmentKind,
@@ -72,6 +77,7 @@ wire_struct! {
 wire_struct! {
     /// An inspection result.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct InspectionResult {
         /// The shipment.
         pub shipment_id: ShipmentId,
@@ -102,12 +108,18 @@ impl InspectionResult {
             v::non_empty_list("treatment.readings", &t.readings)?;
             for (i, w) in t.readings.windows(2).enumerate() {
                 if w[1].time_ms < w[0].time_ms {
-                    return Err(FieldError::new(format!("treatment.readings[{}].time_ms", i + 1), "readings must be in time order"));
+                    return Err(FieldError::new(
+                        format!("treatment.readings[{}].time_ms", i + 1),
+                        "readings must be in time order",
+                    ));
                 }
             }
         }
         if self.outcome == InspectionOutcome::PassAfterTreatment && self.treatment.is_none() {
-            return Err(FieldError::new("treatment", "is required when the outcome is pass_after_treatment"));
+            return Err(FieldError::new(
+                "treatment",
+                "is required when the outcome is pass_after_treatment",
+            ));
         }
         Ok(())
     }
@@ -115,6 +127,7 @@ impl InspectionResult {
 
 /// A customs decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     /// Goods may enter.
@@ -128,6 +141,7 @@ pub enum Decision {
 wire_struct! {
     /// A clearance decision by customs.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct ClearanceDecision {
         /// The shipment.
         pub shipment_id: ShipmentId,

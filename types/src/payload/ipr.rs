@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 wire_struct! {
     /// A rights holder's recordation of a registered trademark. Effective once customs accepts it.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct IprRecordation {
         /// Recordation id, unique on the chain.
         pub recordation_id: String,
@@ -48,6 +49,7 @@ impl IprRecordation {
 wire_struct! {
     /// Customs' acceptance of a recordation.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct IprAcceptance {
         /// The recordation accepted.
         pub recordation_id: String,
@@ -56,6 +58,7 @@ wire_struct! {
 
 /// What a licence allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
 pub enum LicenceScope {
     /// Manufacture goods bearing the mark.
@@ -67,6 +70,7 @@ pub enum LicenceScope {
 wire_struct! {
     /// A licence: from the owner (no parent) or sub-licensed from a parent licence.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct IprLicence {
         /// Licence id, unique on the chain.
         pub licence_id: String,
@@ -101,6 +105,7 @@ impl IprLicence {
 wire_struct! {
     /// Revocation of a licence from a time on (and of every sub-licence under it).
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct IprRevocation {
         /// The licence revoked.
         pub licence_id: String,

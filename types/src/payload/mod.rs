@@ -13,11 +13,14 @@ pub use correction::Correction;
 pub use custody::{Action, CustodyEvent, EpcisEventType, Extension, Location, Seal, SealStatus};
 pub use device::{DeviceRegistration, DeviceRevocation};
 pub use inspection::{
-    ClearanceDecision, Decision, Finding, InspectionKind, InspectionOutcome, InspectionResult, TreatmentKind,
-    TreatmentRecord,
+    ClearanceDecision, Decision, Finding, InspectionKind, InspectionOutcome, InspectionResult,
+    TreatmentKind, TreatmentRecord,
 };
 pub use ipr::{IprAcceptance, IprLicence, IprRecordation, IprRevocation, LicenceScope};
-pub use origin::{BLANKET_PERIOD_MS_MAX, BlanketPeriod, CertificateOfOrigin, CertifiedGood, CertifierRole, OriginCriterion};
+pub use origin::{
+    BLANKET_PERIOD_MS_MAX, BlanketPeriod, CertificateOfOrigin, CertifiedGood, CertifierRole,
+    OriginCriterion,
+};
 pub use sensor::{Reading, SensorKind, SensorReport, SeriesStats};
 pub use shipment::{CostData, GoodsLine, Material, Party, RouteStop, ShipmentDeclaration};
 
@@ -28,6 +31,7 @@ use serde::{Deserialize, Serialize};
 /// The content of an event. Encoded as a one-entry map `{kind: content}`, so new kinds can be
 /// added without changing the bytes of existing ones.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
 pub enum Payload {
     /// A shipper declares a shipment.
@@ -62,6 +66,7 @@ pub enum Payload {
 
 /// The kind of a payload, for permissions and indexes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// [`Payload::ShipmentDeclaration`].

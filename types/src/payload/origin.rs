@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// Element 1: who certifies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
 pub enum CertifierRole {
     /// The importer certifies.
@@ -19,6 +20,7 @@ pub enum CertifierRole {
 
 /// Element 7: the origin criterion claimed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 pub enum OriginCriterion {
     /// Wholly obtained or produced entirely in the territory.
     A,
@@ -33,6 +35,7 @@ pub enum OriginCriterion {
 wire_struct! {
     /// Element 6: a good covered by the certificate.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct CertifiedGood {
         /// Matching line number in the shipment declaration.
         pub line: u32,
@@ -48,6 +51,7 @@ wire_struct! {
 wire_struct! {
     /// Element 8: a blanket period of up to 12 months covering several shipments.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct BlanketPeriod {
         /// Start (inclusive).
         pub from_ms: TimeMs,
@@ -60,6 +64,7 @@ wire_struct! {
     /// A certificate of origin. Its envelope signature is element 9's authorised signature; the
     /// signer must belong to the certifier's organisation.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct CertificateOfOrigin {
         /// The certificate's id, unique on the chain.
         pub certificate_id: String,
@@ -108,7 +113,10 @@ impl CertificateOfOrigin {
         if let Some(b) = &self.blanket_period {
             v::window("blanket_period", b.from_ms, b.until_ms)?;
             if b.until_ms - b.from_ms > BLANKET_PERIOD_MS_MAX {
-                return Err(FieldError::new("blanket_period", "is longer than 12 months"));
+                return Err(FieldError::new(
+                    "blanket_period",
+                    "is longer than 12 months",
+                ));
             }
         }
         v::required_text("signatory_name", &self.signatory_name)

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// What a reading measures, and so its unit. Values are integers in milli-units of the unit
 /// named here (temperature 7.5 °C is `7500`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
 pub enum SensorKind {
     /// Temperature, milli-degrees Celsius (EPCIS gs1:Temperature, uom CEL).
@@ -42,6 +43,7 @@ impl SensorKind {
 wire_struct! {
     /// One reading.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct Reading {
         /// What is measured.
         pub kind: SensorKind,
@@ -57,6 +59,7 @@ wire_struct! {
 wire_struct! {
     /// Summary of one kind of reading in a report.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct SeriesStats {
         /// The kind summarised.
         pub kind: SensorKind,
@@ -74,6 +77,7 @@ wire_struct! {
     /// the full series and a Merkle root over it (the full series kept by the device owner for
     /// proof on request).
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct SensorReport {
         /// The shipment.
         pub shipment_id: ShipmentId,
@@ -98,7 +102,10 @@ impl SensorReport {
         v::non_empty_list("readings", &self.readings)?;
         for (i, w) in self.readings.windows(2).enumerate() {
             if w[1].time_ms < w[0].time_ms {
-                return Err(FieldError::new(format!("readings[{}].time_ms", i + 1), "readings must be in time order"));
+                return Err(FieldError::new(
+                    format!("readings[{}].time_ms", i + 1),
+                    "readings must be in time order",
+                ));
             }
         }
         for (i, r) in self.readings.iter().enumerate() {
@@ -110,16 +117,28 @@ impl SensorReport {
                 return Err(FieldError::new(format!("stats[{i}]"), "min exceeds max"));
             }
             let carried = self.readings.iter().filter(|r| r.kind == s.kind);
-            if carried.clone().any(|r| r.value_milli < s.min_milli || r.value_milli > s.max_milli) {
-                return Err(FieldError::new(format!("stats[{i}]"), "a carried reading lies outside min/max"));
+            if carried
+                .clone()
+                .any(|r| r.value_milli < s.min_milli || r.value_milli > s.max_milli)
+            {
+                return Err(FieldError::new(
+                    format!("stats[{i}]"),
+                    "a carried reading lies outside min/max",
+                ));
             }
         }
         let carried = u32::try_from(self.readings.len()).unwrap_or(u32::MAX);
         if self.series_len < carried {
-            return Err(FieldError::new("series_len", "is smaller than the number of readings carried"));
+            return Err(FieldError::new(
+                "series_len",
+                "is smaller than the number of readings carried",
+            ));
         }
         if self.series_len > carried && self.series_root.is_none() {
-            return Err(FieldError::new("series_root", "is required when the series is not carried whole"));
+            return Err(FieldError::new(
+                "series_root",
+                "is required when the series is not carried whole",
+            ));
         }
         Ok(())
     }

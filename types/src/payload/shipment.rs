@@ -6,6 +6,7 @@ use crate::{Country, Currency, Epc, HsCode, Locode, OrgId, ShipmentId, TimeMs, w
 wire_struct! {
     /// A party as named on trade documents (USMCA asks name, address and contact for each).
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct Party {
         /// The party's organisation on the chain, when it has one.
         pub org: Option<OrgId>,
@@ -36,6 +37,7 @@ impl Party {
 wire_struct! {
     /// A material used to produce a good, for origin (tariff shift and RVC) checks.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct Material {
         /// What it is.
         pub description: String,
@@ -51,6 +53,7 @@ wire_struct! {
 wire_struct! {
     /// The producer's cost data for a good, needed for regional value content.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct CostData {
         /// Transaction value (FOB), minor units.
         pub transaction_value_minor: u64,
@@ -64,6 +67,7 @@ wire_struct! {
 wire_struct! {
     /// One line of goods in a declaration.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct GoodsLine {
         /// Line number, unique within the declaration (1, 2, ...).
         pub line: u32,
@@ -95,6 +99,7 @@ wire_struct! {
 wire_struct! {
     /// A place on the planned route.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct RouteStop {
         /// Country of the stop.
         pub country: Country,
@@ -106,6 +111,7 @@ wire_struct! {
 wire_struct! {
     /// The shipper's declaration. Creates the shipment; every other shipment event refers to it.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
     pub struct ShipmentDeclaration {
         /// Unique shipment id.
         pub shipment_id: ShipmentId,
@@ -148,7 +154,10 @@ impl ShipmentDeclaration {
         for (i, g) in self.goods.iter().enumerate() {
             let f = |name: &str| format!("goods[{i}].{name}");
             if self.goods[..i].iter().any(|o| o.line == g.line) {
-                return Err(FieldError::new(f("line"), format!("line number {} is used twice", g.line)));
+                return Err(FieldError::new(
+                    f("line"),
+                    format!("line number {} is used twice", g.line),
+                ));
             }
             v::required_text(&f("description"), &g.description)?;
             if let Some(gtin) = &g.gtin {
@@ -171,7 +180,10 @@ impl ShipmentDeclaration {
                 v::list(&f("cost.materials"), &c.materials)?;
                 for (j, m) in c.materials.iter().enumerate() {
                     v::hs_code(&f(&format!("cost.materials[{j}].hs_code")), &m.hs_code)?;
-                    v::text(&f(&format!("cost.materials[{j}].description")), &m.description)?;
+                    v::text(
+                        &f(&format!("cost.materials[{j}].description")),
+                        &m.description,
+                    )?;
                 }
             }
         }
