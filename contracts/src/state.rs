@@ -1,0 +1,110 @@
+//! The execution view of the state: reads fall through an event overlay and a block overlay to the
+//! store; writes stay in the event overlay until the event is applied, so a rejected event changes
+//! nothing. At the end of a block the block overlay is written to the store and the tree.
+
+use crate::error::{ExecError, printable_key};
+use crate::keys::VALUE_PREFIX;
+use crate::smt;
+use crate::store::Store;
+use serde::{Serialize, de::DeserializeOwned};
+use std::collections::BTreeMap;
+use tradeledger_types::codec;
+
+/// Largest stored record: a declaration fits in an event, plus bookkeeping.
+const RECORD_BYTES_MAX: usize = 4 * codec::EVENT_BYTES_MAX;
+
+type Overlay = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+
+pub(crate) struct StateView<'s, S: Store> {
+    store: &'s S,
+    block: Overlay,
+    event: Overlay,
+}
+
+fn value_key(key: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(key.len() + 1);
+    k.push(VALUE_PREFIX);
+    k.extend_from_slice(key);
+    k
+}
+
+/// Reads one record straight from a store (queries, outside execution).
+pub(crate) fn read_record<S: Store, T: Serialize + DeserializeOwned>(store: &S, key: &[u8]) -> Result<Option<T>, ExecError> {
+    match store.get(&value_key(key))? {
+        Some(bytes) => decode(key, &bytes).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn decode<T: Serialize + DeserializeOwned>(key: &[u8], bytes: &[u8]) -> Result<T, ExecError> {
+    codec::from_canonical(bytes, RECORD_BYTES_MAX, "state record")
+        .map_err(|e| ExecError::CorruptState { key: printable_key(key), reason: e.to_string() })
+}
+
+/// Writes one record straight to a store and the tree (genesis).
+pub(crate) fn write_record<S: Store, T: Serialize>(store: &mut S, key: &[u8], value: &T) -> Result<(), ExecError> {
+    let bytes = codec::to_canonical(value);
+    store.put(&value_key(key), &bytes)?;
+    smt::update(store, key, Some(&bytes))
+}
+
+impl<'s, S: Store> StateView<'s, S> {
+    pub(crate) fn new(store: &'s S) -> Self {
+        StateView { store, block: Overlay::new(), event: Overlay::new() }
+    }
+
+    fn raw(&self, key: &[u8]) -> Result<Option<Vec<u8>>, ExecError> {
+        if let Some(v) = self.event.get(key) {
+            return Ok(v.clone());
+        }
+        if let Some(v) = self.block.get(key) {
+            return Ok(v.clone());
+        }
+        Ok(self.store.get(&value_key(key))?)
+    }
+
+    pub(crate) fn get<T: Serialize + DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, ExecError> {
+        match self.raw(key)? {
+            Some(bytes) => decode(key, &bytes).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    pub(crate) fn exists(&self, key: &[u8]) -> Result<bool, ExecError> {
+        Ok(self.raw(key)?.is_some())
+    }
+
+    pub(crate) fn put<T: Serialize>(&mut self, key: Vec<u8>, value: &T) {
+        self.event.insert(key, Some(codec::to_canonical(value)));
+    }
+
+    /// Keeps the current event's writes.
+    pub(crate) fn apply_event(&mut self) {
+        let writes = std::mem::take(&mut self.event);
+        self.block.extend(writes);
+    }
+
+    /// Drops the current event's writes.
+    pub(crate) fn discard_event(&mut self) {
+        self.event.clear();
+    }
+
+    /// The block's writes, in key order.
+    pub(crate) fn into_writes(mut self) -> Overlay {
+        self.discard_event();
+        self.block
+    }
+}
+
+/// Writes a block's changes to the store and the tree, in key order.
+pub(crate) fn flush<S: Store>(store: &mut S, writes: Overlay) -> Result<(), ExecError> {
+    for (key, value) in writes {
+        let vk = value_key(&key);
+        match &value {
+            Some(v) => store.put(&vk, v)?,
+            None => store.delete(&vk)?,
+        }
+        smt::update(store, &key, value.as_deref())?;
+    }
+    Ok(())
+}
