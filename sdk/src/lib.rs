@@ -1,1 +1,7 @@
-//! Placeholder: filled in by its own issue.
+//! tradeledger SDK (placeholder docs, replaced below).
+
+pub mod epc;
+pub mod epcis;
+pub mod recorder;
+pub mod signer;
+pub mod spool;
