@@ -8,6 +8,8 @@
 //!
 //! Run: `CARGO_TARGET_DIR=/work/target-contracts cargo bench -p tradeledger-contracts --bench execute`
 
+#![allow(missing_docs)] // criterion_group! and criterion_main! generate undocumented items
+
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use tradeledger_contracts::testkit::{self, Actor, DAY_MS, HOUR_MS, T0_MS};
 use tradeledger_contracts::{BlockContext, MemStore, execute, init_genesis};

@@ -55,4 +55,4 @@ pub use query::{
     shipment_status, signer, state_root, timeline,
 };
 pub use records::{EventRecord, ShipmentRecord, SignerRecord, TimelineEntry};
-pub use store::{MemStore, Store};
+pub use store::{Entries, MemStore, Store};

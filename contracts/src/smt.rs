@@ -82,7 +82,7 @@ fn position(depth: usize, h: &Hash32) -> Vec<u8> {
     out.push(NODE_PREFIX);
     out.extend_from_slice(&u16::try_from(depth).expect("depth is at most 256").to_be_bytes());
     out.extend_from_slice(&h.0[..nbytes]);
-    if depth % 8 != 0 {
+    if !depth.is_multiple_of(8) {
         let last = out.len() - 1;
         out[last] &= 0xffu8 << (8 - depth % 8);
     }

@@ -8,6 +8,9 @@ use crate::error::StoreError;
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
+/// Entries returned by [`Store::scan_prefix`]: `(key, value)` in ascending key order.
+pub type Entries = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// A byte-keyed key-value store.
 ///
 /// Contract: `get` returns the value of the last `put` for the key not followed by a `delete`;
@@ -28,7 +31,7 @@ pub trait Store {
         prefix: &[u8],
         after: Option<&[u8]>,
         limit: usize,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError>;
+    ) -> Result<Entries, StoreError>;
 }
 
 /// An in-memory [`Store`] over a `BTreeMap`, for tests, benchmarks and the auditor.
@@ -79,7 +82,7 @@ impl Store for MemStore {
         prefix: &[u8],
         after: Option<&[u8]>,
         limit: usize,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    ) -> Result<Entries, StoreError> {
         let start = match after {
             Some(a) => Bound::Excluded(a.to_vec()),
             None => Bound::Included(prefix.to_vec()),
