@@ -1,5 +1,6 @@
 //! tradeledger SDK (placeholder docs, replaced below).
 
+pub mod builders;
 pub mod epc;
 pub mod epcis;
 pub mod recorder;
