@@ -196,15 +196,15 @@ impl BlockTree {
         self.committed_at(height).filter(|(h, _)| h == hash).map(|(_, cb)| &cb.qc)
     }
 
-    /// Certified blocks from height `from_height + 1` up to `target` (or up to the block of
-    /// `fallback` when `target` is unknown), at most `max`, with the QC on the last one.
+    /// Blocks from height `from_height + 1` up to `target` (or up to the block of `fallback`
+    /// when `target` is unknown), at most `max`, with the QC on the last one if held.
     pub fn chain_for_sync(
         &self,
         target: Hash32,
         from_height: u64,
         fallback: &QuorumCertificate,
         max: usize,
-    ) -> Option<(Vec<Block>, QuorumCertificate)> {
+    ) -> Option<(Vec<Block>, Option<QuorumCertificate>)> {
         let start = if self.blocks.contains_key(&target) || self.window.iter().any(|(h, _)| *h == target) {
             target
         } else {
@@ -223,21 +223,21 @@ impl BlockTree {
             height = height.checked_sub(1)?;
         }
         chain.reverse();
-        // The last block must be certified: by a stored QC, or drop it (its justify certifies
-        // the one before).
-        let last = chain.last()?;
-        let mut last_qc = self.qc_for_any(&last.hash(), last.header.height).cloned();
-        if last_qc.is_none() {
-            let dropped = chain.pop()?;
-            last_qc = Some(dropped.justify.clone());
-        }
         if chain.is_empty() {
             return None;
         }
-        if chain.len() > max {
-            last_qc = Some(chain[max].justify.clone());
+        let last_qc = if chain.len() > max {
             chain.truncate(max);
-        }
-        Some((chain.into_iter().cloned().collect(), last_qc?))
+            Some(chain_next_justify(&self.blocks, &chain)?)
+        } else {
+            chain.last().and_then(|last| self.qc_for_any(&last.hash(), last.header.height).cloned())
+        };
+        Some((chain.into_iter().cloned().collect(), last_qc))
     }
+}
+
+/// The QC on the last block of a truncated chain: the `justify` of its child in the tree.
+fn chain_next_justify(blocks: &BTreeMap<Hash32, (BlockMeta, Block)>, chain: &[&Block]) -> Option<QuorumCertificate> {
+    let last = chain.last()?.hash();
+    blocks.values().find(|(m, _)| m.parent_hash == last).map(|(_, b)| b.justify.clone())
 }

@@ -69,14 +69,16 @@ wire_struct! {
 }
 
 wire_struct! {
-    /// Up to [`crate::limits::SYNC_BLOCKS_MAX`] consecutive certified blocks: block `i` is
-    /// certified by `blocks[i + 1].justify`, the last by `qc`.
+    /// Up to [`crate::limits::SYNC_BLOCKS_MAX`] consecutive blocks: block `i` is certified by
+    /// `blocks[i + 1].justify`, the last by `qc` when the responder holds a QC for it. Without
+    /// one, the requester keeps the last block only if it already holds its QC (the QC that made
+    /// it ask, typically the `justify` of a proposal whose parent it lacked).
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct SyncResponse {
         /// Blocks in increasing height, each the parent of the next.
         pub blocks: Vec<Block>,
-        /// The QC on the last block.
-        pub qc: QuorumCertificate,
+        /// The QC on the last block, if the responder holds one.
+        pub qc: Option<QuorumCertificate>,
     }
 }
 
@@ -160,7 +162,7 @@ mod tests {
             ConsensusMessage::Vote(vote),
             ConsensusMessage::Timeout(Box::new(TimeoutMessage { timeout, last_tc: None })),
             ConsensusMessage::SyncRequest(SyncRequest { committed_height: 4, target: Hash32([1; 32]) }),
-            ConsensusMessage::SyncResponse(Box::new(SyncResponse { blocks: vec![b.clone()], qc: b.justify })),
+            ConsensusMessage::SyncResponse(Box::new(SyncResponse { blocks: vec![b.clone()], qc: Some(b.justify) })),
         ]
     }
 

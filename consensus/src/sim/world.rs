@@ -422,7 +422,9 @@ impl<'a> World<'a> {
             Effect::SetTimer { round, duration_ms } => self.local(node, duration_ms, Input::Timeout { round }),
             Effect::RequestPayload { round, parent_hash, .. } => {
                 let state_root = if behaviour == Some(Behaviour::InvalidBlocks) {
+                    // Its own core votes for it without asking: a vote for an invalid block.
                     self.report.faults.invalid_proposals += 1;
+                    self.report.faults.invalid_votes += 1;
                     BAD_ROOT
                 } else {
                     app_root(&parent_hash)

@@ -32,7 +32,21 @@ impl Consensus {
             return self.drops.count(reason);
         }
         let tip_height = self.committed_height();
-        let fresh: Vec<&Block> = resp.blocks.iter().filter(|b| b.header.height > tip_height).collect();
+        let mut fresh: Vec<&Block> = resp.blocks.iter().filter(|b| b.header.height > tip_height).collect();
+        // The QC on the last block: sent along, or already held here; else drop that block.
+        let last_qc = match (&resp.qc, fresh.last()) {
+            (Some(qc), _) => Some(qc.clone()),
+            (None, Some(last)) => self.verified_qcs.get(&(last.header.round, last.hash())).cloned(),
+            (None, None) => None,
+        };
+        let last_qc = match last_qc {
+            Some(qc) => qc,
+            // The last block's own justify certifies the one before it.
+            None => match fresh.pop() {
+                Some(dropped) => dropped.justify.clone(),
+                None => return,
+            },
+        };
         let Some(first) = fresh.first() else { return };
         if !matches!(self.tree.parent(&first.header.parent_hash, first.justify.data.height), Parent::Known(_)) {
             return self.drops.count(DropReason::BadSyncResponse);
@@ -44,7 +58,7 @@ impl Consensus {
                 Err(reason) => return self.drops.count(reason),
             }
         }
-        match self.check_qc(&resp.qc) {
+        match self.check_qc(&last_qc) {
             Ok(qc) => qcs.push(qc),
             Err(reason) => return self.drops.count(reason),
         }
@@ -83,9 +97,10 @@ impl Consensus {
             if !b.events_match_header() {
                 return Err(DropReason::EventsMismatch);
             }
-            let cert = match resp.blocks.get(i + 1) {
-                Some(next) => &next.justify.data,
-                None => &resp.qc.data,
+            let cert = match (resp.blocks.get(i + 1), &resp.qc) {
+                (Some(next), _) => &next.justify.data,
+                (None, Some(qc)) => &qc.data,
+                (None, None) => continue,
             };
             if cert.block_hash != b.hash() || cert.height != h.height || cert.round != h.round {
                 return Err(DropReason::BadSyncResponse);
