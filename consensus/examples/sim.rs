@@ -58,7 +58,10 @@ fn main() -> anyhow::Result<ExitCode> {
     let f_max = (args.validators - 1) / 3;
     let byzantine = args.byzantine.unwrap_or(f_max);
     if byzantine > f_max {
-        bail!("{byzantine} Byzantine of {} validators exceeds f = {f_max}", args.validators);
+        bail!(
+            "{byzantine} Byzantine of {} validators exceeds f = {f_max}",
+            args.validators
+        );
     }
     let next = AtomicU64::new(args.seed_start);
     let end = args.seed_start + args.seeds;
@@ -84,14 +87,19 @@ fn main() -> anyhow::Result<ExitCode> {
                             if report.ok() { "" } else { "  FAILED" }
                         );
                     }
-                    let mut t = totals.lock().expect("no thread panics while holding the lock");
+                    let mut t = totals
+                        .lock()
+                        .expect("no thread panics while holding the lock");
                     t.0 += 1;
                     t.1 += report.blocks_committed;
                     t.2 += report.messages_delivered;
                     t.3.add(&report.faults);
                     drop(t);
                     if !report.ok() {
-                        failures.lock().expect("no thread panics while holding the lock").push(report);
+                        failures
+                            .lock()
+                            .expect("no thread panics while holding the lock")
+                            .push(report);
                     }
                 }
             });

@@ -54,7 +54,14 @@ pub(crate) struct BlockTree {
 
 impl BlockTree {
     pub fn new(tip: BlockMeta, tip_qc: QuorumCertificate, window_max: usize) -> Self {
-        BlockTree { tip, tip_qc, window: VecDeque::new(), window_max, blocks: BTreeMap::new(), qcs: BTreeMap::new() }
+        BlockTree {
+            tip,
+            tip_qc,
+            window: VecDeque::new(),
+            window_max,
+            blocks: BTreeMap::new(),
+            qcs: BTreeMap::new(),
+        }
     }
 
     /// Appends a committed block (recovery); the caller checked it extends the tip.
@@ -159,7 +166,10 @@ impl BlockTree {
                 None => qc.clone(),
             };
             self.qcs.remove(h);
-            self.push_committed(CertifiedBlock { block: block.clone(), qc: cert });
+            self.push_committed(CertifiedBlock {
+                block: block.clone(),
+                qc: cert,
+            });
             out.push(block);
         }
         self.prune();
@@ -168,8 +178,11 @@ impl BlockTree {
 
     /// Drops uncommitted blocks that do not descend from the tip.
     fn prune(&mut self) {
-        let mut by_height: Vec<(u64, Hash32, Hash32)> =
-            self.blocks.values().map(|(m, _)| (m.height, m.hash, m.parent_hash)).collect();
+        let mut by_height: Vec<(u64, Hash32, Hash32)> = self
+            .blocks
+            .values()
+            .map(|(m, _)| (m.height, m.hash, m.parent_hash))
+            .collect();
         by_height.sort();
         let mut keep = std::collections::BTreeSet::new();
         keep.insert(self.tip.hash);
@@ -186,14 +199,18 @@ impl BlockTree {
         if let Some((_, b)) = self.blocks.get(hash) {
             return Some(b);
         }
-        self.committed_at(height).filter(|(h, _)| h == hash).map(|(_, cb)| &cb.block)
+        self.committed_at(height)
+            .filter(|(h, _)| h == hash)
+            .map(|(_, cb)| &cb.block)
     }
 
     fn qc_for_any(&self, hash: &Hash32, height: u64) -> Option<&QuorumCertificate> {
         if let Some(qc) = self.qcs.get(hash) {
             return Some(qc);
         }
-        self.committed_at(height).filter(|(h, _)| h == hash).map(|(_, cb)| &cb.qc)
+        self.committed_at(height)
+            .filter(|(h, _)| h == hash)
+            .map(|(_, cb)| &cb.qc)
     }
 
     /// Blocks from height `from_height + 1` up to `target` (or up to the block of `fallback`
@@ -205,14 +222,23 @@ impl BlockTree {
         fallback: &QuorumCertificate,
         max: usize,
     ) -> Option<(Vec<Block>, Option<QuorumCertificate>)> {
-        let start = if self.blocks.contains_key(&target) || self.window.iter().any(|(h, _)| *h == target) {
-            target
-        } else {
-            fallback.data.block_hash
-        };
+        let start =
+            if self.blocks.contains_key(&target) || self.window.iter().any(|(h, _)| *h == target) {
+                target
+            } else {
+                fallback.data.block_hash
+            };
         let start_height = match self.blocks.get(&start) {
             Some((m, _)) => m.height,
-            None => self.window.iter().find(|(h, _)| *h == start)?.1.block.header.height,
+            None => {
+                self.window
+                    .iter()
+                    .find(|(h, _)| *h == start)?
+                    .1
+                    .block
+                    .header
+                    .height
+            }
         };
         let mut chain = Vec::new();
         let (mut cur, mut height) = (start, start_height);
@@ -230,14 +256,22 @@ impl BlockTree {
             chain.truncate(max);
             Some(chain_next_justify(&self.blocks, &chain)?)
         } else {
-            chain.last().and_then(|last| self.qc_for_any(&last.hash(), last.header.height).cloned())
+            chain
+                .last()
+                .and_then(|last| self.qc_for_any(&last.hash(), last.header.height).cloned())
         };
         Some((chain.into_iter().cloned().collect(), last_qc))
     }
 }
 
 /// The QC on the last block of a truncated chain: the `justify` of its child in the tree.
-fn chain_next_justify(blocks: &BTreeMap<Hash32, (BlockMeta, Block)>, chain: &[&Block]) -> Option<QuorumCertificate> {
+fn chain_next_justify(
+    blocks: &BTreeMap<Hash32, (BlockMeta, Block)>,
+    chain: &[&Block],
+) -> Option<QuorumCertificate> {
     let last = chain.last()?.hash();
-    blocks.values().find(|(m, _)| m.parent_hash == last).map(|(_, b)| b.justify.clone())
+    blocks
+        .values()
+        .find(|(m, _)| m.parent_hash == last)
+        .map(|(_, b)| b.justify.clone())
 }

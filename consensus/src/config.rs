@@ -3,8 +3,8 @@
 
 use crate::safety_rules::SafetyData;
 use tradeledger_types::{
-    Block, ConsensusParams, Genesis, Hash32, PublicKey, QuorumCertificate, TimeMs, ValidatorSet, ValidatorSetError,
-    wire_struct,
+    Block, ConsensusParams, Genesis, Hash32, PublicKey, QuorumCertificate, TimeMs, ValidatorSet,
+    ValidatorSetError, wire_struct,
 };
 
 /// The fixed parameters of one chain, as genesis states them.

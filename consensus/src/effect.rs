@@ -22,7 +22,7 @@ pub enum Effect {
     /// Send a message to every other validator.
     Broadcast(ConsensusMessage),
     /// Durably store the safety data, replacing the previous copy, before going on.
-    PersistSafety(SafetyData),
+    PersistSafety(Box<SafetyData>),
     /// Blocks became final: store them (with their certificates) and execute them in order.
     Commit(Commit),
     /// Arm a timer; when it expires, feed [`crate::Input::Timeout`] with the same round.
@@ -79,7 +79,10 @@ impl Commit {
                 Some(next) => next.justify.clone(),
                 None => self.certificate.clone(),
             };
-            out.push(CertifiedBlock { block: block.clone(), qc });
+            out.push(CertifiedBlock {
+                block: block.clone(),
+                qc,
+            });
         }
         out
     }

@@ -28,7 +28,11 @@ impl LeaderSchedule {
                 (acc, v.consensus_key)
             })
             .collect();
-        LeaderSchedule { seed, cumulative, total_power: validators.total_power() }
+        LeaderSchedule {
+            seed,
+            cumulative,
+            total_power: validators.total_power(),
+        }
     }
 
     /// The leader of `round`: `SHA-256("tradeledger/v1/leader" ‖ 0 ‖ chain_id ‖ 0 ‖ round_be)`
@@ -91,10 +95,18 @@ mod tests {
         let sched = LeaderSchedule::new("chain", &s);
         let heavy = s.validators()[0].consensus_key;
         let count = (0..10_000).filter(|&r| sched.leader(r) == heavy).count();
-        assert!((5_500..6_500).contains(&count), "heavy validator led {count} of 10000 rounds");
+        assert!(
+            (5_500..6_500).contains(&count),
+            "heavy validator led {count} of 10000 rounds"
+        );
         for v in &s.validators()[1..] {
-            let c = (0..10_000).filter(|&r| sched.leader(r) == v.consensus_key).count();
-            assert!((700..1_300).contains(&c), "light validator led {c} of 10000 rounds");
+            let c = (0..10_000)
+                .filter(|&r| sched.leader(r) == v.consensus_key)
+                .count();
+            assert!(
+                (700..1_300).contains(&c),
+                "light validator led {c} of 10000 rounds"
+            );
         }
     }
 

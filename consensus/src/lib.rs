@@ -42,6 +42,8 @@ pub use drops::{DropCounters, DropReason};
 pub use effect::{Commit, Effect};
 pub use input::Input;
 pub use leader::LeaderSchedule;
-pub use message::{ConsensusMessage, Proposal, ProposalData, SyncRequest, SyncResponse, TimeoutMessage};
+pub use message::{
+    ConsensusMessage, Proposal, ProposalData, SyncRequest, SyncResponse, TimeoutMessage,
+};
 pub use safety_rules::{SafetyData, SafetyError, SafetyRules, Signed};
 pub use state_machine::Consensus;

@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 use tradeledger_types::codec::{self, DecodeError, MESSAGE_BYTES_MAX};
 use tradeledger_types::crypto::{self, SignatureError};
 use tradeledger_types::{
-    Block, Domain, Hash32, QuorumCertificate, SecretKey, Signature, Timeout, TimeoutCertificate, Vote, wire_struct,
+    Block, Domain, Hash32, QuorumCertificate, SecretKey, Signature, Timeout, TimeoutCertificate,
+    Vote, wire_struct,
 };
 
 wire_struct! {
@@ -33,15 +34,26 @@ wire_struct! {
 impl Proposal {
     /// Signs `block` as its proposer (the caller makes sure `key` is `block.header.proposer`).
     pub fn sign(block: Block, key: &SecretKey) -> Proposal {
-        let data = ProposalData { block_hash: block.hash(), round: block.header.round };
+        let data = ProposalData {
+            block_hash: block.hash(),
+            round: block.header.round,
+        };
         let signature = key.sign(Domain::PROPOSAL, &codec::to_canonical(&data));
         Proposal { block, signature }
     }
 
     /// Verifies the signature against `block.header.proposer` (not that it is the leader).
     pub fn verify_signature(&self) -> Result<(), SignatureError> {
-        let data = ProposalData { block_hash: self.block.hash(), round: self.block.header.round };
-        crypto::verify(&self.block.header.proposer, Domain::PROPOSAL, &codec::to_canonical(&data), &self.signature)
+        let data = ProposalData {
+            block_hash: self.block.hash(),
+            round: self.block.header.round,
+        };
+        crypto::verify(
+            &self.block.header.proposer,
+            Domain::PROPOSAL,
+            &codec::to_canonical(&data),
+            &self.signature,
+        )
     }
 }
 
@@ -151,18 +163,39 @@ mod tests {
     fn samples() -> Vec<ConsensusMessage> {
         let key = SecretKey::from_seed([3; 32]);
         let b = block(&key);
-        let vote = Vote::sign(VoteData { chain_id: "c".into(), block_hash: b.hash(), height: 1, round: 1 }, &key);
+        let vote = Vote::sign(
+            VoteData {
+                chain_id: "c".into(),
+                block_hash: b.hash(),
+                height: 1,
+                round: 1,
+            },
+            &key,
+        );
         let timeout = Timeout::sign(
-            TimeoutData { chain_id: "c".into(), round: 2, high_qc_round: 0 },
+            TimeoutData {
+                chain_id: "c".into(),
+                round: 2,
+                high_qc_round: 0,
+            },
             b.justify.clone(),
             &key,
         );
         vec![
             ConsensusMessage::Proposal(Box::new(Proposal::sign(b.clone(), &key))),
             ConsensusMessage::Vote(vote),
-            ConsensusMessage::Timeout(Box::new(TimeoutMessage { timeout, last_tc: None })),
-            ConsensusMessage::SyncRequest(SyncRequest { committed_height: 4, target: Hash32([1; 32]) }),
-            ConsensusMessage::SyncResponse(Box::new(SyncResponse { blocks: vec![b.clone()], qc: Some(b.justify) })),
+            ConsensusMessage::Timeout(Box::new(TimeoutMessage {
+                timeout,
+                last_tc: None,
+            })),
+            ConsensusMessage::SyncRequest(SyncRequest {
+                committed_height: 4,
+                target: Hash32([1; 32]),
+            }),
+            ConsensusMessage::SyncResponse(Box::new(SyncResponse {
+                blocks: vec![b.clone()],
+                qc: Some(b.justify),
+            })),
         ]
     }
 
@@ -170,7 +203,12 @@ mod tests {
     fn every_message_kind_round_trips_canonically() {
         for m in samples() {
             let bytes = m.encode();
-            assert_eq!(ConsensusMessage::decode(&bytes).expect(m.kind()), m);
+            assert_eq!(
+                ConsensusMessage::decode(&bytes).ok().as_ref(),
+                Some(&m),
+                "{}",
+                m.kind()
+            );
         }
     }
 
@@ -192,11 +230,17 @@ mod tests {
         let bytes = samples()[1].encode();
         let mut trailing = bytes.clone();
         trailing.push(0);
-        assert!(matches!(ConsensusMessage::decode(&trailing), Err(DecodeError::TrailingBytes { .. })));
+        assert!(matches!(
+            ConsensusMessage::decode(&trailing),
+            Err(DecodeError::TrailingBytes { .. })
+        ));
         assert!(ConsensusMessage::decode(&bytes[..bytes.len() - 1]).is_err());
         assert!(ConsensusMessage::decode(&[0xff, 0x00, 0x13]).is_err());
         let huge = vec![0u8; MESSAGE_BYTES_MAX + 1];
-        assert!(matches!(ConsensusMessage::decode(&huge), Err(DecodeError::Oversize { .. })));
+        assert!(matches!(
+            ConsensusMessage::decode(&huge),
+            Err(DecodeError::Oversize { .. })
+        ));
     }
 
     proptest::proptest! {

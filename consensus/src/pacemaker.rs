@@ -6,7 +6,9 @@ use tradeledger_types::ConsensusParams;
 /// Timeout of a round entered after `consecutive_failures` rounds that ended in a timeout
 /// certificate: `min(base · (growth/100)^failures, max)`, in integer arithmetic.
 pub fn round_timeout_ms(params: &ConsensusParams, consecutive_failures: u32) -> u64 {
-    let max = params.round_timeout_max_ms.max(params.round_timeout_base_ms);
+    let max = params
+        .round_timeout_max_ms
+        .max(params.round_timeout_base_ms);
     let mut duration = params.round_timeout_base_ms;
     for _ in 0..consecutive_failures.min(crate::limits::CONSECUTIVE_FAILURES_MAX) {
         if duration >= max {
@@ -25,15 +27,31 @@ mod tests {
     #[test]
     fn grows_geometrically_and_caps() {
         let p = ConsensusParams::default(); // 1000 ms, ×1.5, cap 10000 ms
-        let table = [(0, 1_000), (1, 1_500), (2, 2_250), (3, 3_375), (4, 5_062), (5, 7_593), (6, 10_000), (40, 10_000)];
+        let table = [
+            (0, 1_000),
+            (1, 1_500),
+            (2, 2_250),
+            (3, 3_375),
+            (4, 5_062),
+            (5, 7_593),
+            (6, 10_000),
+            (40, 10_000),
+        ];
         for (failures, expected) in table {
-            assert_eq!(round_timeout_ms(&p, failures), expected, "after {failures} failed rounds");
+            assert_eq!(
+                round_timeout_ms(&p, failures),
+                expected,
+                "after {failures} failed rounds"
+            );
         }
     }
 
     #[test]
     fn growth_of_one_hundred_percent_keeps_the_base() {
-        let p = ConsensusParams { round_timeout_growth_pct: 100, ..ConsensusParams::default() };
+        let p = ConsensusParams {
+            round_timeout_growth_pct: 100,
+            ..ConsensusParams::default()
+        };
         assert_eq!(round_timeout_ms(&p, 1_000_000), 1_000);
     }
 

@@ -24,8 +24,8 @@
 
 use tradeledger_types::codec::{self, DecodeError};
 use tradeledger_types::{
-    Block, PublicKey, QuorumCertificate, SecretKey, Timeout, TimeoutCertificate, TimeoutData, Vote, VoteData,
-    wire_struct,
+    Block, PublicKey, QuorumCertificate, SecretKey, Timeout, TimeoutCertificate, TimeoutData, Vote,
+    VoteData, wire_struct,
 };
 
 use crate::message::Proposal;
@@ -87,7 +87,9 @@ pub enum SafetyError {
         last_voted_round: u64,
     },
     /// Vote rule 3.
-    #[error("vote rule 3: block round {round} extends QC round {qc_round} without a TC that allows it")]
+    #[error(
+        "vote rule 3: block round {round} extends QC round {qc_round} without a TC that allows it"
+    )]
     NotSafeToVote {
         /// The block's round.
         round: u64,
@@ -115,7 +117,9 @@ pub enum SafetyError {
         last_voted_round: u64,
     },
     /// Timeout rule 2.
-    #[error("timeout rule 2: round {round} is not entered by QC round {qc_round} or TC round {tc_round:?}")]
+    #[error(
+        "timeout rule 2: round {round} is not entered by QC round {qc_round} or TC round {tc_round:?}"
+    )]
     NotSafeToTimeout {
         /// The round to time out.
         round: u64,
@@ -192,7 +196,9 @@ impl SafetyRules {
     pub fn vote(&mut self, block: &Block) -> Result<Signed<Vote>, SafetyError> {
         let h = &block.header;
         if h.chain_id != self.chain_id {
-            return Err(SafetyError::WrongChain { expected: self.chain_id.clone() });
+            return Err(SafetyError::WrongChain {
+                expected: self.chain_id.clone(),
+            });
         }
         let hash = block.hash();
         let vote_twice = self.vote_twice();
@@ -201,7 +207,10 @@ impl SafetyRules {
             && last.data.round == h.round
         {
             if last.data.block_hash == hash {
-                return Ok(Signed { message: last.clone(), persist: None });
+                return Ok(Signed {
+                    message: last.clone(),
+                    persist: None,
+                });
             }
             if !vote_twice {
                 return Err(SafetyError::AlreadyVotedInRound { round: h.round });
@@ -209,24 +218,41 @@ impl SafetyRules {
         }
         // Rule 2: rounds only go up (a timeout for a round ends voting in it).
         if h.round <= self.data.last_voted_round && !vote_twice {
-            return Err(SafetyError::RoundNotAfterLastVote { round: h.round, last_voted_round: self.data.last_voted_round });
+            return Err(SafetyError::RoundNotAfterLastVote {
+                round: h.round,
+                last_voted_round: self.data.last_voted_round,
+            });
         }
         // Rule 4: the QC certifies the parent.
         let qc = &block.justify.data;
         let parent_height = qc.height.checked_add(1).ok_or(SafetyError::RoundOverflow)?;
-        if qc.block_hash != h.parent_hash || parent_height != h.height || qc.chain_id != self.chain_id {
+        if qc.block_hash != h.parent_hash
+            || parent_height != h.height
+            || qc.chain_id != self.chain_id
+        {
             return Err(SafetyError::JustifyNotParent { round: h.round });
         }
         // Rule 3: extend the previous round's QC, or a TC's highest QC.
         if !safe_to_extend(h.round, qc.round, block.timeout_cert.as_ref())? {
-            return Err(SafetyError::NotSafeToVote { round: h.round, qc_round: qc.round });
+            return Err(SafetyError::NotSafeToVote {
+                round: h.round,
+                qc_round: qc.round,
+            });
         }
-        let data = VoteData { chain_id: self.chain_id.clone(), block_hash: hash, height: h.height, round: h.round };
+        let data = VoteData {
+            chain_id: self.chain_id.clone(),
+            block_hash: hash,
+            height: h.height,
+            round: h.round,
+        };
         let vote = Vote::sign(data, &self.key);
         self.data.last_voted_round = self.data.last_voted_round.max(h.round);
         self.data.locked_round = self.data.locked_round.max(qc.round);
         self.data.last_vote = Some(vote.clone());
-        Ok(Signed { message: vote, persist: Some(self.data.clone()) })
+        Ok(Signed {
+            message: vote,
+            persist: Some(self.data.clone()),
+        })
     }
 
     /// Signs a timeout for `round` reporting `high_qc`, if timeout rules 1–3 allow it.
@@ -238,16 +264,24 @@ impl SafetyRules {
         last_tc: Option<&TimeoutCertificate>,
     ) -> Result<Signed<Timeout>, SafetyError> {
         if high_qc.data.chain_id != self.chain_id {
-            return Err(SafetyError::WrongChain { expected: self.chain_id.clone() });
+            return Err(SafetyError::WrongChain {
+                expected: self.chain_id.clone(),
+            });
         }
         // Rule 1: never behind the last vote; the same round re-sends the stored timeout.
         if let Some(last) = &self.data.last_timeout
             && last.data.round == round
         {
-            return Ok(Signed { message: last.clone(), persist: None });
+            return Ok(Signed {
+                message: last.clone(),
+                persist: None,
+            });
         }
         if round < self.data.last_voted_round {
-            return Err(SafetyError::TimeoutBeforeLastVote { round, last_voted_round: self.data.last_voted_round });
+            return Err(SafetyError::TimeoutBeforeLastVote {
+                round,
+                last_voted_round: self.data.last_voted_round,
+            });
         }
         // Rule 2: the signer is legitimately in this round.
         let qc_round = high_qc.data.round;
@@ -258,18 +292,32 @@ impl SafetyRules {
             None => false,
         };
         if !by_qc && !by_tc {
-            return Err(SafetyError::NotSafeToTimeout { round, qc_round, tc_round });
+            return Err(SafetyError::NotSafeToTimeout {
+                round,
+                qc_round,
+                tc_round,
+            });
         }
         // Rule 3: report at least the lock.
         if qc_round < self.data.locked_round {
-            return Err(SafetyError::HighQcBelowLock { qc_round, locked_round: self.data.locked_round });
+            return Err(SafetyError::HighQcBelowLock {
+                qc_round,
+                locked_round: self.data.locked_round,
+            });
         }
-        let data = TimeoutData { chain_id: self.chain_id.clone(), round, high_qc_round: qc_round };
+        let data = TimeoutData {
+            chain_id: self.chain_id.clone(),
+            round,
+            high_qc_round: qc_round,
+        };
         let timeout = Timeout::sign(data, high_qc.clone(), &self.key);
         self.data.last_voted_round = self.data.last_voted_round.max(round);
         self.data.highest_timeout_round = self.data.highest_timeout_round.max(round);
         self.data.last_timeout = Some(timeout.clone());
-        Ok(Signed { message: timeout, persist: Some(self.data.clone()) })
+        Ok(Signed {
+            message: timeout,
+            persist: Some(self.data.clone()),
+        })
     }
 
     #[cfg(test)]
@@ -285,12 +333,19 @@ impl SafetyRules {
 
 /// Vote rule 3: a block at `round` whose QC has `qc_round` may be voted for when it directly
 /// follows the QC, or follows a TC of the previous round and extends the TC's highest QC.
-pub fn safe_to_extend(round: u64, qc_round: u64, tc: Option<&TimeoutCertificate>) -> Result<bool, SafetyError> {
+pub fn safe_to_extend(
+    round: u64,
+    qc_round: u64,
+    tc: Option<&TimeoutCertificate>,
+) -> Result<bool, SafetyError> {
     if qc_round.checked_add(1).ok_or(SafetyError::RoundOverflow)? == round {
         return Ok(true);
     }
     Ok(match tc {
-        Some(tc) => tc.round.checked_add(1).ok_or(SafetyError::RoundOverflow)? == round && qc_round >= tc.max_high_qc_round(),
+        Some(tc) => {
+            tc.round.checked_add(1).ok_or(SafetyError::RoundOverflow)? == round
+                && qc_round >= tc.max_high_qc_round()
+        }
         None => false,
     })
 }

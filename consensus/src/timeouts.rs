@@ -16,7 +16,10 @@ pub(crate) enum Added {
     /// Already had this signer's timeout for the round.
     Duplicate,
     /// Counted; the power now timed out in the round, and a TC if it just reached quorum.
-    Counted { power: u64, tc: Option<TimeoutCertificate> },
+    Counted {
+        power: u64,
+        tc: Option<TimeoutCertificate>,
+    },
 }
 
 #[derive(Debug, Default, Clone)]
@@ -26,7 +29,9 @@ pub(crate) struct TimeoutAggregator {
 
 impl TimeoutAggregator {
     pub fn has(&self, round: u64, index: usize) -> bool {
-        self.rounds.get(&round).is_some_and(|r| r.by_signer.contains_key(&index))
+        self.rounds
+            .get(&round)
+            .is_some_and(|r| r.by_signer.contains_key(&index))
     }
 
     /// Adds a checked timeout.
@@ -35,14 +40,22 @@ impl TimeoutAggregator {
         if round.by_signer.contains_key(&index) {
             return Added::Duplicate;
         }
-        round.power = round.power.saturating_add(set.get(index).map_or(0, |v| v.voting_power));
+        round.power = round
+            .power
+            .saturating_add(set.get(index).map_or(0, |v| v.voting_power));
         round.by_signer.insert(index, timeout);
         if !round.formed && round.power >= set.quorum_power() {
             round.formed = true;
             let all: Vec<Timeout> = round.by_signer.values().cloned().collect();
-            return Added::Counted { power: round.power, tc: Some(TimeoutCertificate::from_timeouts(set, &all)) };
+            return Added::Counted {
+                power: round.power,
+                tc: Some(TimeoutCertificate::from_timeouts(set, &all)),
+            };
         }
-        Added::Counted { power: round.power, tc: None }
+        Added::Counted {
+            power: round.power,
+            tc: None,
+        }
     }
 
     pub fn prune_below(&mut self, round: u64) {

@@ -39,11 +39,18 @@ impl VoteAggregator {
     pub fn add(&mut self, set: &ValidatorSet, index: usize, vote: Vote) -> Added {
         let round = self.rounds.entry(vote.data.round).or_default();
         if let Some(prev) = round.by_voter.get(&index) {
-            return if *prev == vote.data { Added::Duplicate } else { Added::Equivocation };
+            return if *prev == vote.data {
+                Added::Duplicate
+            } else {
+                Added::Equivocation
+            };
         }
         let power = set.get(index).map_or(0, |v| v.voting_power);
         round.by_voter.insert(index, vote.data.clone());
-        let tally = round.tallies.entry(vote.data.clone()).or_insert((0, Vec::new()));
+        let tally = round
+            .tallies
+            .entry(vote.data.clone())
+            .or_insert((0, Vec::new()));
         tally.0 = tally.0.saturating_add(power);
         tally.1.push(vote);
         if !round.formed && tally.0 >= set.quorum_power() {

@@ -4,7 +4,12 @@
 
 use tradeledger_consensus::sim::{self, Behaviour, FaultCounts, SimConfig, SimReport};
 
-fn sweep(seeds: std::ops::Range<u64>, validators: usize, byzantine: usize, behaviours: &[Behaviour]) -> (u64, FaultCounts) {
+fn sweep(
+    seeds: std::ops::Range<u64>,
+    validators: usize,
+    byzantine: usize,
+    behaviours: &[Behaviour],
+) -> (u64, FaultCounts) {
     let mut blocks = 0;
     let mut faults = FaultCounts::default();
     let failed: Vec<SimReport> = seeds
@@ -19,9 +24,16 @@ fn sweep(seeds: std::ops::Range<u64>, validators: usize, byzantine: usize, behav
         .filter(|r| !r.ok())
         .collect();
     for r in &failed {
-        eprintln!("seed {} ({validators} validators, {:?}): {:?} {:?}", r.seed, r.behaviours, r.violations, r.liveness_failure);
+        eprintln!(
+            "seed {} ({validators} validators, {:?}): {:?} {:?}",
+            r.seed, r.behaviours, r.violations, r.liveness_failure
+        );
     }
-    assert!(failed.is_empty(), "{} seeds failed; replay with --example sim -- --seed-start SEED --seeds 1", failed.len());
+    assert!(
+        failed.is_empty(),
+        "{} seeds failed; replay with --example sim -- --seed-start SEED --seeds 1",
+        failed.len()
+    );
     (blocks, faults)
 }
 
@@ -29,7 +41,9 @@ fn sweep(seeds: std::ops::Range<u64>, validators: usize, byzantine: usize, behav
 fn four_validators_one_byzantine_every_behaviour() {
     let (blocks, faults) = sweep(0..150, 4, 1, &Behaviour::ALL);
     assert!(blocks > 150 * 5, "only {blocks} blocks committed");
-    assert!(faults.partitions > 0 && faults.crashes > 0 && faults.dropped > 0 && faults.duplicated > 0);
+    assert!(
+        faults.partitions > 0 && faults.crashes > 0 && faults.dropped > 0 && faults.duplicated > 0
+    );
 }
 
 #[test]
@@ -81,6 +95,11 @@ fn a_healthy_network_commits_a_block_about_every_round() {
     assert!(r.ok(), "{:?} {:?}", r.violations, r.liveness_failure);
     // With every leader honest and delays of at most 40 ms, each round certifies a block and
     // the 2-chain rule commits all but the last two.
-    assert!(r.blocks_committed + 3 >= r.rounds, "{} blocks in {} rounds", r.blocks_committed, r.rounds);
+    assert!(
+        r.blocks_committed + 3 >= r.rounds,
+        "{} blocks in {} rounds",
+        r.blocks_committed,
+        r.rounds
+    );
     assert!(r.blocks_committed > 50);
 }

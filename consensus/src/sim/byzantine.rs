@@ -18,6 +18,11 @@ pub enum Behaviour {
 
 impl Behaviour {
     /// Every behaviour.
-    pub const ALL: [Behaviour; 5] =
-        [Behaviour::Equivocate, Behaviour::DoubleVote, Behaviour::InvalidBlocks, Behaviour::WithholdVotes, Behaviour::Twins];
+    pub const ALL: [Behaviour; 5] = [
+        Behaviour::Equivocate,
+        Behaviour::DoubleVote,
+        Behaviour::InvalidBlocks,
+        Behaviour::WithholdVotes,
+        Behaviour::Twins,
+    ];
 }

@@ -5,7 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use tradeledger_types::{Hash32, QuorumCertificate, ValidatorSet, Vote, VoteData, codec, domain::sha256};
+use tradeledger_types::{
+    Hash32, QuorumCertificate, ValidatorSet, Vote, VoteData, codec, domain::sha256,
+};
 
 use crate::effect::Commit;
 
@@ -53,17 +55,38 @@ pub enum Violation {
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Violation::ConflictingCommits { height, first, second } => {
-                write!(f, "honest validators committed {first} and {second} at height {height}")
+            Violation::ConflictingCommits {
+                height,
+                first,
+                second,
+            } => {
+                write!(
+                    f,
+                    "honest validators committed {first} and {second} at height {height}"
+                )
             }
-            Violation::BadCommitChain { node, height, problem } => {
+            Violation::BadCommitChain {
+                node,
+                height,
+                problem,
+            } => {
                 write!(f, "instance {node} committed height {height}: {problem}")
             }
             Violation::SentBeforePersist { node, round } => {
-                write!(f, "instance {node} sent a round-{round} vote or timeout before persisting it")
+                write!(
+                    f,
+                    "instance {node} sent a round-{round} vote or timeout before persisting it"
+                )
             }
-            Violation::ConflictingCommitCertificates { height, first, second } => {
-                write!(f, "conflicting commit certificates at height {height}: {first} and {second}")
+            Violation::ConflictingCommitCertificates {
+                height,
+                first,
+                second,
+            } => {
+                write!(
+                    f,
+                    "conflicting commit certificates at height {height}: {first} and {second}"
+                )
             }
         }
     }
@@ -78,7 +101,11 @@ pub(crate) struct Agreement {
 impl Agreement {
     pub fn record(&mut self, height: u64, hash: Hash32) -> Option<Violation> {
         match self.by_height.get(&height) {
-            Some(first) if *first != hash => Some(Violation::ConflictingCommits { height, first: *first, second: hash }),
+            Some(first) if *first != hash => Some(Violation::ConflictingCommits {
+                height,
+                first: *first,
+                second: hash,
+            }),
             Some(_) => None,
             None => {
                 self.by_height.insert(height, hash);
@@ -122,7 +149,11 @@ pub(crate) fn check_commit(
     set: &ValidatorSet,
     cache: &mut QcCache,
 ) -> Result<(Hash32, u64), Violation> {
-    let bad = |height, problem| Violation::BadCommitChain { node, height, problem };
+    let bad = |height, problem| Violation::BadCommitChain {
+        node,
+        height,
+        problem,
+    };
     let (mut prev_hash, mut prev_height) = tip;
     if commit.blocks.is_empty() {
         return Err(bad(prev_height, "empty commit"));
@@ -170,18 +201,34 @@ impl Ghost {
     pub fn observe_block(&mut self, block: &tradeledger_types::Block) -> Option<Violation> {
         let hash = block.hash();
         let h = &block.header;
-        self.blocks.entry(hash).or_insert(GhostBlock { parent: h.parent_hash, round: h.round, height: h.height });
+        self.blocks.entry(hash).or_insert(GhostBlock {
+            parent: h.parent_hash,
+            round: h.round,
+            height: h.height,
+        });
         // Its child may already be certified.
-        let children: Vec<Hash32> =
-            self.certified.iter().filter(|c| self.blocks.get(*c).is_some_and(|b| b.parent == hash)).copied().collect();
+        let children: Vec<Hash32> = self
+            .certified
+            .iter()
+            .filter(|c| self.blocks.get(*c).is_some_and(|b| b.parent == hash))
+            .copied()
+            .collect();
         children.into_iter().find_map(|c| self.check_committable(c))
     }
 
     /// `voter` is the index of the key the vote is from; the simulator only calls this with
     /// votes an instance really signed.
-    pub fn observe_vote(&mut self, set: &ValidatorSet, voter: usize, vote: &Vote) -> Option<Violation> {
+    pub fn observe_vote(
+        &mut self,
+        set: &ValidatorSet,
+        voter: usize,
+        vote: &Vote,
+    ) -> Option<Violation> {
         let power = set.get(voter).map_or(0, |v| v.voting_power);
-        let entry = self.votes.entry(vote.data.clone()).or_insert((0, BTreeSet::new()));
+        let entry = self
+            .votes
+            .entry(vote.data.clone())
+            .or_insert((0, BTreeSet::new()));
         if !entry.1.insert(voter) {
             return None;
         }
@@ -199,11 +246,13 @@ impl Ghost {
             return None;
         }
         match self.committable.get(&parent.height) {
-            Some(first) if *first != child.parent => Some(Violation::ConflictingCommitCertificates {
-                height: parent.height,
-                first: *first,
-                second: child.parent,
-            }),
+            Some(first) if *first != child.parent => {
+                Some(Violation::ConflictingCommitCertificates {
+                    height: parent.height,
+                    first: *first,
+                    second: child.parent,
+                })
+            }
             Some(_) => None,
             None => {
                 self.committable.insert(parent.height, child.parent);

@@ -12,10 +12,19 @@ use crate::message::ConsensusMessage;
 #[derive(Debug, Clone)]
 pub(crate) enum Event {
     /// A message arrives at instance `to`.
-    Deliver { to: usize, from_node: usize, from: PublicKey, msg: ConsensusMessage },
+    Deliver {
+        to: usize,
+        from_node: usize,
+        from: PublicKey,
+        msg: ConsensusMessage,
+    },
     /// An input from instance `node`'s own environment (timer, payload, validation answer),
     /// dropped if the instance restarted since (`generation`).
-    Local { node: usize, generation: u64, input: Input },
+    Local {
+        node: usize,
+        generation: u64,
+        input: Input,
+    },
     /// Instance `node` crashes.
     Crash { node: usize },
     /// Instance `node` restarts from what it persisted.
@@ -62,7 +71,11 @@ pub(crate) struct Queue {
 impl Queue {
     pub fn push(&mut self, at_ms: u64, event: Event) {
         self.seq += 1;
-        self.heap.push(Reverse(Entry { at_ms, seq: self.seq, event }));
+        self.heap.push(Reverse(Entry {
+            at_ms,
+            seq: self.seq,
+            event,
+        }));
     }
 
     pub fn pop(&mut self) -> Option<(u64, Event)> {

@@ -4,7 +4,12 @@ use super::*;
 use crate::safety_rules::BrokenRule;
 
 /// The first seed in `seeds` whose run reports a safety violation.
-fn first_violation(seeds: std::ops::Range<u64>, validators: usize, byzantine: usize, behaviour: Behaviour) -> Option<SimReport> {
+fn first_violation(
+    seeds: std::ops::Range<u64>,
+    validators: usize,
+    byzantine: usize,
+    behaviour: Behaviour,
+) -> Option<SimReport> {
     seeds
         .map(|seed| {
             let mut cfg = SimConfig::new(seed, validators, byzantine);
@@ -18,11 +23,16 @@ fn first_violation(seeds: std::ops::Range<u64>, validators: usize, byzantine: us
 
 #[test]
 fn voting_twice_in_a_round_is_caught_with_an_equivocating_leader() {
-    let report = first_violation(0..50, 4, 1, Behaviour::Equivocate).expect("the checkers must catch double voting");
+    let report = first_violation(0..50, 4, 1, Behaviour::Equivocate)
+        .expect("the checkers must catch double voting");
     // The same seed with correct safety rules is clean: the violation is the broken rule's.
     let mut cfg = SimConfig::new(report.seed, 4, 1);
     cfg.behaviours = vec![Behaviour::Equivocate];
-    assert!(run(&cfg).violations.is_empty(), "seed {} fails even with correct rules", report.seed);
+    assert!(
+        run(&cfg).violations.is_empty(),
+        "seed {} fails even with correct rules",
+        report.seed
+    );
 }
 
 #[test]
@@ -35,7 +45,21 @@ fn a_run_replays_exactly_from_its_seed() {
     let cfg = SimConfig::new(7, 4, 1);
     let (a, b) = (run(&cfg), run(&cfg));
     assert_eq!(
-        (a.blocks_committed, a.rounds, a.messages_delivered, a.inputs_processed, a.faults, a.sim_time_ms),
-        (b.blocks_committed, b.rounds, b.messages_delivered, b.inputs_processed, b.faults, b.sim_time_ms)
+        (
+            a.blocks_committed,
+            a.rounds,
+            a.messages_delivered,
+            a.inputs_processed,
+            a.faults,
+            a.sim_time_ms
+        ),
+        (
+            b.blocks_committed,
+            b.rounds,
+            b.messages_delivered,
+            b.inputs_processed,
+            b.faults,
+            b.sim_time_ms
+        )
     );
 }

@@ -3,7 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use tradeledger_types::{
-    Block, Hash32, QuorumCertificate, SecretKey, ValidatorInfo, ValidatorSet, Vote, VoteData, domain::sha256,
+    Block, Hash32, QuorumCertificate, SecretKey, ValidatorInfo, ValidatorSet, Vote, VoteData,
+    domain::sha256,
 };
 
 use super::byzantine::Behaviour;
@@ -118,7 +119,11 @@ impl<'a> World<'a> {
         let mut faults = FaultCounts::default();
         for (i, key) in keys.iter().enumerate() {
             let behaviour = byz.get(&i).copied();
-            let copies = if behaviour == Some(Behaviour::Twins) { 2 } else { 1 };
+            let copies = if behaviour == Some(Behaviour::Twins) {
+                2
+            } else {
+                1
+            };
             faults.twins += copies - 1;
             for _ in 0..copies {
                 nodes.push(Node {
@@ -180,7 +185,8 @@ impl<'a> World<'a> {
             self.now_ms = at;
             self.events += 1;
             if self.events > EVENTS_MAX {
-                self.report.liveness_failure = Some(format!("event budget of {EVENTS_MAX} exhausted"));
+                self.report.liveness_failure =
+                    Some(format!("event budget of {EVENTS_MAX} exhausted"));
                 break;
             }
             self.dispatch(event);
@@ -196,8 +202,14 @@ impl<'a> World<'a> {
 
     fn finish(mut self) -> SimReport {
         self.report.blocks_committed = self.agreement.highest();
-        self.report.rounds =
-            self.nodes.iter().filter(|n| n.honest()).filter_map(|n| n.core.as_ref()).map(|c| c.round()).max().unwrap_or(0);
+        self.report.rounds = self
+            .nodes
+            .iter()
+            .filter(|n| n.honest())
+            .filter_map(|n| n.core.as_ref())
+            .map(|c| c.round())
+            .max()
+            .unwrap_or(0);
         self.report.sim_time_ms = self.now_ms;
         self.report
     }
@@ -208,7 +220,9 @@ impl<'a> World<'a> {
             for _ in 0..self.rng.range(1, 3) {
                 let start = self.rng.below(phase);
                 let end = (start + self.rng.range(200, 2_000)).min(phase);
-                let mut groups: Vec<u8> = (0..self.nodes.len()).map(|_| self.rng.below(2) as u8).collect();
+                let mut groups: Vec<u8> = (0..self.nodes.len())
+                    .map(|_| self.rng.below(2) as u8)
+                    .collect();
                 // Twins go to opposite sides.
                 for i in 1..self.nodes.len() {
                     if self.nodes[i].key.public() == self.nodes[i - 1].key.public() {
@@ -220,12 +234,15 @@ impl<'a> World<'a> {
             }
         }
         if self.cfg.crashes && phase > 0 {
-            let honest: Vec<usize> = (0..self.nodes.len()).filter(|&i| self.nodes[i].honest()).collect();
+            let honest: Vec<usize> = (0..self.nodes.len())
+                .filter(|&i| self.nodes[i].honest())
+                .collect();
             for _ in 0..self.rng.range(0, 2) {
                 let node = honest[self.rng.index(honest.len())];
                 let at = self.rng.below(phase);
                 self.queue.push(at, Event::Crash { node });
-                self.queue.push(at + self.rng.range(100, 1_500), Event::Restart { node });
+                self.queue
+                    .push(at + self.rng.range(100, 1_500), Event::Restart { node });
             }
         }
         self.queue.push(phase, Event::Heal);
@@ -233,7 +250,12 @@ impl<'a> World<'a> {
 
     fn dispatch(&mut self, event: Event) {
         match event {
-            Event::Deliver { to, from_node, from, msg } => {
+            Event::Deliver {
+                to,
+                from_node,
+                from,
+                msg,
+            } => {
                 let cut = self.groups.as_ref().is_some_and(|g| g[from_node] != g[to]);
                 if cut {
                     self.report.faults.dropped += 1;
@@ -244,7 +266,11 @@ impl<'a> World<'a> {
                     self.step(to, Input::Message { from, msg });
                 }
             }
-            Event::Local { node, generation, input } => {
+            Event::Local {
+                node,
+                generation,
+                input,
+            } => {
                 if self.nodes[node].generation == generation {
                     self.step(node, input);
                 }
@@ -271,11 +297,14 @@ impl<'a> World<'a> {
     fn new_core(&self, node: usize) -> Consensus {
         let n = &self.nodes[node];
         let from = n.stored.len().saturating_sub(COMMITTED_WINDOW_BLOCKS);
-        let recovery =
-            Recovery { safety: n.persisted.clone(), committed: n.stored[from..].to_vec(), certified: Vec::new() };
+        let recovery = Recovery {
+            safety: n.persisted.clone(),
+            committed: n.stored[from..].to_vec(),
+            certified: Vec::new(),
+        };
         #[allow(unused_mut)]
-        let mut core =
-            Consensus::new(self.ccfg.clone(), n.key.clone(), recovery).expect("recovery from the node's own storage");
+        let mut core = Consensus::new(self.ccfg.clone(), n.key.clone(), recovery)
+            .expect("recovery from the node's own storage");
         #[cfg(test)]
         if let (Some(rule), true) = (self.cfg.broken, n.honest()) {
             core.break_safety_rule(rule);
@@ -311,7 +340,9 @@ impl<'a> World<'a> {
     }
 
     fn liveness_done(&mut self) -> bool {
-        let Some(healed_at) = self.healed_at else { return false };
+        let Some(healed_at) = self.healed_at else {
+            return false;
+        };
         let mut all = true;
         for (i, n) in self.nodes.iter_mut().enumerate() {
             if !n.honest() || n.live {
@@ -349,7 +380,9 @@ impl<'a> World<'a> {
     fn step(&mut self, node: usize, input: Input) {
         let now = self.now_ms + GENESIS_TIME_MS + self.nodes[node].skew_ms;
         self.byzantine_input(node, &input);
-        let Some(core) = self.nodes[node].core.as_mut() else { return };
+        let Some(core) = self.nodes[node].core.as_mut() else {
+            return;
+        };
         core.handle(Input::Tick { now_ms: now });
         let effects = core.handle(input);
         self.report.inputs_processed += 1;
@@ -360,7 +393,14 @@ impl<'a> World<'a> {
 
     fn local(&mut self, node: usize, delay_ms: u64, input: Input) {
         let generation = self.nodes[node].generation;
-        self.queue.push(self.now_ms + delay_ms, Event::Local { node, generation, input });
+        self.queue.push(
+            self.now_ms + delay_ms,
+            Event::Local {
+                node,
+                generation,
+                input,
+            },
+        );
     }
 
     fn apply(&mut self, node: usize, effect: Effect) {
@@ -372,11 +412,13 @@ impl<'a> World<'a> {
                 {
                     self.observe_vote(v);
                 }
-                self.nodes[node].persisted = data;
+                self.nodes[node].persisted = *data;
             }
             Effect::Send { to, msg } => {
                 self.check_persisted(node, &msg);
-                if behaviour == Some(Behaviour::WithholdVotes) && matches!(msg, ConsensusMessage::Vote(_)) {
+                if behaviour == Some(Behaviour::WithholdVotes)
+                    && matches!(msg, ConsensusMessage::Vote(_))
+                {
                     self.report.faults.withheld_votes += 1;
                     return;
                 }
@@ -385,7 +427,9 @@ impl<'a> World<'a> {
             }
             Effect::Broadcast(msg) => {
                 self.check_persisted(node, &msg);
-                if let (Some(Behaviour::Equivocate), ConsensusMessage::Proposal(p)) = (behaviour, &msg) {
+                if let (Some(Behaviour::Equivocate), ConsensusMessage::Proposal(p)) =
+                    (behaviour, &msg)
+                {
                     let p = (**p).clone();
                     return self.equivocate(node, p);
                 }
@@ -399,8 +443,14 @@ impl<'a> World<'a> {
             Effect::Commit(commit) => {
                 if self.nodes[node].honest() {
                     let tip = self.nodes[node].tip;
-                    let checked =
-                        check_commit(node, tip, &commit, &self.ccfg.chain_id, &self.ccfg.validators, &mut self.qc_cache);
+                    let checked = check_commit(
+                        node,
+                        tip,
+                        &commit,
+                        &self.ccfg.chain_id,
+                        &self.ccfg.validators,
+                        &mut self.qc_cache,
+                    );
                     match checked {
                         Ok(t) => self.nodes[node].tip = t,
                         Err(v) => self.report.violations.push(v),
@@ -411,7 +461,10 @@ impl<'a> World<'a> {
                         }
                     }
                 } else {
-                    self.nodes[node].tip = (commit.blocks.last().map_or(Hash32::ZERO, Block::hash), commit.tip_height());
+                    self.nodes[node].tip = (
+                        commit.blocks.last().map_or(Hash32::ZERO, Block::hash),
+                        commit.tip_height(),
+                    );
                 }
                 let stored = &mut self.nodes[node].stored;
                 stored.extend(commit.certified_blocks());
@@ -419,8 +472,12 @@ impl<'a> World<'a> {
                     stored.drain(..COMMITTED_WINDOW_BLOCKS);
                 }
             }
-            Effect::SetTimer { round, duration_ms } => self.local(node, duration_ms, Input::Timeout { round }),
-            Effect::RequestPayload { round, parent_hash, .. } => {
+            Effect::SetTimer { round, duration_ms } => {
+                self.local(node, duration_ms, Input::Timeout { round })
+            }
+            Effect::RequestPayload {
+                round, parent_hash, ..
+            } => {
                 let state_root = if behaviour == Some(Behaviour::InvalidBlocks) {
                     // Its own core votes for it without asking: a vote for an invalid block.
                     self.report.faults.invalid_proposals += 1;
@@ -429,8 +486,13 @@ impl<'a> World<'a> {
                 } else {
                     app_root(&parent_hash)
                 };
-                let input =
-                    Input::Payload { round, parent_hash, events: Vec::new(), state_root, results_root: Hash32::ZERO };
+                let input = Input::Payload {
+                    round,
+                    parent_hash,
+                    events: Vec::new(),
+                    state_root,
+                    results_root: Hash32::ZERO,
+                };
                 self.local(node, LOCAL_DELAY_MS, input);
             }
             Effect::ValidateBlock(block) => {
@@ -439,7 +501,14 @@ impl<'a> World<'a> {
                     self.report.faults.invalid_votes += 1;
                     valid = true;
                 }
-                self.local(node, LOCAL_DELAY_MS, Input::BlockValidated { hash: block.hash(), valid });
+                self.local(
+                    node,
+                    LOCAL_DELAY_MS,
+                    Input::BlockValidated {
+                        hash: block.hash(),
+                        valid,
+                    },
+                );
             }
             Effect::RequestSync { from, request } => {
                 self.send_to_key(node, from, ConsensusMessage::SyncRequest(request));
@@ -455,17 +524,23 @@ impl<'a> World<'a> {
         }
         let p = &self.nodes[node].persisted;
         let round_ok = match msg {
-            ConsensusMessage::Vote(v) => {
-                Some(p.last_voted_round >= v.data.round && p.last_vote.as_ref().is_some_and(|l| l.data.round >= v.data.round))
-                    .map(|ok| (ok, v.data.round))
-            }
-            ConsensusMessage::Timeout(t) => {
-                Some((p.highest_timeout_round >= t.timeout.data.round, t.timeout.data.round))
-            }
+            ConsensusMessage::Vote(v) => Some(
+                p.last_voted_round >= v.data.round
+                    && p.last_vote
+                        .as_ref()
+                        .is_some_and(|l| l.data.round >= v.data.round),
+            )
+            .map(|ok| (ok, v.data.round)),
+            ConsensusMessage::Timeout(t) => Some((
+                p.highest_timeout_round >= t.timeout.data.round,
+                t.timeout.data.round,
+            )),
             _ => None,
         };
         if let Some((false, round)) = round_ok {
-            self.report.violations.push(Violation::SentBeforePersist { node, round });
+            self.report
+                .violations
+                .push(Violation::SentBeforePersist { node, round });
         }
     }
 
@@ -489,7 +564,12 @@ impl<'a> World<'a> {
         }
     }
 
-    fn send_to_key(&mut self, from_node: usize, to: tradeledger_types::PublicKey, msg: ConsensusMessage) {
+    fn send_to_key(
+        &mut self,
+        from_node: usize,
+        to: tradeledger_types::PublicKey,
+        msg: ConsensusMessage,
+    ) {
         for j in 0..self.nodes.len() {
             if j != from_node && self.nodes[j].key.public() == to {
                 self.transmit(from_node, j, msg.clone());
@@ -508,19 +588,39 @@ impl<'a> World<'a> {
         if faulty && self.rng.chance(self.cfg.duplicate_per_mille) {
             self.report.faults.duplicated += 1;
             let again = self.rng.range(1, self.cfg.delay_ms_max);
-            self.queue.push(self.now_ms + again, Event::Deliver { to, from_node, from, msg: msg.clone() });
+            self.queue.push(
+                self.now_ms + again,
+                Event::Deliver {
+                    to,
+                    from_node,
+                    from,
+                    msg: msg.clone(),
+                },
+            );
         }
-        self.queue.push(self.now_ms + delay, Event::Deliver { to, from_node, from, msg });
+        self.queue.push(
+            self.now_ms + delay,
+            Event::Deliver {
+                to,
+                from_node,
+                from,
+                msg,
+            },
+        );
     }
 
     // ----- Byzantine behaviours -----
 
     /// Byzantine reactions to an input before the core sees it.
     fn byzantine_input(&mut self, node: usize, input: &Input) {
-        let Input::Message { msg, .. } = input else { return };
+        let Input::Message { msg, .. } = input else {
+            return;
+        };
         match (self.nodes[node].behaviour, msg) {
             (Some(Behaviour::Equivocate), ConsensusMessage::Vote(v)) => self.collect_vote(node, v),
-            (Some(Behaviour::DoubleVote), ConsensusMessage::Proposal(p)) => self.vote_anyway(node, &p.block),
+            (Some(Behaviour::DoubleVote), ConsensusMessage::Proposal(p)) => {
+                self.vote_anyway(node, &p.block)
+            }
             _ => {}
         }
     }
@@ -540,7 +640,12 @@ impl<'a> World<'a> {
             return;
         }
         votes.push(v.clone());
-        let power: u64 = votes.iter().filter_map(|o| set.index_of(&o.voter)).filter_map(|i| set.get(i)).map(|i| i.voting_power).sum();
+        let power: u64 = votes
+            .iter()
+            .filter_map(|o| set.index_of(&o.voter))
+            .filter_map(|i| set.get(i))
+            .map(|i| i.voting_power)
+            .sum();
         if power < set.quorum_power() || n.byz_qcs.contains_key(&v.data.block_hash) {
             return;
         }
@@ -549,7 +654,10 @@ impl<'a> World<'a> {
         // Leading the next round too: extend the crafted block at once, next to whatever the
         // core proposes.
         let me = n.key.public();
-        let leads_next = n.core.as_ref().is_some_and(|c| c.leader(qc.data.round + 1) == me);
+        let leads_next = n
+            .core
+            .as_ref()
+            .is_some_and(|c| c.leader(qc.data.round + 1) == me);
         if let (true, Some(parent)) = (leads_next, n.crafted.get(&qc.data.block_hash).cloned()) {
             let mut child = parent.clone();
             child.header.height += 1;
@@ -569,7 +677,13 @@ impl<'a> World<'a> {
     }
 
     /// Signs `block` re-parented onto the crafted `parent` with its QC, and remembers it.
-    fn craft_child(&mut self, node: usize, mut block: Block, parent: &Block, qc: QuorumCertificate) -> Proposal {
+    fn craft_child(
+        &mut self,
+        node: usize,
+        mut block: Block,
+        parent: &Block,
+        qc: QuorumCertificate,
+    ) -> Proposal {
         let parent_hash = parent.hash();
         block.header.parent_hash = parent_hash;
         block.header.height = parent.header.height + 1;
@@ -584,7 +698,9 @@ impl<'a> World<'a> {
     /// The double voter signs a vote for every proposal it sees, whatever it voted before.
     fn vote_anyway(&mut self, node: usize, block: &Block) {
         let hash = block.hash();
-        let Some(core) = &self.nodes[node].core else { return };
+        let Some(core) = &self.nodes[node].core else {
+            return;
+        };
         let (round, next) = (core.round(), core.leader(block.header.round + 1));
         if block.header.round < round || !self.nodes[node].voted.insert(hash) {
             return;
@@ -607,7 +723,10 @@ impl<'a> World<'a> {
     fn equivocate(&mut self, node: usize, p: Proposal) {
         let alt = self.craft_alternative(node, &p.block);
         self.report.faults.equivocations += 1;
-        let (a, b) = (ConsensusMessage::Proposal(Box::new(p)), ConsensusMessage::Proposal(Box::new(alt)));
+        let (a, b) = (
+            ConsensusMessage::Proposal(Box::new(p)),
+            ConsensusMessage::Proposal(Box::new(alt)),
+        );
         self.observe(&a);
         self.observe(&b);
         let split = self.rng.chance(500);
@@ -616,7 +735,11 @@ impl<'a> World<'a> {
                 continue;
             }
             if split {
-                let m = if self.rng.chance(500) { a.clone() } else { b.clone() };
+                let m = if self.rng.chance(500) {
+                    a.clone()
+                } else {
+                    b.clone()
+                };
                 self.transmit(node, j, m);
             } else {
                 self.transmit(node, j, a.clone());

@@ -14,7 +14,8 @@ mod vote;
 use std::collections::{BTreeMap, BTreeSet};
 
 use tradeledger_types::{
-    Block, Hash32, PublicKey, QuorumCertificate, SecretKey, TimeMs, TimeoutCertificate, ValidatorSet,
+    Block, Hash32, PublicKey, QuorumCertificate, SecretKey, TimeMs, TimeoutCertificate,
+    ValidatorSet,
 };
 
 use crate::block_tree::{BlockMeta, BlockTree};
@@ -77,7 +78,11 @@ pub struct Consensus {
 impl Consensus {
     /// A core for the validator holding `key`, resuming from what the node persisted.
     /// Feed [`Input::Start`] next.
-    pub fn new(cfg: ConsensusConfig, key: SecretKey, recovery: Recovery) -> Result<Self, ConsensusError> {
+    pub fn new(
+        cfg: ConsensusConfig,
+        key: SecretKey,
+        recovery: Recovery,
+    ) -> Result<Self, ConsensusError> {
         let me = key.public();
         if cfg.validators.index_of(&me).is_none() {
             return Err(ConsensusError::NotAValidator { key: me });
@@ -94,7 +99,11 @@ impl Consensus {
             check_recovered(&cfg, &cb)?;
             let tip = tree.tip();
             let h = &cb.block.header;
-            let extends = if i == 0 { h.height >= 1 } else { h.parent_hash == tip.hash && Some(h.height) == tip.height.checked_add(1) };
+            let extends = if i == 0 {
+                h.height >= 1
+            } else {
+                h.parent_hash == tip.hash && Some(h.height) == tip.height.checked_add(1)
+            };
             if !extends || (i == 0 && h.height == 1 && h.parent_hash != cfg.genesis_hash) {
                 return Err(ConsensusError::RecoveryNotAChain { height: h.height });
             }
@@ -116,7 +125,11 @@ impl Consensus {
         {
             high_qc = t.high_qc.clone();
         }
-        let round = high_qc.data.round.saturating_add(1).max(recovery.safety.highest_timeout_round);
+        let round = high_qc
+            .data
+            .round
+            .saturating_add(1)
+            .max(recovery.safety.highest_timeout_round);
         let leaders = LeaderSchedule::new(&cfg.chain_id, &cfg.validators);
         let safety = SafetyRules::new(key, cfg.chain_id.clone(), recovery.safety);
         Ok(Consensus {
@@ -157,9 +170,20 @@ impl Consensus {
             Input::Tick { now_ms } => self.observe_time(now_ms),
             Input::Message { from, msg } => self.on_message(from, msg, &mut out),
             Input::Timeout { round } => self.on_timer(round, &mut out),
-            Input::Payload { round, parent_hash, events, state_root, results_root } => {
-                self.on_payload(round, parent_hash, events, state_root, results_root, &mut out)
-            }
+            Input::Payload {
+                round,
+                parent_hash,
+                events,
+                state_root,
+                results_root,
+            } => self.on_payload(
+                round,
+                parent_hash,
+                events,
+                state_root,
+                results_root,
+                &mut out,
+            ),
             Input::BlockValidated { hash, valid } => self.on_block_validated(hash, valid, &mut out),
         }
         out
@@ -254,7 +278,11 @@ impl Consensus {
     fn check_qc(&mut self, qc: &QuorumCertificate) -> Result<QuorumCertificate, DropReason> {
         if qc.data.round == 0 {
             let genesis = self.cfg.genesis_qc();
-            return if *qc == genesis { Ok(genesis) } else { Err(DropReason::BadQuorumCertificate) };
+            return if *qc == genesis {
+                Ok(genesis)
+            } else {
+                Err(DropReason::BadQuorumCertificate)
+            };
         }
         let key = (qc.data.round, qc.data.block_hash);
         if let Some(known) = self.verified_qcs.get(&key)
@@ -265,13 +293,15 @@ impl Consensus {
         if qc.data.chain_id != self.cfg.chain_id {
             return Err(DropReason::WrongChain);
         }
-        qc.verify(&self.cfg.chain_id, &self.cfg.validators).map_err(|_| DropReason::BadQuorumCertificate)?;
+        qc.verify(&self.cfg.chain_id, &self.cfg.validators)
+            .map_err(|_| DropReason::BadQuorumCertificate)?;
         self.remember_qc(qc);
         Ok(qc.clone())
     }
 
     fn remember_qc(&mut self, qc: &QuorumCertificate) {
-        self.verified_qcs.insert((qc.data.round, qc.data.block_hash), qc.clone());
+        self.verified_qcs
+            .insert((qc.data.round, qc.data.block_hash), qc.clone());
         while self.verified_qcs.len() > VERIFIED_QC_CACHE_MAX {
             self.verified_qcs.pop_first();
         }
@@ -283,7 +313,8 @@ impl Consensus {
         {
             return Ok(());
         }
-        tc.verify(&self.cfg.chain_id, &self.cfg.validators).map_err(|_| DropReason::BadTimeoutCertificate)
+        tc.verify(&self.cfg.chain_id, &self.cfg.validators)
+            .map_err(|_| DropReason::BadTimeoutCertificate)
     }
 
     /// A verified QC: record it, commit what it finalises, and enter the next round.
@@ -293,7 +324,8 @@ impl Consensus {
         if qc.data.round > self.high_qc.data.round {
             self.high_qc = qc.clone();
         }
-        let known = self.tree.meta(&hash).is_some() || self.tree.is_committed(&hash, qc.data.height);
+        let known =
+            self.tree.meta(&hash).is_some() || self.tree.is_committed(&hash, qc.data.height);
         if !known && qc.data.height > self.committed_height() {
             let from = sync_from.or_else(|| self.first_signer(qc));
             if let Some(from) = from {
@@ -308,7 +340,11 @@ impl Consensus {
 
     fn first_signer(&self, qc: &QuorumCertificate) -> Option<PublicKey> {
         let indices = qc.signer_indices(self.validators()).ok()?;
-        indices.into_iter().filter_map(|i| self.validators().get(i)).map(|v| v.consensus_key).find(|k| *k != self.me)
+        indices
+            .into_iter()
+            .filter_map(|i| self.validators().get(i))
+            .map(|v| v.consensus_key)
+            .find(|k| *k != self.me)
     }
 
     /// A verified TC: enter the round after it.
@@ -325,15 +361,21 @@ impl Consensus {
         if new_round <= self.round {
             return;
         }
-        self.consecutive_failures =
-            if via_tc { self.consecutive_failures.saturating_add(1).min(CONSECUTIVE_FAILURES_MAX) } else { 0 };
+        self.consecutive_failures = if via_tc {
+            self.consecutive_failures
+                .saturating_add(1)
+                .min(CONSECUTIVE_FAILURES_MAX)
+        } else {
+            0
+        };
         self.round = new_round;
         let keep_from = new_round.saturating_sub(1);
         self.votes.prune_below(keep_from);
         self.timeouts.prune_below(keep_from);
         self.proposals_seen = self.proposals_seen.split_off(&keep_from);
         self.sync_requested = self.sync_requested.split_off(&(keep_from, Hash32::ZERO));
-        self.pending.retain(|_, p| p.block.header.round >= new_round);
+        self.pending
+            .retain(|_, p| p.block.header.round >= new_round);
         self.arm_timer(out);
         self.maybe_propose(out);
     }
@@ -341,19 +383,29 @@ impl Consensus {
     /// The 2-chain commit rule: a QC on block B' whose parent B has `B'.round == B.round + 1`
     /// commits B and its ancestors.
     fn try_commit(&mut self, certified: &Hash32, out: &mut Out) {
-        let Some(child) = self.tree.get(certified) else { return };
+        let Some(child) = self.tree.get(certified) else {
+            return;
+        };
         let parent_hash = child.header.parent_hash;
         let child_round = child.header.round;
         let qc_on_parent = child.justify.clone();
-        let Some(parent) = self.tree.meta(&parent_hash) else { return };
+        let Some(parent) = self.tree.meta(&parent_hash) else {
+            return;
+        };
         if parent.hash == self.tree.tip().hash || parent.round.checked_add(1) != Some(child_round) {
             return;
         }
         if let Some(blocks) = self.tree.commit(parent_hash, qc_on_parent.clone()) {
             let tip = self.tree.tip();
             self.validating.retain(|_, b| b.header.height > tip.height);
-            self.pending.retain(|_, p| p.block.header.height > tip.height.saturating_add(1) || p.block.header.parent_hash == tip.hash);
-            out.push(Effect::Commit(Commit { blocks, certificate: qc_on_parent }));
+            self.pending.retain(|_, p| {
+                p.block.header.height > tip.height.saturating_add(1)
+                    || p.block.header.parent_hash == tip.hash
+            });
+            out.push(Effect::Commit(Commit {
+                blocks,
+                certificate: qc_on_parent,
+            }));
         }
     }
 
@@ -363,7 +415,10 @@ impl Consensus {
         }
         out.push(Effect::RequestSync {
             from,
-            request: SyncRequest { committed_height: self.committed_height(), target },
+            request: SyncRequest {
+                committed_height: self.committed_height(),
+                target,
+            },
         });
     }
 
@@ -388,7 +443,10 @@ impl Consensus {
 fn check_recovered(cfg: &ConsensusConfig, cb: &CertifiedBlock) -> Result<(), ConsensusError> {
     let h = &cb.block.header;
     if h.chain_id != cfg.chain_id {
-        return Err(ConsensusError::RecoveryWrongChain { height: h.height, found: h.chain_id.clone() });
+        return Err(ConsensusError::RecoveryWrongChain {
+            height: h.height,
+            found: h.chain_id.clone(),
+        });
     }
     let d = &cb.qc.data;
     if d.block_hash != cb.block.hash() || d.height != h.height || d.round != h.round {

@@ -18,20 +18,37 @@ impl Consensus {
         if self.leaders.leader(self.round) != self.me || self.proposed_round >= self.round {
             return;
         }
-        if self.payload_request.is_some_and(|r| r.round == self.round && r.parent_hash == self.high_qc.data.block_hash)
+        if self
+            .payload_request
+            .is_some_and(|r| r.round == self.round && r.parent_hash == self.high_qc.data.block_hash)
         {
             return;
         }
         // A proposal must satisfy vote rule 3 or no honest validator will vote for it.
-        let tc = self.last_tc.as_ref().filter(|tc| tc.round.checked_add(1) == Some(self.round));
+        let tc = self
+            .last_tc
+            .as_ref()
+            .filter(|tc| tc.round.checked_add(1) == Some(self.round));
         if !safe_to_extend(self.round, self.high_qc.data.round, tc).unwrap_or(false) {
             return;
         }
         let parent_hash = self.high_qc.data.block_hash;
-        let Some(parent) = self.tree.meta(&parent_hash) else { return };
-        let Some(height) = parent.height.checked_add(1) else { return };
-        self.payload_request = Some(PayloadRequest { round: self.round, parent_hash });
-        out.push(Effect::RequestPayload { round: self.round, height, parent_hash, parent_time_ms: parent.time_ms });
+        let Some(parent) = self.tree.meta(&parent_hash) else {
+            return;
+        };
+        let Some(height) = parent.height.checked_add(1) else {
+            return;
+        };
+        self.payload_request = Some(PayloadRequest {
+            round: self.round,
+            parent_hash,
+        });
+        out.push(Effect::RequestPayload {
+            round: self.round,
+            height,
+            parent_hash,
+            parent_time_ms: parent.time_ms,
+        });
     }
 
     /// The node's payload: build, sign and broadcast the block, then vote for it.
@@ -45,7 +62,10 @@ impl Consensus {
         out: &mut Out,
     ) {
         let expected = PayloadRequest { round, parent_hash };
-        if self.payload_request != Some(expected) || round != self.round || self.proposed_round >= round {
+        if self.payload_request != Some(expected)
+            || round != self.round
+            || self.proposed_round >= round
+        {
             return; // an answer to a question no longer asked
         }
         self.payload_request = None;
@@ -53,8 +73,12 @@ impl Consensus {
             self.maybe_propose(out);
             return;
         }
-        let Some(parent) = self.tree.meta(&parent_hash) else { return };
-        let Some(height) = parent.height.checked_add(1) else { return };
+        let Some(parent) = self.tree.meta(&parent_hash) else {
+            return;
+        };
+        let Some(height) = parent.height.checked_add(1) else {
+            return;
+        };
         events.truncate(usize::try_from(self.cfg.params.block_events_max).unwrap_or(usize::MAX));
         let ids: Vec<_> = events.iter().map(SignedEvent::id).collect();
         let header = BlockHeader {
@@ -72,13 +96,25 @@ impl Consensus {
         let timeout_cert = if self.high_qc.data.round.checked_add(1) == Some(round) {
             None
         } else {
-            self.last_tc.clone().filter(|tc| tc.round.checked_add(1) == Some(round))
+            self.last_tc
+                .clone()
+                .filter(|tc| tc.round.checked_add(1) == Some(round))
         };
-        let block = Block { header, justify: self.high_qc.clone(), timeout_cert, events };
+        let block = Block {
+            header,
+            justify: self.high_qc.clone(),
+            timeout_cert,
+            events,
+        };
         let proposal = self.safety.sign_proposal(block.clone());
         self.proposed_round = round;
-        self.proposals_seen.entry(round).or_default().push(block.hash());
-        out.push(Effect::Broadcast(ConsensusMessage::Proposal(Box::new(proposal))));
+        self.proposals_seen
+            .entry(round)
+            .or_default()
+            .push(block.hash());
+        out.push(Effect::Broadcast(ConsensusMessage::Proposal(Box::new(
+            proposal,
+        ))));
         if self.tree.insert(block.clone()) {
             self.try_vote(&block, out);
         }
@@ -101,7 +137,10 @@ impl Consensus {
             return self.drops.count(DropReason::StaleRound);
         }
         let hash = b.hash();
-        if self.tree.contains(&hash) || self.validating.contains_key(&hash) || self.pending.contains_key(&hash) {
+        if self.tree.contains(&hash)
+            || self.validating.contains_key(&hash)
+            || self.pending.contains_key(&hash)
+        {
             self.resend_vote(&hash, out);
             return self.drops.count(DropReason::Duplicate);
         }
@@ -128,7 +167,11 @@ impl Consensus {
         let (b, h) = (&p.block, &p.block.header);
         if h.round != self.round {
             // Behind us now, or ahead of what its certificates justify.
-            let reason = if h.round < self.round { DropReason::StaleRound } else { DropReason::FutureRound };
+            let reason = if h.round < self.round {
+                DropReason::StaleRound
+            } else {
+                DropReason::FutureRound
+            };
             return self.drops.count(reason);
         }
         let seen = self.proposals_seen.entry(h.round).or_default();
@@ -144,7 +187,11 @@ impl Consensus {
                 if h.block_time_ms < parent.time_ms {
                     return self.drops.count(DropReason::BlockTimeBeforeParent);
                 }
-                if h.block_time_ms > self.now_ms.saturating_add(self.cfg.params.block_time_drift_max_ms) {
+                if h.block_time_ms
+                    > self
+                        .now_ms
+                        .saturating_add(self.cfg.params.block_time_drift_max_ms)
+                {
                     return self.drops.count(DropReason::BlockTimeTooFarAhead);
                 }
                 if self.validating.len() >= VALIDATING_MAX {
@@ -170,7 +217,10 @@ impl Consensus {
     fn check_shape(&self, b: &Block) -> Result<(), DropReason> {
         let h = &b.header;
         let q = &b.justify.data;
-        if q.block_hash != h.parent_hash || q.height.checked_add(1) != Some(h.height) || q.round >= h.round {
+        if q.block_hash != h.parent_hash
+            || q.height.checked_add(1) != Some(h.height)
+            || q.round >= h.round
+        {
             return Err(DropReason::MalformedBlock);
         }
         if let Some(tc) = &b.timeout_cert
@@ -194,7 +244,9 @@ impl Consensus {
 
     /// The node's verdict on a block it was asked to validate.
     pub(super) fn on_block_validated(&mut self, hash: Hash32, valid: bool, out: &mut Out) {
-        let Some(block) = self.validating.remove(&hash) else { return };
+        let Some(block) = self.validating.remove(&hash) else {
+            return;
+        };
         if !valid {
             return self.drops.count(DropReason::InvalidBlock);
         }
@@ -215,7 +267,7 @@ impl Consensus {
         match self.safety.vote(block) {
             Ok(signed) => {
                 if let Some(data) = signed.persist {
-                    out.push(Effect::PersistSafety(data));
+                    out.push(Effect::PersistSafety(Box::new(data)));
                 }
                 self.send_vote(signed.message, out);
             }
@@ -224,12 +276,17 @@ impl Consensus {
     }
 
     fn send_vote(&mut self, vote: tradeledger_types::Vote, out: &mut Out) {
-        let Some(next_round) = vote.data.round.checked_add(1) else { return };
+        let Some(next_round) = vote.data.round.checked_add(1) else {
+            return;
+        };
         let next = self.leaders.leader(next_round);
         if next == self.me {
             self.on_vote(vote, true, out);
         } else {
-            out.push(Effect::Send { to: next, msg: ConsensusMessage::Vote(vote) });
+            out.push(Effect::Send {
+                to: next,
+                msg: ConsensusMessage::Vote(vote),
+            });
         }
     }
 

@@ -12,12 +12,18 @@ use crate::message::{ConsensusMessage, SyncRequest, SyncResponse};
 impl Consensus {
     /// Answers with up to [`SYNC_BLOCKS_MAX`] certified blocks above the requester's tip.
     pub(super) fn on_sync_request(&mut self, from: PublicKey, req: SyncRequest, out: &mut Out) {
-        let Some((blocks, qc)) =
-            self.tree.chain_for_sync(req.target, req.committed_height, &self.high_qc, SYNC_BLOCKS_MAX)
-        else {
+        let Some((blocks, qc)) = self.tree.chain_for_sync(
+            req.target,
+            req.committed_height,
+            &self.high_qc,
+            SYNC_BLOCKS_MAX,
+        ) else {
             return;
         };
-        out.push(Effect::Send { to: from, msg: ConsensusMessage::SyncResponse(Box::new(SyncResponse { blocks, qc })) });
+        out.push(Effect::Send {
+            to: from,
+            msg: ConsensusMessage::SyncResponse(Box::new(SyncResponse { blocks, qc })),
+        });
     }
 
     /// Applies a response: every block must chain to the next and to a block held here, and
@@ -32,11 +38,18 @@ impl Consensus {
             return self.drops.count(reason);
         }
         let tip_height = self.committed_height();
-        let mut fresh: Vec<&Block> = resp.blocks.iter().filter(|b| b.header.height > tip_height).collect();
+        let mut fresh: Vec<&Block> = resp
+            .blocks
+            .iter()
+            .filter(|b| b.header.height > tip_height)
+            .collect();
         // The QC on the last block: sent along, or already held here; else drop that block.
         let last_qc = match (&resp.qc, fresh.last()) {
             (Some(qc), _) => Some(qc.clone()),
-            (None, Some(last)) => self.verified_qcs.get(&(last.header.round, last.hash())).cloned(),
+            (None, Some(last)) => self
+                .verified_qcs
+                .get(&(last.header.round, last.hash()))
+                .cloned(),
             (None, None) => None,
         };
         let last_qc = match last_qc {
@@ -48,7 +61,11 @@ impl Consensus {
             },
         };
         let Some(first) = fresh.first() else { return };
-        if !matches!(self.tree.parent(&first.header.parent_hash, first.justify.data.height), Parent::Known(_)) {
+        if !matches!(
+            self.tree
+                .parent(&first.header.parent_hash, first.justify.data.height),
+            Parent::Known(_)
+        ) {
             return self.drops.count(DropReason::BadSyncResponse);
         }
         let mut qcs = Vec::with_capacity(fresh.len() + 1);
@@ -75,7 +92,11 @@ impl Consensus {
         }
         self.after_insert(out);
         // Still missing parents: ask the same peer for the next stretch.
-        let wanted: Vec<_> = self.pending.values().map(|p| p.block.header.parent_hash).collect();
+        let wanted: Vec<_> = self
+            .pending
+            .values()
+            .map(|p| p.block.header.parent_hash)
+            .collect();
         if let Some(target) = wanted.into_iter().find(|h| self.tree.meta(h).is_none()) {
             self.sync_requested.remove(&(self.round, target));
             self.request_sync(from, target, out);
@@ -91,7 +112,10 @@ impl Consensus {
                 return Err(DropReason::WrongChain);
             }
             let q = &b.justify.data;
-            if q.block_hash != h.parent_hash || q.height.checked_add(1) != Some(h.height) || q.round >= h.round {
+            if q.block_hash != h.parent_hash
+                || q.height.checked_add(1) != Some(h.height)
+                || q.round >= h.round
+            {
                 return Err(DropReason::BadSyncResponse);
             }
             if !b.events_match_header() {

@@ -40,7 +40,10 @@ fn net() -> Net {
 
 impl Net {
     fn key(&self, pk: PublicKey) -> &SecretKey {
-        self.keys.iter().find(|k| k.public() == pk).expect("a validator key")
+        self.keys
+            .iter()
+            .find(|k| k.public() == pk)
+            .expect("a validator key")
     }
 
     fn leader(&self, round: u64) -> PublicKey {
@@ -58,8 +61,11 @@ impl Net {
     }
 
     fn core(&self, i: usize) -> Consensus {
-        let mut c = Consensus::new(self.cfg.clone(), self.keys[i].clone(), Recovery::fresh()).expect("a validator");
-        c.handle(Input::Start { now_ms: GENESIS_TIME + 10 });
+        let mut c = Consensus::new(self.cfg.clone(), self.keys[i].clone(), Recovery::fresh())
+            .expect("a validator");
+        c.handle(Input::Start {
+            now_ms: GENESIS_TIME + 10,
+        });
         c
     }
 
@@ -68,7 +74,13 @@ impl Net {
     }
 
     /// A block at `round` on the block `justify` certifies, proposed by the round's leader.
-    fn block(&self, round: u64, justify: &QuorumCertificate, tc: Option<TimeoutCertificate>, time: u64) -> Block {
+    fn block(
+        &self,
+        round: u64,
+        justify: &QuorumCertificate,
+        tc: Option<TimeoutCertificate>,
+        time: u64,
+    ) -> Block {
         Block {
             header: BlockHeader {
                 chain_id: CHAIN.into(),
@@ -95,7 +107,15 @@ impl Net {
 
     fn vote(&self, i: usize, block: &Block) -> Vote {
         let h = &block.header;
-        Vote::sign(VoteData { chain_id: CHAIN.into(), block_hash: block.hash(), height: h.height, round: h.round }, &self.keys[i])
+        Vote::sign(
+            VoteData {
+                chain_id: CHAIN.into(),
+                block_hash: block.hash(),
+                height: h.height,
+                round: h.round,
+            },
+            &self.keys[i],
+        )
     }
 
     fn qc(&self, block: &Block) -> QuorumCertificate {
@@ -105,11 +125,18 @@ impl Net {
 
     fn timeout(&self, i: usize, round: u64, high_qc: &QuorumCertificate) -> ConsensusMessage {
         let t = Timeout::sign(
-            TimeoutData { chain_id: CHAIN.into(), round, high_qc_round: high_qc.data.round },
+            TimeoutData {
+                chain_id: CHAIN.into(),
+                round,
+                high_qc_round: high_qc.data.round,
+            },
             high_qc.clone(),
             &self.keys[i],
         );
-        ConsensusMessage::Timeout(Box::new(TimeoutMessage { timeout: t, last_tc: None }))
+        ConsensusMessage::Timeout(Box::new(TimeoutMessage {
+            timeout: t,
+            last_tc: None,
+        }))
     }
 
     fn from(&self, i: usize) -> PublicKey {
@@ -126,16 +153,31 @@ fn position(effects: &[Effect], f: impl Fn(&Effect) -> bool) -> Option<usize> {
 }
 
 fn is_vote_send(e: &Effect) -> bool {
-    matches!(e, Effect::Send { msg: ConsensusMessage::Vote(_), .. })
+    matches!(
+        e,
+        Effect::Send {
+            msg: ConsensusMessage::Vote(_),
+            ..
+        }
+    )
 }
 
 #[test]
 fn start_arms_the_timer_and_the_leader_asks_for_a_payload() {
     let n = net();
     for i in 0..4 {
-        let mut c = Consensus::new(n.cfg.clone(), n.keys[i].clone(), Recovery::fresh()).expect("a validator");
-        let effects = c.handle(Input::Start { now_ms: GENESIS_TIME });
-        assert_eq!(effects[0], Effect::SetTimer { round: 1, duration_ms: 1_000 });
+        let mut c = Consensus::new(n.cfg.clone(), n.keys[i].clone(), Recovery::fresh())
+            .expect("a validator");
+        let effects = c.handle(Input::Start {
+            now_ms: GENESIS_TIME,
+        });
+        assert_eq!(
+            effects[0],
+            Effect::SetTimer {
+                round: 1,
+                duration_ms: 1_000
+            }
+        );
         let asks = effects.iter().any(|e| matches!(e, Effect::RequestPayload { round: 1, height: 1, parent_hash, .. } if *parent_hash == n.cfg.genesis_hash));
         assert_eq!(asks, n.leader(1) == n.from(i), "validator {i}");
     }
@@ -154,15 +196,29 @@ fn the_leader_proposes_then_persists_before_its_vote_leaves() {
         state_root: Hash32([1; 32]),
         results_root: Hash32([2; 32]),
     });
-    let proposal = position(&effects, |e| matches!(e, Effect::Broadcast(ConsensusMessage::Proposal(_)))).expect("proposes");
+    let proposal = position(&effects, |e| {
+        matches!(e, Effect::Broadcast(ConsensusMessage::Proposal(_)))
+    })
+    .expect("proposes");
     let persist = position(&effects, |e| matches!(e, Effect::PersistSafety(_))).expect("persists");
     let vote = position(&effects, is_vote_send).expect("votes");
     assert!(proposal < persist && persist < vote, "{effects:?}");
-    let Effect::Broadcast(ConsensusMessage::Proposal(p)) = &effects[proposal] else { unreachable!() };
+    let Effect::Broadcast(ConsensusMessage::Proposal(p)) = &effects[proposal] else {
+        unreachable!()
+    };
     assert_eq!(p.block.header.state_root, Hash32([1; 32]));
     assert!(p.block.header.block_time_ms >= GENESIS_TIME);
     // A second payload for the same round is ignored.
-    assert!(c.handle(Input::Payload { round: 1, parent_hash: n.cfg.genesis_hash, events: vec![], state_root: Hash32::ZERO, results_root: Hash32::ZERO }).is_empty());
+    assert!(
+        c.handle(Input::Payload {
+            round: 1,
+            parent_hash: n.cfg.genesis_hash,
+            events: vec![],
+            state_root: Hash32::ZERO,
+            results_root: Hash32::ZERO
+        })
+        .is_empty()
+    );
 }
 
 #[test]
@@ -173,14 +229,20 @@ fn a_follower_votes_only_after_the_node_validates() {
     let b = n.block(1, &n.genesis_qc(), None, GENESIS_TIME + 5);
     let effects = c.handle(msg(n.leader(1), n.propose(b.clone())));
     assert_eq!(effects, vec![Effect::ValidateBlock(Box::new(b.clone()))]);
-    let effects = c.handle(Input::BlockValidated { hash: b.hash(), valid: true });
+    let effects = c.handle(Input::BlockValidated {
+        hash: b.hash(),
+        valid: true,
+    });
     let persist = position(&effects, |e| matches!(e, Effect::PersistSafety(_))).expect("persists");
     let vote = position(&effects, is_vote_send).expect("votes");
     assert!(persist < vote);
     assert!(matches!(&effects[vote], Effect::Send { to, .. } if *to == n.leader(2)));
     // The proposal again (the vote may have been lost): the same vote, nothing to persist.
     let again = c.handle(msg(n.leader(1), n.propose(b)));
-    assert!(again.iter().any(is_vote_send) && !again.iter().any(|e| matches!(e, Effect::PersistSafety(_))));
+    assert!(
+        again.iter().any(is_vote_send)
+            && !again.iter().any(|e| matches!(e, Effect::PersistSafety(_)))
+    );
     assert_eq!(c.drops().get(DropReason::Duplicate), 1);
 }
 
@@ -190,7 +252,13 @@ fn an_invalid_block_gets_no_vote() {
     let mut c = n.core(n.follower(1));
     let b = n.block(1, &n.genesis_qc(), None, GENESIS_TIME + 5);
     c.handle(msg(n.leader(1), n.propose(b.clone())));
-    assert!(c.handle(Input::BlockValidated { hash: b.hash(), valid: false }).is_empty());
+    assert!(
+        c.handle(Input::BlockValidated {
+            hash: b.hash(),
+            valid: false
+        })
+        .is_empty()
+    );
     assert_eq!(c.drops().get(DropReason::InvalidBlock), 1);
 }
 
@@ -202,65 +270,164 @@ fn invalid_messages_are_dropped_by_reason_before_touching_state() {
     let outsider = SecretKey::from_seed([99; 32]);
     type Case<'a> = (&'static str, Box<dyn Fn() -> Input + 'a>, DropReason);
     let cases: Vec<Case> = vec![
-        ("message from a peer outside the set", Box::new(|| msg(outsider.public(), n.propose(good.clone()))), DropReason::UnknownPeer),
-        ("proposal for another chain", Box::new(|| {
-            let mut b = good.clone();
-            b.header.chain_id = "other".into();
-            msg(n.from(0), n.propose(b))
-        }), DropReason::WrongChain),
-        ("proposal by a validator that does not lead the round", Box::new(|| {
-            let mut b = good.clone();
-            b.header.proposer = (0..4).map(|j| n.from(j)).find(|k| *k != n.leader(1)).expect("another");
-            msg(n.from(0), n.propose(b))
-        }), DropReason::NotLeader),
-        ("proposal with a signature over another block", Box::new(|| {
-            let ConsensusMessage::Proposal(mut p) = n.propose(good.clone()) else { unreachable!() };
-            p.block.header.block_time_ms += 1;
-            msg(n.from(0), ConsensusMessage::Proposal(p))
-        }), DropReason::BadSignature),
-        ("QC with a forged signature", Box::new(|| {
-            let b1 = n.block(1, &n.genesis_qc(), None, GENESIS_TIME + 5);
-            let mut qc = n.qc(&b1);
-            qc.signatures[0] = qc.signatures[1];
-            msg(n.from(0), n.propose(n.block(2, &qc, None, GENESIS_TIME + 6)))
-        }), DropReason::BadQuorumCertificate),
-        ("QC below quorum", Box::new(|| {
-            let b1 = n.block(1, &n.genesis_qc(), None, GENESIS_TIME + 5);
-            let qc = QuorumCertificate::from_votes(&n.cfg.validators, &[n.vote(0, &b1), n.vote(1, &b1)]);
-            msg(n.from(0), n.propose(n.block(2, &qc, None, GENESIS_TIME + 6)))
-        }), DropReason::BadQuorumCertificate),
-        ("block time beyond the allowed drift", Box::new(|| msg(n.from(0), n.propose(n.block(1, &n.genesis_qc(), None, GENESIS_TIME + 10 + 2_001)))), DropReason::BlockTimeTooFarAhead),
-        ("block time before the parent's", Box::new(|| msg(n.from(0), n.propose(n.block(1, &n.genesis_qc(), None, GENESIS_TIME - 1)))), DropReason::BlockTimeBeforeParent),
-        ("event count that does not match the events", Box::new(|| {
-            let mut b = good.clone();
-            b.header.event_count = 1;
-            msg(n.from(0), n.propose(b))
-        }), DropReason::EventsMismatch),
-        ("header whose QC is not its parent's", Box::new(|| {
-            let mut b = good.clone();
-            b.header.parent_hash = Hash32([5; 32]);
-            msg(n.from(0), n.propose(b))
-        }), DropReason::MalformedBlock),
-        ("proposal for a round its certificates do not reach", Box::new(|| msg(n.from(0), n.propose(n.block(5, &n.genesis_qc(), None, GENESIS_TIME + 5)))), DropReason::FutureRound),
-        ("vote sent to a validator that does not lead the next round", Box::new(|| {
-            let b = n.block(3, &n.genesis_qc(), None, GENESIS_TIME + 5);
-            msg(n.from(0), ConsensusMessage::Vote(n.vote(0, &b)))
-        }), DropReason::NotNextLeader),
-        ("timeout whose QC round differs from the signed one", Box::new(|| {
-            let ConsensusMessage::Timeout(mut t) = n.timeout(0, 1, &n.genesis_qc()) else { unreachable!() };
-            t.timeout.data.high_qc_round = 1;
-            msg(n.from(0), ConsensusMessage::Timeout(t))
-        }), DropReason::MalformedTimeout),
-        ("timeout with a bad signature", Box::new(|| {
-            let ConsensusMessage::Timeout(mut t) = n.timeout(0, 1, &n.genesis_qc()) else { unreachable!() };
-            t.timeout.signer = n.from(1);
-            msg(n.from(0), ConsensusMessage::Timeout(t))
-        }), DropReason::BadSignature),
-        ("sync response that does not chain", Box::new(|| {
-            let b1 = n.block(1, &n.genesis_qc(), None, GENESIS_TIME + 5);
-            let b3 = n.block(3, &n.qc(&b1), None, GENESIS_TIME + 5);
-            msg(n.from(0), ConsensusMessage::SyncResponse(Box::new(SyncResponse { blocks: vec![b3], qc: Some(n.qc(&b1)) })))
-        }), DropReason::BadSyncResponse),
+        (
+            "message from a peer outside the set",
+            Box::new(|| msg(outsider.public(), n.propose(good.clone()))),
+            DropReason::UnknownPeer,
+        ),
+        (
+            "proposal for another chain",
+            Box::new(|| {
+                let mut b = good.clone();
+                b.header.chain_id = "other".into();
+                msg(n.from(0), n.propose(b))
+            }),
+            DropReason::WrongChain,
+        ),
+        (
+            "proposal by a validator that does not lead the round",
+            Box::new(|| {
+                let mut b = good.clone();
+                b.header.proposer = (0..4)
+                    .map(|j| n.from(j))
+                    .find(|k| *k != n.leader(1))
+                    .expect("another");
+                msg(n.from(0), n.propose(b))
+            }),
+            DropReason::NotLeader,
+        ),
+        (
+            "proposal with a signature over another block",
+            Box::new(|| {
+                let ConsensusMessage::Proposal(mut p) = n.propose(good.clone()) else {
+                    unreachable!()
+                };
+                p.block.header.block_time_ms += 1;
+                msg(n.from(0), ConsensusMessage::Proposal(p))
+            }),
+            DropReason::BadSignature,
+        ),
+        (
+            "QC with a forged signature",
+            Box::new(|| {
+                let b1 = n.block(1, &n.genesis_qc(), None, GENESIS_TIME + 5);
+                let mut qc = n.qc(&b1);
+                qc.signatures[0] = qc.signatures[1];
+                msg(
+                    n.from(0),
+                    n.propose(n.block(2, &qc, None, GENESIS_TIME + 6)),
+                )
+            }),
+            DropReason::BadQuorumCertificate,
+        ),
+        (
+            "QC below quorum",
+            Box::new(|| {
+                let b1 = n.block(1, &n.genesis_qc(), None, GENESIS_TIME + 5);
+                let qc = QuorumCertificate::from_votes(
+                    &n.cfg.validators,
+                    &[n.vote(0, &b1), n.vote(1, &b1)],
+                );
+                msg(
+                    n.from(0),
+                    n.propose(n.block(2, &qc, None, GENESIS_TIME + 6)),
+                )
+            }),
+            DropReason::BadQuorumCertificate,
+        ),
+        (
+            "block time beyond the allowed drift",
+            Box::new(|| {
+                msg(
+                    n.from(0),
+                    n.propose(n.block(1, &n.genesis_qc(), None, GENESIS_TIME + 10 + 2_001)),
+                )
+            }),
+            DropReason::BlockTimeTooFarAhead,
+        ),
+        (
+            "block time before the parent's",
+            Box::new(|| {
+                msg(
+                    n.from(0),
+                    n.propose(n.block(1, &n.genesis_qc(), None, GENESIS_TIME - 1)),
+                )
+            }),
+            DropReason::BlockTimeBeforeParent,
+        ),
+        (
+            "event count that does not match the events",
+            Box::new(|| {
+                let mut b = good.clone();
+                b.header.event_count = 1;
+                msg(n.from(0), n.propose(b))
+            }),
+            DropReason::EventsMismatch,
+        ),
+        (
+            "header whose QC is not its parent's",
+            Box::new(|| {
+                let mut b = good.clone();
+                b.header.parent_hash = Hash32([5; 32]);
+                msg(n.from(0), n.propose(b))
+            }),
+            DropReason::MalformedBlock,
+        ),
+        (
+            "proposal for a round its certificates do not reach",
+            Box::new(|| {
+                msg(
+                    n.from(0),
+                    n.propose(n.block(5, &n.genesis_qc(), None, GENESIS_TIME + 5)),
+                )
+            }),
+            DropReason::FutureRound,
+        ),
+        (
+            "vote sent to a validator that does not lead the next round",
+            Box::new(|| {
+                let b = n.block(3, &n.genesis_qc(), None, GENESIS_TIME + 5);
+                msg(n.from(0), ConsensusMessage::Vote(n.vote(0, &b)))
+            }),
+            DropReason::NotNextLeader,
+        ),
+        (
+            "timeout whose QC round differs from the signed one",
+            Box::new(|| {
+                let ConsensusMessage::Timeout(mut t) = n.timeout(0, 1, &n.genesis_qc()) else {
+                    unreachable!()
+                };
+                t.timeout.data.high_qc_round = 1;
+                msg(n.from(0), ConsensusMessage::Timeout(t))
+            }),
+            DropReason::MalformedTimeout,
+        ),
+        (
+            "timeout with a bad signature",
+            Box::new(|| {
+                let ConsensusMessage::Timeout(mut t) = n.timeout(0, 1, &n.genesis_qc()) else {
+                    unreachable!()
+                };
+                t.timeout.signer = n.from(1);
+                msg(n.from(0), ConsensusMessage::Timeout(t))
+            }),
+            DropReason::BadSignature,
+        ),
+        (
+            "sync response that does not chain",
+            Box::new(|| {
+                let b1 = n.block(1, &n.genesis_qc(), None, GENESIS_TIME + 5);
+                let b3 = n.block(3, &n.qc(&b1), None, GENESIS_TIME + 5);
+                msg(
+                    n.from(0),
+                    ConsensusMessage::SyncResponse(Box::new(SyncResponse {
+                        blocks: vec![b3],
+                        qc: Some(n.qc(&b1)),
+                    })),
+                )
+            }),
+            DropReason::BadSyncResponse,
+        ),
     ];
     for (desc, input, reason) in cases {
         // Votes need the next leader; everything else goes to the follower.
@@ -268,8 +435,18 @@ fn invalid_messages_are_dropped_by_reason_before_touching_state() {
         let before = (c.round(), c.high_qc().clone(), c.safety_data().clone());
         let effects = c.handle(input());
         assert_eq!(c.drops().get(reason), 1, "{desc}: {:?}", c.drops());
-        assert!(effects.iter().all(|e| !matches!(e, Effect::PersistSafety(_) | Effect::Send { .. } | Effect::Broadcast(_))), "{desc}");
-        assert_eq!(before, (c.round(), c.high_qc().clone(), c.safety_data().clone()), "{desc}: state changed");
+        assert!(
+            effects.iter().all(|e| !matches!(
+                e,
+                Effect::PersistSafety(_) | Effect::Send { .. } | Effect::Broadcast(_)
+            )),
+            "{desc}"
+        );
+        assert_eq!(
+            before,
+            (c.round(), c.high_qc().clone(), c.safety_data().clone()),
+            "{desc}: state changed"
+        );
     }
 }
 
@@ -285,15 +462,30 @@ fn the_two_chain_rule_commits_the_parent_of_a_consecutive_certified_child() {
     for b in [&b1, &b2] {
         let fx = c.handle(msg(n.leader(b.header.round), n.propose(b.clone())));
         assert!(!fx.iter().any(|e| matches!(e, Effect::Commit(_))));
-        c.handle(Input::BlockValidated { hash: b.hash(), valid: true });
+        c.handle(Input::BlockValidated {
+            hash: b.hash(),
+            valid: true,
+        });
     }
     // b3 carries QC(b2); b2.round == b1.round + 1, so b1 is final, certified by b2.justify.
     let fx = c.handle(msg(n.leader(3), n.propose(b3.clone())));
-    let commit = fx.iter().find_map(|e| if let Effect::Commit(c) = e { Some(c.clone()) } else { None }).expect("commits b1");
+    let commit = fx
+        .iter()
+        .find_map(|e| {
+            if let Effect::Commit(c) = e {
+                Some(c.clone())
+            } else {
+                None
+            }
+        })
+        .expect("commits b1");
     assert_eq!(commit.blocks, vec![b1.clone()]);
     assert_eq!(commit.certificate, b2.justify);
     assert_eq!(commit.certified_blocks()[0].qc, n.qc(&b1));
-    assert_eq!((c.committed_height(), c.committed_hash(), c.round()), (1, b1.hash(), 3));
+    assert_eq!(
+        (c.committed_height(), c.committed_hash(), c.round()),
+        (1, b1.hash(), 3)
+    );
 }
 
 #[test]
@@ -307,7 +499,10 @@ fn a_gap_in_rounds_does_not_commit() {
     let b4 = n.block(4, &n.qc(&b3), None, t);
     for b in [&b1, &b3] {
         c.handle(msg(n.leader(b.header.round), n.propose(b.clone())));
-        c.handle(Input::BlockValidated { hash: b.hash(), valid: true });
+        c.handle(Input::BlockValidated {
+            hash: b.hash(),
+            valid: true,
+        });
     }
     // QC(b3) certifies b3 whose parent b1 is two rounds earlier: nothing is final.
     let fx = c.handle(msg(n.leader(4), n.propose(b4)));
@@ -318,7 +513,15 @@ fn a_gap_in_rounds_does_not_commit() {
 fn tc_for(n: &Net, round: u64, high_qc: &QuorumCertificate) -> TimeoutCertificate {
     let timeouts: Vec<Timeout> = (0..3)
         .map(|i| {
-            Timeout::sign(TimeoutData { chain_id: CHAIN.into(), round, high_qc_round: high_qc.data.round }, high_qc.clone(), &n.keys[i])
+            Timeout::sign(
+                TimeoutData {
+                    chain_id: CHAIN.into(),
+                    round,
+                    high_qc_round: high_qc.data.round,
+                },
+                high_qc.clone(),
+                &n.keys[i],
+            )
         })
         .collect();
     TimeoutCertificate::from_timeouts(&n.cfg.validators, &timeouts)
@@ -329,21 +532,45 @@ fn timeouts_persist_first_form_a_tc_and_grow_the_next_timer() {
     let n = net();
     let i = n.follower(1);
     let mut c = n.core(i);
-    assert!(c.handle(Input::Timeout { round: 7 }).is_empty(), "a timer of another round is ignored");
+    assert!(
+        c.handle(Input::Timeout { round: 7 }).is_empty(),
+        "a timer of another round is ignored"
+    );
     let fx = c.handle(Input::Timeout { round: 1 });
     let persist = position(&fx, |e| matches!(e, Effect::PersistSafety(_))).expect("persists");
-    let bcast = position(&fx, |e| matches!(e, Effect::Broadcast(ConsensusMessage::Timeout(_)))).expect("broadcasts");
+    let bcast = position(&fx, |e| {
+        matches!(e, Effect::Broadcast(ConsensusMessage::Timeout(_)))
+    })
+    .expect("broadcasts");
     assert!(persist < bcast);
-    assert!(fx.contains(&Effect::SetTimer { round: 1, duration_ms: 1_000 }), "re-armed");
+    assert!(
+        fx.contains(&Effect::SetTimer {
+            round: 1,
+            duration_ms: 1_000
+        }),
+        "re-armed"
+    );
     // The timer again: the same timeout is re-sent without persisting.
     let again = c.handle(Input::Timeout { round: 1 });
     assert!(!again.iter().any(|e| matches!(e, Effect::PersistSafety(_))));
     // Two more validators time out: with ours that is quorum, a TC, round 2, timer ×1.5.
     let others: Vec<usize> = (0..4).filter(|&j| j != i).take(2).collect();
-    c.handle(msg(n.from(others[0]), n.timeout(others[0], 1, &n.genesis_qc())));
-    let fx = c.handle(msg(n.from(others[1]), n.timeout(others[1], 1, &n.genesis_qc())));
+    c.handle(msg(
+        n.from(others[0]),
+        n.timeout(others[0], 1, &n.genesis_qc()),
+    ));
+    let fx = c.handle(msg(
+        n.from(others[1]),
+        n.timeout(others[1], 1, &n.genesis_qc()),
+    ));
     assert_eq!(c.round(), 2);
-    assert!(fx.contains(&Effect::SetTimer { round: 2, duration_ms: 1_500 }), "{fx:?}");
+    assert!(
+        fx.contains(&Effect::SetTimer {
+            round: 2,
+            duration_ms: 1_500
+        }),
+        "{fx:?}"
+    );
 }
 
 #[test]
@@ -352,10 +579,23 @@ fn f_plus_one_timeouts_make_a_validator_join_before_its_timer() {
     let i = n.follower(1);
     let mut c = n.core(i);
     let others: Vec<usize> = (0..4).filter(|&j| j != i).take(2).collect();
-    let fx = c.handle(msg(n.from(others[0]), n.timeout(others[0], 1, &n.genesis_qc())));
-    assert!(fx.is_empty(), "one timeout (power 1 < f + 1 = 2) is not enough");
-    let fx = c.handle(msg(n.from(others[1]), n.timeout(others[1], 1, &n.genesis_qc())));
-    assert!(fx.iter().any(|e| matches!(e, Effect::Broadcast(ConsensusMessage::Timeout(_)))), "{fx:?}");
+    let fx = c.handle(msg(
+        n.from(others[0]),
+        n.timeout(others[0], 1, &n.genesis_qc()),
+    ));
+    assert!(
+        fx.is_empty(),
+        "one timeout (power 1 < f + 1 = 2) is not enough"
+    );
+    let fx = c.handle(msg(
+        n.from(others[1]),
+        n.timeout(others[1], 1, &n.genesis_qc()),
+    ));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Broadcast(ConsensusMessage::Timeout(_)))),
+        "{fx:?}"
+    );
     assert_eq!(c.round(), 2, "its own timeout completed the TC");
 }
 
@@ -363,23 +603,46 @@ fn f_plus_one_timeouts_make_a_validator_join_before_its_timer() {
 fn votes_form_a_qc_at_the_next_leader_which_then_proposes() {
     let n = net();
     let b1 = n.block(1, &n.genesis_qc(), None, GENESIS_TIME + 5);
-    let leader2 = (0..4).find(|&j| n.from(j) == n.leader(2)).expect("a leader");
+    let leader2 = (0..4)
+        .find(|&j| n.from(j) == n.leader(2))
+        .expect("a leader");
     let mut c = n.core(leader2);
     c.handle(msg(n.leader(1), n.propose(b1.clone())));
-    c.handle(Input::BlockValidated { hash: b1.hash(), valid: true });
+    c.handle(Input::BlockValidated {
+        hash: b1.hash(),
+        valid: true,
+    });
     let voters: Vec<usize> = (0..4).filter(|&j| j != leader2).collect();
     let mut asked = false;
     for &j in &voters {
         let fx = c.handle(msg(n.from(j), ConsensusMessage::Vote(n.vote(j, &b1))));
-        asked |= fx.iter().any(|e| matches!(e, Effect::RequestPayload { round: 2, height: 2, .. }));
+        asked |= fx.iter().any(|e| {
+            matches!(
+                e,
+                Effect::RequestPayload {
+                    round: 2,
+                    height: 2,
+                    ..
+                }
+            )
+        });
     }
-    assert!(asked, "a QC on b1 makes the round-2 leader ask for a payload");
+    assert!(
+        asked,
+        "a QC on b1 makes the round-2 leader ask for a payload"
+    );
     assert_eq!(c.high_qc().data.block_hash, b1.hash());
     // A second, different vote from a voter who already voted is equivocation.
     let mut other = b1.clone();
     other.header.block_time_ms += 1;
-    c.handle(msg(n.from(voters[0]), ConsensusMessage::Vote(n.vote(voters[0], &other))));
-    assert_eq!(c.drops().get(DropReason::StaleRound) + c.drops().get(DropReason::Equivocation), 1);
+    c.handle(msg(
+        n.from(voters[0]),
+        ConsensusMessage::Vote(n.vote(voters[0], &other)),
+    ));
+    assert_eq!(
+        c.drops().get(DropReason::StaleRound) + c.drops().get(DropReason::Equivocation),
+        1
+    );
 }
 
 #[test]
@@ -389,24 +652,42 @@ fn a_restarted_validator_never_votes_twice_in_a_round() {
     let mut c = n.core(i);
     let b = n.block(1, &n.genesis_qc(), None, GENESIS_TIME + 5);
     c.handle(msg(n.leader(1), n.propose(b.clone())));
-    let fx = c.handle(Input::BlockValidated { hash: b.hash(), valid: true });
-    let Some(Effect::PersistSafety(saved)) = fx.iter().find(|e| matches!(e, Effect::PersistSafety(_))).cloned() else {
+    let fx = c.handle(Input::BlockValidated {
+        hash: b.hash(),
+        valid: true,
+    });
+    let Some(Effect::PersistSafety(saved)) = fx
+        .iter()
+        .find(|e| matches!(e, Effect::PersistSafety(_)))
+        .cloned()
+    else {
         panic!("persists")
     };
     let first_vote = fx.iter().find(|e| is_vote_send(e)).cloned().expect("votes");
     // Crash, restart with only the persisted data: an equivocating leader's other block for
     // round 1 gets no vote; the original block gets the identical vote back.
-    let recovery = Recovery { safety: saved, ..Recovery::fresh() };
+    let recovery = Recovery {
+        safety: *saved,
+        ..Recovery::fresh()
+    };
     let mut r = Consensus::new(n.cfg.clone(), n.keys[i].clone(), recovery).expect("restarts");
-    r.handle(Input::Start { now_ms: GENESIS_TIME + 20 });
+    r.handle(Input::Start {
+        now_ms: GENESIS_TIME + 20,
+    });
     let mut other = b.clone();
     other.header.block_time_ms += 1;
     r.handle(msg(n.leader(1), n.propose(other.clone())));
-    let fx = r.handle(Input::BlockValidated { hash: other.hash(), valid: true });
+    let fx = r.handle(Input::BlockValidated {
+        hash: other.hash(),
+        valid: true,
+    });
     assert!(!fx.iter().any(is_vote_send), "{fx:?}");
     assert_eq!(r.safety_refusals(), 1);
     r.handle(msg(n.leader(1), n.propose(b.clone())));
-    let fx = r.handle(Input::BlockValidated { hash: b.hash(), valid: true });
+    let fx = r.handle(Input::BlockValidated {
+        hash: b.hash(),
+        valid: true,
+    });
     assert_eq!(fx.iter().find(|e| is_vote_send(e)), Some(&first_vote));
 }
 
@@ -422,23 +703,48 @@ fn a_missing_parent_is_synced_then_the_proposal_is_validated() {
     let fx = lagging.handle(msg(n.leader(3), n.propose(b3.clone())));
     let request = fx
         .iter()
-        .find_map(|e| if let Effect::RequestSync { from, request } = e { Some((*from, request.clone())) } else { None })
+        .find_map(|e| {
+            if let Effect::RequestSync { from, request } = e {
+                Some((*from, request.clone()))
+            } else {
+                None
+            }
+        })
         .expect("asks for the missing parent");
     assert_eq!(request.0, n.leader(3));
-    assert_eq!(request.1, SyncRequest { committed_height: 0, target: b2.hash() });
+    assert_eq!(
+        request.1,
+        SyncRequest {
+            committed_height: 0,
+            target: b2.hash()
+        }
+    );
     // A peer holding b1, b2 answers.
     let mut peer = n.core((i + 1) % 4);
     for b in [&b1, &b2] {
         peer.handle(msg(n.leader(b.header.round), n.propose(b.clone())));
-        peer.handle(Input::BlockValidated { hash: b.hash(), valid: true });
+        peer.handle(Input::BlockValidated {
+            hash: b.hash(),
+            valid: true,
+        });
     }
     let answer = peer.handle(msg(n.from(i), ConsensusMessage::SyncRequest(request.1)));
-    let Some(Effect::Send { msg: response, .. }) = answer.into_iter().find(|e| matches!(e, Effect::Send { .. })) else {
+    let Some(Effect::Send { msg: response, .. }) = answer
+        .into_iter()
+        .find(|e| matches!(e, Effect::Send { .. }))
+    else {
         panic!("the peer answers")
     };
     let fx = lagging.handle(msg(n.from((i + 1) % 4), response));
-    assert!(fx.iter().any(|e| matches!(e, Effect::Commit(c) if c.blocks == vec![b1.clone()])), "{fx:?}");
-    assert!(fx.contains(&Effect::ValidateBlock(Box::new(b3))), "the waiting proposal goes on");
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Commit(c) if c.blocks == vec![b1.clone()])),
+        "{fx:?}"
+    );
+    assert!(
+        fx.contains(&Effect::ValidateBlock(Box::new(b3))),
+        "the waiting proposal goes on"
+    );
 }
 
 #[test]
@@ -446,21 +752,67 @@ fn recovery_rejects_a_broken_chain() {
     let n = net();
     let b1 = n.block(1, &n.genesis_qc(), None, GENESIS_TIME);
     let b2 = n.block(2, &n.qc(&b1), None, GENESIS_TIME);
-    let good = vec![CertifiedBlock { block: b1.clone(), qc: n.qc(&b1) }, CertifiedBlock { block: b2.clone(), qc: n.qc(&b2) }];
-    let c = Consensus::new(n.cfg.clone(), n.keys[0].clone(), Recovery { committed: good, ..Recovery::fresh() }).expect("a chain");
+    let good = vec![
+        CertifiedBlock {
+            block: b1.clone(),
+            qc: n.qc(&b1),
+        },
+        CertifiedBlock {
+            block: b2.clone(),
+            qc: n.qc(&b2),
+        },
+    ];
+    let c = Consensus::new(
+        n.cfg.clone(),
+        n.keys[0].clone(),
+        Recovery {
+            committed: good,
+            ..Recovery::fresh()
+        },
+    )
+    .expect("a chain");
     assert_eq!((c.committed_height(), c.round()), (2, 3));
-    let gap = vec![CertifiedBlock { block: b2.clone(), qc: n.qc(&b2) }, CertifiedBlock { block: b1.clone(), qc: n.qc(&b1) }];
+    let gap = vec![
+        CertifiedBlock {
+            block: b2.clone(),
+            qc: n.qc(&b2),
+        },
+        CertifiedBlock {
+            block: b1.clone(),
+            qc: n.qc(&b1),
+        },
+    ];
     assert!(matches!(
-        Consensus::new(n.cfg.clone(), n.keys[0].clone(), Recovery { committed: gap, ..Recovery::fresh() }),
+        Consensus::new(
+            n.cfg.clone(),
+            n.keys[0].clone(),
+            Recovery {
+                committed: gap,
+                ..Recovery::fresh()
+            }
+        ),
         Err(ConsensusError::RecoveryNotAChain { .. })
     ));
-    let mismatch = vec![CertifiedBlock { block: b1.clone(), qc: n.qc(&b2) }];
+    let mismatch = vec![CertifiedBlock {
+        block: b1.clone(),
+        qc: n.qc(&b2),
+    }];
     assert!(matches!(
-        Consensus::new(n.cfg.clone(), n.keys[0].clone(), Recovery { committed: mismatch, ..Recovery::fresh() }),
+        Consensus::new(
+            n.cfg.clone(),
+            n.keys[0].clone(),
+            Recovery {
+                committed: mismatch,
+                ..Recovery::fresh()
+            }
+        ),
         Err(ConsensusError::RecoveryCertificateMismatch { .. })
     ));
     let outsider = SecretKey::from_seed([42; 32]);
-    assert!(matches!(Consensus::new(n.cfg.clone(), outsider, Recovery::fresh()), Err(ConsensusError::NotAValidator { .. })));
+    assert!(matches!(
+        Consensus::new(n.cfg.clone(), outsider, Recovery::fresh()),
+        Err(ConsensusError::NotAValidator { .. })
+    ));
 }
 
 proptest::proptest! {

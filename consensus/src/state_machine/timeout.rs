@@ -24,13 +24,19 @@ impl Consensus {
     /// Signs (or re-signs idempotently) a timeout for the current round and broadcasts it.
     fn local_timeout(&mut self, out: &mut Out) {
         let round = self.round;
-        let tc = self.last_tc.clone().filter(|tc| tc.round.checked_add(1) == Some(round));
+        let tc = self
+            .last_tc
+            .clone()
+            .filter(|tc| tc.round.checked_add(1) == Some(round));
         match self.safety.timeout(round, &self.high_qc, tc.as_ref()) {
             Ok(signed) => {
                 if let Some(data) = signed.persist {
-                    out.push(Effect::PersistSafety(data));
+                    out.push(Effect::PersistSafety(Box::new(data)));
                 }
-                let msg = TimeoutMessage { timeout: signed.message.clone(), last_tc: self.last_tc.clone() };
+                let msg = TimeoutMessage {
+                    timeout: signed.message.clone(),
+                    last_tc: self.last_tc.clone(),
+                };
                 out.push(Effect::Broadcast(ConsensusMessage::Timeout(Box::new(msg))));
                 self.add_timeout(signed.message, out);
             }
@@ -49,7 +55,8 @@ impl Consensus {
         }
         let tc_round = msg.last_tc.as_ref().map_or(0, |tc| tc.round);
         let last_tc_round = self.last_tc.as_ref().map_or(0, |tc| tc.round);
-        let useful_certs = t.high_qc.data.round > self.high_qc.data.round || tc_round > last_tc_round;
+        let useful_certs =
+            t.high_qc.data.round > self.high_qc.data.round || tc_round > last_tc_round;
         if t.data.round < self.round && !useful_certs {
             return self.drops.count(DropReason::StaleRound);
         }
@@ -90,7 +97,9 @@ impl Consensus {
     /// Counts a checked timeout; forms a TC at quorum, and joins a round that at least f + 1
     /// power gave up on (so one slow timer cannot hold back the others).
     fn add_timeout(&mut self, timeout: Timeout, out: &mut Out) {
-        let Some(index) = self.validators().index_of(&timeout.signer) else { return };
+        let Some(index) = self.validators().index_of(&timeout.signer) else {
+            return;
+        };
         let round = timeout.data.round;
         match self.timeouts.add(&self.cfg.validators, index, timeout) {
             Added::Duplicate => self.drops.count(DropReason::Duplicate),
