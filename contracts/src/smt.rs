@@ -89,16 +89,6 @@ fn position(depth: usize, h: &Hash32) -> Vec<u8> {
     out
 }
 
-fn first_diff_bit(a: &Hash32, b: &Hash32) -> usize {
-    for i in 0..32 {
-        let x = a.0[i] ^ b.0[i];
-        if x != 0 {
-            return i * 8 + x.leading_zeros() as usize;
-        }
-    }
-    256
-}
-
 fn read<S: Store>(store: &S, depth: usize, h: &Hash32) -> Result<Option<Node>, ExecError> {
     let pos = position(depth, h);
     match store.get(&pos)? {
@@ -112,17 +102,15 @@ fn write<S: Store>(store: &mut S, depth: usize, h: &Hash32, node: &Node) -> Resu
     Ok(node.hash())
 }
 
-fn with_child(node: &Node, right: bool, child: Hash32) -> Node {
-    match *node {
-        Node::Internal { left, right: r } => {
-            if right {
-                Node::Internal { left, right: child }
-            } else {
-                Node::Internal { left: child, right: r }
-            }
-        }
-        Node::Leaf { .. } => unreachable!("only internal nodes are on the path stack"),
-    }
+/// A subtree after an update. An `Internal` subtree's node is written at its position; a `Leaf`
+/// is not yet placed (its parent decides how high it goes) and may still be stored at `at`.
+#[derive(Debug, Clone, Copy)]
+enum Sub {
+    Empty,
+    Leaf { key_hash: Hash32, value_hash: Hash32, at: Option<usize> },
+    Internal(Hash32),
+    /// An untouched non-empty subtree known only by its hash.
+    Unknown(Hash32),
 }
 
 /// The root of the tree held in `store` (zero for an empty state).
@@ -132,145 +120,144 @@ pub fn root<S: Store>(store: &S) -> Result<Hash32, ExecError> {
 
 /// Sets the entry for `key` to `value` (`None` removes it) and updates the nodes on its path.
 pub fn update<S: Store>(store: &mut S, key: &[u8], value: Option<&[u8]>) -> Result<(), ExecError> {
-    let kh = sha256(key);
-    match value {
-        Some(v) => insert(store, kh, sha256(v)),
-        None => remove(store, kh),
-    }
+    update_batch(store, &[(sha256(key), value.map(sha256))])
 }
 
-fn insert<S: Store>(store: &mut S, kh: Hash32, vh: Hash32) -> Result<(), ExecError> {
-    let leaf = Node::Leaf { key_hash: kh, value_hash: vh };
-    let mut stack: Vec<Node> = Vec::new();
-    let mut depth = 0usize;
-    let mut below: Hash32;
-    loop {
-        let existing = if depth == 0 || stack.last().is_some_and(|p| child_of(p, bit(&kh, depth - 1)) != Hash32::ZERO) {
-            read(store, depth, &kh)?
-        } else {
-            None
-        };
-        match existing {
-            None => {
-                below = write(store, depth, &kh, &leaf)?;
-                break;
-            }
-            Some(Node::Leaf { key_hash, .. }) if key_hash == kh => {
-                below = write(store, depth, &kh, &leaf)?;
-                break;
-            }
-            Some(other @ Node::Leaf { key_hash: k2, .. }) => {
-                let p = first_diff_bit(&kh, &k2);
-                assert!(p >= depth && p < 256, "two leaves on one path share its prefix");
-                let ours = write(store, p + 1, &kh, &leaf)?;
-                let theirs = write(store, p + 1, &k2, &other)?;
-                let split = if bit(&kh, p) {
-                    Node::Internal { left: theirs, right: ours }
-                } else {
-                    Node::Internal { left: ours, right: theirs }
-                };
-                below = write(store, p, &kh, &split)?;
-                for q in (depth..p).rev() {
-                    let n = if bit(&kh, q) {
-                        Node::Internal { left: Hash32::ZERO, right: below }
-                    } else {
-                        Node::Internal { left: below, right: Hash32::ZERO }
-                    };
-                    below = write(store, q, &kh, &n)?;
-                }
-                break;
-            }
-            Some(internal @ Node::Internal { .. }) => {
-                stack.push(internal);
-                depth += 1;
-            }
-        }
+/// Applies many changes at once: `(SHA-256(key), Some(SHA-256(value)))` to set, `None` to remove;
+/// sorted by key hash, each key hash once. Every node on the union of the paths is read and
+/// written once, so a block's changes cost far less than one path each.
+///
+/// # Panics
+/// If `changes` is not sorted by key hash without repeats (a caller bug).
+pub fn update_batch<S: Store>(store: &mut S, changes: &[(Hash32, Option<Hash32>)]) -> Result<(), ExecError> {
+    assert!(changes.windows(2).all(|w| w[0].0 < w[1].0), "changes must be sorted by key hash, each once");
+    if changes.is_empty() {
+        return Ok(());
     }
-    for (d, node) in stack.iter().enumerate().rev() {
-        below = write(store, d, &kh, &with_child(node, bit(&kh, d), below))?;
+    let current = read(store, 0, &Hash32::ZERO)?;
+    let sub = apply(store, 0, current, changes)?;
+    if let Sub::Leaf { .. } = sub {
+        place(store, 0, sub)?;
     }
     Ok(())
 }
 
-fn child_of(node: &Node, right: bool) -> Hash32 {
-    match node {
-        Node::Internal { left, right: r } => {
-            if right {
-                *r
-            } else {
-                *left
-            }
+type Changes = [(Hash32, Option<Hash32>)];
+
+/// Updates the subtree at `depth` on the path of `changes[0]`, whose node is `current`.
+/// On return the position holds a node only if the result is `Internal`.
+fn apply<S: Store>(store: &mut S, depth: usize, current: Option<Node>, changes: &Changes) -> Result<Sub, ExecError> {
+    let path = changes[0].0;
+    match current {
+        None => build(store, depth, &entries_of(changes, None)),
+        Some(Node::Leaf { key_hash, value_hash }) => {
+            store.delete(&position(depth, &path))?;
+            build(store, depth, &entries_of(changes, Some((key_hash, value_hash))))
         }
-        Node::Leaf { .. } => Hash32::ZERO,
+        Some(Node::Internal { left, right }) => {
+            let split = changes.partition_point(|(k, _)| !bit(k, depth));
+            let l = child(store, depth, left, &changes[..split])?;
+            let r = child(store, depth, right, &changes[split..])?;
+            combine(store, depth, &path, l, r)
+        }
     }
 }
 
-enum Up {
-    Empty,
-    Lift(Node),
-    Fixed(Hash32),
+/// One side of an internal node at `depth`: untouched, or updated recursively.
+fn child<S: Store>(store: &mut S, depth: usize, hash: Hash32, part: &Changes) -> Result<Sub, ExecError> {
+    if part.is_empty() {
+        return Ok(if hash == Hash32::ZERO { Sub::Empty } else { Sub::Unknown(hash) });
+    }
+    let node = if hash == Hash32::ZERO { None } else { read(store, depth + 1, &part[0].0)? };
+    apply(store, depth + 1, node, part)
 }
 
-fn remove<S: Store>(store: &mut S, kh: Hash32) -> Result<(), ExecError> {
-    let mut stack: Vec<Node> = Vec::new();
-    let mut depth = 0usize;
-    loop {
-        if depth > 0 && stack.last().is_some_and(|p| child_of(p, bit(&kh, depth - 1)) == Hash32::ZERO) {
-            return Ok(()); // absent
+/// The entries of a subtree that held at most `existing`, after `changes`.
+fn entries_of(changes: &Changes, existing: Option<(Hash32, Hash32)>) -> Vec<(Hash32, Hash32)> {
+    let mut out: Vec<(Hash32, Hash32)> = changes.iter().filter_map(|(k, v)| v.map(|v| (*k, v))).collect();
+    if let Some((k, v)) = existing
+        && changes.binary_search_by(|(c, _)| c.cmp(&k)).is_err()
+    {
+        let i = out.partition_point(|(c, _)| *c < k);
+        out.insert(i, (k, v));
+    }
+    out
+}
+
+/// Writes the canonical subtree of `entries` (sorted) below `depth`, where nothing is stored.
+fn build<S: Store>(store: &mut S, depth: usize, entries: &[(Hash32, Hash32)]) -> Result<Sub, ExecError> {
+    match entries {
+        [] => Ok(Sub::Empty),
+        [(k, v)] => Ok(Sub::Leaf { key_hash: *k, value_hash: *v, at: None }),
+        _ => {
+            let split = entries.partition_point(|(k, _)| !bit(k, depth));
+            let l = build(store, depth + 1, &entries[..split])?;
+            let r = build(store, depth + 1, &entries[split..])?;
+            combine(store, depth, &entries[0].0, l, r)
         }
-        match read(store, depth, &kh)? {
-            None => return Ok(()),
-            Some(Node::Leaf { key_hash, .. }) if key_hash == kh => break,
-            Some(Node::Leaf { .. }) => return Ok(()),
-            Some(internal) => {
-                stack.push(internal);
-                depth += 1;
-            }
+    }
+}
+
+/// Resolves an untouched subtree below `depth` (on side `right`) to a leaf, if it is one.
+fn resolve<S: Store>(store: &S, depth: usize, path: &Hash32, right: bool, sub: Sub) -> Result<Sub, ExecError> {
+    let Sub::Unknown(hash) = sub else { return Ok(sub) };
+    let mut p = *path;
+    if right {
+        p.0[depth / 8] |= 1 << (7 - depth % 8);
+    } else {
+        p.0[depth / 8] &= !(1 << (7 - depth % 8));
+    }
+    match read(store, depth + 1, &p)? {
+        Some(Node::Leaf { key_hash, value_hash }) => Ok(Sub::Leaf { key_hash, value_hash, at: Some(depth + 1) }),
+        Some(Node::Internal { .. }) => Ok(Sub::Internal(hash)),
+        None => Err(ExecError::CorruptState {
+            key: printable_key(&position(depth + 1, &p)),
+            reason: "a tree node named by its parent is missing".into(),
+        }),
+    }
+}
+
+/// Joins two child subtrees at `depth`: nothing or a single leaf rises to the parent; otherwise
+/// an internal node is written here with its leaves placed just below.
+fn combine<S: Store>(store: &mut S, depth: usize, path: &Hash32, l: Sub, r: Sub) -> Result<Sub, ExecError> {
+    // An untouched sibling matters only if the other side may rise into this node.
+    let l_small = matches!(l, Sub::Empty | Sub::Leaf { .. });
+    let r_small = matches!(r, Sub::Empty | Sub::Leaf { .. });
+    let l = if r_small { resolve(store, depth, path, false, l)? } else { l };
+    let r = if l_small { resolve(store, depth, path, true, r)? } else { r };
+    match (l, r) {
+        (Sub::Empty, Sub::Empty) => {
+            store.delete(&position(depth, path))?;
+            Ok(Sub::Empty)
+        }
+        (leaf @ Sub::Leaf { .. }, Sub::Empty) | (Sub::Empty, leaf @ Sub::Leaf { .. }) => {
+            store.delete(&position(depth, path))?;
+            Ok(leaf)
+        }
+        (l, r) => {
+            let left = place(store, depth + 1, l)?;
+            let right = place(store, depth + 1, r)?;
+            Ok(Sub::Internal(write(store, depth, path, &Node::Internal { left, right })?))
         }
     }
-    store.delete(&position(depth, &kh))?;
-    let mut up = Up::Empty;
-    for (d, node) in stack.iter().enumerate().rev() {
-        let side = bit(&kh, d);
-        let sibling = child_of(node, !side);
-        up = match up {
-            Up::Empty if sibling == Hash32::ZERO => {
-                store.delete(&position(d, &kh))?;
-                Up::Empty
+}
+
+/// Stores a subtree's root at `depth` if it is a leaf not already there; returns its hash.
+fn place<S: Store>(store: &mut S, depth: usize, sub: Sub) -> Result<Hash32, ExecError> {
+    match sub {
+        Sub::Empty => Ok(Hash32::ZERO),
+        Sub::Internal(h) | Sub::Unknown(h) => Ok(h),
+        Sub::Leaf { key_hash, value_hash, at } => {
+            let node = Node::Leaf { key_hash, value_hash };
+            if at == Some(depth) {
+                return Ok(node.hash());
             }
-            Up::Empty => {
-                let mut sib_path = kh;
-                sib_path.0[d / 8] ^= 1 << (7 - d % 8);
-                match read(store, d + 1, &sib_path)? {
-                    Some(leaf @ Node::Leaf { .. }) => {
-                        store.delete(&position(d + 1, &sib_path))?;
-                        store.delete(&position(d, &kh))?;
-                        Up::Lift(leaf)
-                    }
-                    Some(Node::Internal { .. }) => Up::Fixed(write(store, d, &kh, &with_child(node, side, Hash32::ZERO))?),
-                    None => {
-                        return Err(ExecError::CorruptState {
-                            key: printable_key(&position(d + 1, &sib_path)),
-                            reason: "a tree node named by its parent is missing".into(),
-                        });
-                    }
-                }
+            if let Some(old) = at {
+                store.delete(&position(old, &key_hash))?;
             }
-            Up::Lift(leaf) if sibling == Hash32::ZERO => {
-                store.delete(&position(d, &kh))?;
-                Up::Lift(leaf)
-            }
-            Up::Lift(leaf) => {
-                let h = write(store, d + 1, &kh, &leaf)?;
-                Up::Fixed(write(store, d, &kh, &with_child(node, side, h))?)
-            }
-            Up::Fixed(h) => Up::Fixed(write(store, d, &kh, &with_child(node, side, h))?),
-        };
+            write(store, depth, &key_hash, &node)
+        }
     }
-    if let Up::Lift(leaf) = up {
-        write(store, 0, &kh, &leaf)?;
-    }
-    Ok(())
 }
 
 /// The root computed from scratch over `(key hash, value hash)` pairs (sorted, unique): the
@@ -319,25 +306,36 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
-        /// The incremental tree always equals the from-scratch definition, and the nodes it keeps
-        /// depend only on the entries (history independence), not on the order of writes.
+        /// The tree after any sequence of batches equals the from-scratch definition, and the nodes
+        /// it keeps depend only on the entries (history independence), not on how they were written.
         #[test]
-        fn incremental_root_matches_definition(ops in prop::collection::vec((0u8..40, prop::option::of(0u8..4)), 1..120)) {
+        fn batched_updates_match_definition(
+            batches in prop::collection::vec(prop::collection::vec((0u8..48, prop::option::of(0u8..4)), 0..40), 1..12)
+        ) {
             let mut s = MemStore::new();
             let mut model = BTreeMap::new();
-            for (k, v) in &ops {
-                let key = vec![b'k', *k];
-                match v {
-                    Some(v) => { update(&mut s, &key, Some(&[*v])).expect("mem store"); model.insert(key, vec![*v]); }
-                    None => { update(&mut s, &key, None).expect("mem store"); model.remove(&key); }
+            for batch in &batches {
+                let mut last: BTreeMap<Vec<u8>, Option<u8>> = BTreeMap::new();
+                for (k, v) in batch {
+                    last.insert(vec![b'k', *k], *v);
+                }
+                let mut changes: Vec<(Hash32, Option<Hash32>)> =
+                    last.iter().map(|(k, v)| (sha256(k), v.map(|v| sha256(&[v])))).collect();
+                changes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                update_batch(&mut s, &changes).expect("mem store");
+                for (k, v) in last {
+                    match v {
+                        Some(v) => { model.insert(k, vec![v]); }
+                        None => { model.remove(&k); }
+                    }
                 }
                 prop_assert_eq!(root(&s).expect("mem store"), expected(&model));
             }
-            let mut fresh = MemStore::new();
+            let mut one_by_one = MemStore::new();
             for (k, v) in model.iter().rev() {
-                update(&mut fresh, k, Some(v)).expect("mem store");
+                update(&mut one_by_one, k, Some(v)).expect("mem store");
             }
-            prop_assert_eq!(fresh, s);
+            prop_assert_eq!(one_by_one, s);
         }
     }
 }

@@ -9,6 +9,7 @@ use crate::store::Store;
 use serde::{Serialize, de::DeserializeOwned};
 use std::collections::BTreeMap;
 use tradeledger_types::codec;
+use tradeledger_types::domain::sha256;
 
 /// Largest stored record: a declaration fits in an event, plus bookkeeping.
 const RECORD_BYTES_MAX: usize = 4 * codec::EVENT_BYTES_MAX;
@@ -96,15 +97,17 @@ impl<'s, S: Store> StateView<'s, S> {
     }
 }
 
-/// Writes a block's changes to the store and the tree, in key order.
+/// Writes a block's changes to the store and the tree (one batch update of the tree).
 pub(crate) fn flush<S: Store>(store: &mut S, writes: Overlay) -> Result<(), ExecError> {
+    let mut changes = Vec::with_capacity(writes.len());
     for (key, value) in writes {
         let vk = value_key(&key);
         match &value {
             Some(v) => store.put(&vk, v)?,
             None => store.delete(&vk)?,
         }
-        smt::update(store, &key, value.as_deref())?;
+        changes.push((sha256(&key), value.as_deref().map(sha256)));
     }
-    Ok(())
+    changes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    smt::update_batch(store, &changes)
 }
