@@ -1,2 +1,197 @@
-//! The `tradeledger-testnet` binary.
-fn main() {}
+//! `tradeledger-testnet`: a local tradeledger network on 127.0.0.1 — up, down, status, logs,
+//! the border-crossing demo, a load generator and fault injection.
+
+mod binary;
+mod fault;
+mod network;
+mod process;
+mod rules;
+mod setup;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use network::Network;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// A local tradeledger network: the four stakeholder agencies' validators on 127.0.0.1.
+#[derive(Debug, Parser)]
+#[command(name = "tradeledger-testnet", version, about)]
+struct Cli {
+    /// Testnet directory (keys, genesis, node homes, logs).
+    #[arg(long, global = true, default_value = "./testnet", env = "TRADELEDGER_TESTNET_DIR")]
+    dir: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Output {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create the network if needed, start every node, wait until blocks commit.
+    Up {
+        /// Number of validators (the four agencies, plus extra agencies beyond four).
+        #[arg(long, default_value_t = 4)]
+        validators: usize,
+        /// How long to wait for the first commits, seconds.
+        #[arg(long, default_value_t = 60)]
+        wait_secs: u64,
+    },
+    /// Stop every node (SIGTERM, then SIGKILL after 10 s).
+    Down,
+    /// Each node's API URL, process state and height.
+    Status {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Output::Text)]
+        output: Output,
+    },
+    /// Print a node's log.
+    Logs {
+        /// Node name (shipper, carrier, customs, quarantine, ...).
+        node: String,
+        /// Only the last N lines.
+        #[arg(long)]
+        tail: Option<usize>,
+    },
+    /// Real faults on running nodes.
+    Fault {
+        /// What to do.
+        #[arg(value_enum)]
+        action: fault::Action,
+        /// Node names.
+        #[arg(required = true)]
+        nodes: Vec<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let dir = cli.dir;
+    match cli.command {
+        Command::Up { validators, wait_secs } => up(&dir, validators, Duration::from_secs(wait_secs)).map(|_| ()),
+        Command::Down => down(&dir),
+        Command::Status { output } => status(&dir, output),
+        Command::Logs { node, tail } => logs(&dir, &node, tail),
+        Command::Fault { action, nodes } => fault::run(&dir, action, &nodes),
+    }
+}
+
+/// Brings the network up (creating it on first use) and waits for commits.
+fn up(dir: &Path, validators: usize, wait: Duration) -> Result<Network> {
+    let bin = binary::node_binary()?;
+    let network = if dir.join(network::MANIFEST).exists() {
+        let n = Network::load(dir)?;
+        if n.nodes.len() != validators && validators != 4 {
+            bail!("{} already holds a {}-validator network; use another --dir or remove it", dir.display(), n.nodes.len());
+        }
+        n
+    } else {
+        eprintln!("creating a {validators}-validator network in {}", dir.display());
+        setup::create(dir, validators, &bin)?
+    };
+    for node in &network.nodes {
+        let pid = process::start(dir, node, &bin)?;
+        eprintln!("  {:<12} pid {pid:<7} api {}", node.name, Network::url(node));
+    }
+    let height = wait_for_height(dir, &network, 2, wait)?;
+    println!("testnet up: {} validators committing (height {height})", network.nodes.len());
+    for node in &network.nodes {
+        println!("  {:<12} {}", node.name, Network::url(node));
+    }
+    Ok(network)
+}
+
+/// Waits until every running node reports at least `height`; returns the lowest height seen.
+fn wait_for_height(dir: &Path, network: &Network, height: u64, wait: Duration) -> Result<u64> {
+    let deadline = std::time::Instant::now() + wait;
+    loop {
+        let heights: Vec<Option<u64>> = network.nodes.iter().map(|n| node_height(n)).collect();
+        let lowest = heights.iter().flatten().copied().min();
+        if heights.iter().all(Option::is_some) && lowest.is_some_and(|h| h >= height) {
+            return Ok(lowest.unwrap_or(0));
+        }
+        if std::time::Instant::now() > deadline {
+            let dead: Vec<&str> = network.nodes.iter().filter(|n| process::running_pid(dir, n).is_none()).map(|n| n.name.as_str()).collect();
+            bail!(
+                "nodes did not reach height {height} within {:?} (heights {heights:?}; not running: {dead:?}); see `tradeledger-testnet logs NODE`",
+                wait
+            );
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// The node's committed height from `GET /v1/status`, if it answers.
+fn node_height(node: &network::NodeEntry) -> Option<u64> {
+    let client = tradeledger_sdk::client::BlockingClient::new(&Network::url(node)).ok()?;
+    client.status().ok().map(|s| s.height)
+}
+
+fn down(dir: &Path) -> Result<()> {
+    let network = Network::load(dir)?;
+    for node in &network.nodes {
+        let stopped = process::stop(dir, node, Duration::from_secs(10))?;
+        println!("  {:<12} {}", node.name, if stopped { "stopped" } else { "was not running" });
+    }
+    Ok(())
+}
+
+fn status(dir: &Path, output: Output) -> Result<()> {
+    let network = Network::load(dir)?;
+    let genesis = std::fs::canonicalize(dir.join(&network.genesis)).context("genesis file missing")?;
+    let rows: Vec<serde_json::Value> = network
+        .nodes
+        .iter()
+        .map(|n| {
+            let running = process::running_pid(dir, n).is_some();
+            let height = if running { node_height(n) } else { None };
+            serde_json::json!({"name": n.name, "api": Network::url(n), "running": running, "height": height})
+        })
+        .collect();
+    match output {
+        Output::Json => println!("{}", serde_json::json!({"genesis": genesis, "nodes": rows})),
+        Output::Text => {
+            println!("genesis: {}", genesis.display());
+            println!("{:<12} {:<28} {:<8} height", "node", "api", "running");
+            for r in rows {
+                println!(
+                    "{:<12} {:<28} {:<8} {}",
+                    r["name"].as_str().unwrap_or(""),
+                    r["api"].as_str().unwrap_or(""),
+                    r["running"],
+                    r["height"].as_u64().map_or("-".to_owned(), |h| h.to_string())
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn logs(dir: &Path, name: &str, tail: Option<usize>) -> Result<()> {
+    let network = Network::load(dir)?;
+    let node = network.node(name)?;
+    let path = process::log_file(dir, node);
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let lines: Vec<&str> = text.lines().collect();
+    let start = tail.map_or(0, |n| lines.len().saturating_sub(n));
+    for l in &lines[start..] {
+        println!("{l}");
+    }
+    Ok(())
+}

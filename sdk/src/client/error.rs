@@ -1,0 +1,67 @@
+//! Client errors.
+
+use std::time::Duration;
+
+/// Why a call to a node failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClientError {
+    /// The node could not be reached, or the connection broke.
+    #[error("cannot reach {url}: {reason}")]
+    Transport {
+        /// The URL called.
+        url: String,
+        /// The transport's message.
+        reason: String,
+    },
+    /// The node refused the request (4xx) with a reason.
+    #[error("{url} refused the request ({status} {code}): {message}")]
+    Rejected {
+        /// The URL called.
+        url: String,
+        /// HTTP status.
+        status: u16,
+        /// The node's error code (`bad_signature`, `sequence_gap`, ...).
+        code: String,
+        /// The node's message.
+        message: String,
+    },
+    /// The node failed (5xx) or is overloaded (429, 503): worth retrying.
+    #[error("{url} is unavailable ({status}): {message}")]
+    Unavailable {
+        /// The URL called.
+        url: String,
+        /// HTTP status.
+        status: u16,
+        /// The body, if any.
+        message: String,
+    },
+    /// 404.
+    #[error("{url}: not found")]
+    NotFound {
+        /// The URL called.
+        url: String,
+    },
+    /// The answer was not what the API promises.
+    #[error("{url}: unexpected answer: {reason}")]
+    BadResponse {
+        /// The URL called.
+        url: String,
+        /// What was wrong.
+        reason: String,
+    },
+    /// A wait ran out.
+    #[error("timed out after {after:?} waiting for {what}")]
+    Timeout {
+        /// What was awaited.
+        what: String,
+        /// How long.
+        after: Duration,
+    },
+}
+
+impl ClientError {
+    /// True for failures that may pass by themselves (transport, 5xx, 429): retry with backoff.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, ClientError::Transport { .. } | ClientError::Unavailable { .. })
+    }
+}

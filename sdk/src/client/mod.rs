@@ -1,0 +1,172 @@
+//! HTTP client for a tradeledger node: submit signed events, follow them to commitment, read
+//! shipments, blocks and proofs.
+//!
+//! [`Client`] is async (tokio); [`BlockingClient`] wraps it for programs without a runtime.
+//! Submissions are idempotent: the node dedupes by event id, so re-posting the same signed
+//! bytes after a timeout is always safe, and [`Client::submit`] retries transient failures
+//! (connection errors, 5xx, 429) with capped exponential backoff.
+
+mod blocking;
+mod error;
+mod model;
+
+pub use blocking::BlockingClient;
+pub use error::ClientError;
+pub use model::{EventStatus, NodeStatus, SubmitReceipt};
+
+use std::time::Duration;
+use tradeledger_types::{EventId, SignedEvent};
+
+/// Retry policy for transient failures.
+#[derive(Debug, Clone, Copy)]
+pub struct Retry {
+    /// Attempts in all (1 = no retry).
+    pub attempts: u32,
+    /// Delay before the first retry; doubles each time.
+    pub backoff_initial: Duration,
+    /// Cap on the delay between attempts.
+    pub backoff_max: Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Retry { attempts: 6, backoff_initial: Duration::from_millis(100), backoff_max: Duration::from_secs(3) }
+    }
+}
+
+/// An async client for one node.
+#[derive(Debug, Clone)]
+pub struct Client {
+    base: String,
+    http: reqwest::Client,
+    retry: Retry,
+}
+
+impl Client {
+    /// A client for the node at `base_url` (e.g. `http://127.0.0.1:8080`).
+    pub fn new(base_url: &str) -> Result<Client, ClientError> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .pool_max_idle_per_host(16)
+            .build()
+            .map_err(|e| ClientError::Transport { url: base_url.to_owned(), reason: e.to_string() })?;
+        Ok(Client { base: base_url.trim_end_matches('/').to_owned(), http, retry: Retry::default() })
+    }
+
+    /// The same client with another retry policy.
+    pub fn with_retry(mut self, retry: Retry) -> Client {
+        self.retry = retry;
+        self
+    }
+
+    /// The node's base URL.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Posts a signed event (canonical CBOR), retrying transient failures. Returns once the
+    /// node has accepted it into its mempool (or already knew it).
+    pub async fn submit(&self, event: &SignedEvent) -> Result<SubmitReceipt, ClientError> {
+        self.submit_bytes(&event.to_bytes()).await
+    }
+
+    /// Posts canonical signed-event bytes (as kept in the spool), retrying transient failures.
+    pub async fn submit_bytes(&self, bytes: &[u8]) -> Result<SubmitReceipt, ClientError> {
+        let url = self.url("/v1/events");
+        let mut delay = self.retry.backoff_initial;
+        let mut attempt = 1;
+        loop {
+            let sent = self
+                .http
+                .post(&url)
+                .header(reqwest::header::CONTENT_TYPE, "application/cbor")
+                .body(bytes.to_vec())
+                .send()
+                .await;
+            let result = match sent {
+                Ok(resp) => model::receipt(&url, resp).await,
+                Err(e) => Err(ClientError::Transport { url: url.clone(), reason: e.to_string() }),
+            };
+            match result {
+                Err(e) if e.is_transient() && attempt < self.retry.attempts => {
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(self.retry.backoff_max);
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// The status of an event: pending, committed (with height, outcome and flags) or rejected.
+    pub async fn event(&self, id: &EventId) -> Result<EventStatus, ClientError> {
+        self.get_json(&format!("/v1/events/{id}")).await
+    }
+
+    /// Polls until the event is committed or rejected, or `timeout` passes.
+    pub async fn wait_committed(&self, id: &EventId, timeout: Duration) -> Result<EventStatus, ClientError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut delay = Duration::from_millis(20);
+        loop {
+            match self.event(id).await {
+                Ok(s) if s.is_final() => return Ok(s),
+                Ok(_) | Err(ClientError::NotFound { .. }) => {}
+                Err(e) if e.is_transient() => {}
+                Err(e) => return Err(e),
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(ClientError::Timeout { what: format!("event {id} to commit"), after: timeout });
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_millis(250));
+        }
+    }
+
+    /// `GET /v1/status`.
+    pub async fn status(&self) -> Result<NodeStatus, ClientError> {
+        self.get_json("/v1/status").await
+    }
+
+    /// `GET /v1/shipments/{id}` as JSON (timeline, flags, verdicts, lane and history).
+    pub async fn shipment(&self, id: &str) -> Result<serde_json::Value, ClientError> {
+        self.get_json(&format!("/v1/shipments/{id}")).await
+    }
+
+    /// `GET` of any API path, as JSON.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        let url = self.url(path);
+        let resp = self.http.get(&url).send().await.map_err(|e| ClientError::Transport { url: url.clone(), reason: e.to_string() })?;
+        model::json(&url, resp).await
+    }
+
+    /// `GET` of any API path, as bytes (for CBOR answers).
+    pub async fn get_bytes(&self, path: &str) -> Result<Vec<u8>, ClientError> {
+        let url = self.url(path);
+        let resp = self
+            .http
+            .get(&url)
+            .header(reqwest::header::ACCEPT, "application/cbor")
+            .send()
+            .await
+            .map_err(|e| ClientError::Transport { url: url.clone(), reason: e.to_string() })?;
+        model::bytes(&url, resp).await
+    }
+
+    /// Cuts (`blocked = true`) or restores the node's link to a peer (the node's admin API, for
+    /// fault injection on test networks).
+    pub async fn admin_peer_filter(&self, peer_id: &str, blocked: bool) -> Result<(), ClientError> {
+        let url = self.url("/admin/peer-filter");
+        let resp = self
+            .http
+            .post(&url)
+            .json(&serde_json::json!({"peer_id": peer_id, "blocked": blocked}))
+            .send()
+            .await
+            .map_err(|e| ClientError::Transport { url: url.clone(), reason: e.to_string() })?;
+        model::json::<serde_json::Value>(&url, resp).await.map(|_| ())
+    }
+}

@@ -1,0 +1,164 @@
+//! Creating a testnet: keys, genesis, node homes.
+
+use crate::network::{IdentityEntry, Network, NodeEntry};
+use anyhow::{Context, Result, bail};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::Command;
+use tradeledger_types::*;
+
+/// Chain id of local testnets.
+pub const CHAIN_ID: &str = "tradeledger-local";
+
+/// The four stakeholder agencies that run validators, then the non-validator identities.
+const AGENCIES: [(&str, &str, &str, Role); 4] = [
+    ("shipper", "mx-avocado-exports", "MX", Role::Shipper),
+    ("carrier", "mx-reefer-lines", "MX", Role::Carrier),
+    ("customs", "us-customs", "US", Role::Customs),
+    ("quarantine", "us-quarantine", "US", Role::Quarantine),
+];
+const OTHERS: [(&str, &str, &str, Role); 3] = [
+    ("steel_exporter", "ca-northern-steel", "CA", Role::Shipper),
+    ("rights_holder", "voltara-brands", "US", Role::RightsHolder),
+    ("auditor", "us-inspector-general", "US", Role::Auditor),
+];
+
+/// Creates keys, genesis and node homes for `validators` validators in `dir`.
+pub fn create(dir: &Path, validators: usize, node_bin: &Path) -> Result<Network> {
+    if validators < 4 {
+        bail!("--validators must be at least 4 (n = 3f+1 with f ≥ 1), got {validators}");
+    }
+    std::fs::create_dir_all(dir.join("keys")).with_context(|| format!("creating {}", dir.display()))?;
+    let mut orgs = Vec::new();
+    let mut identities = Vec::new();
+    let mut agencies: Vec<(String, String, String, Role)> =
+        AGENCIES.iter().map(|(n, o, c, r)| ((*n).to_owned(), (*o).to_owned(), (*c).to_owned(), *r)).collect();
+    for i in 5..=validators {
+        agencies.push((format!("agency-{i}"), format!("agency-{i}"), "US".to_owned(), Role::Auditor));
+    }
+    let everyone = agencies.iter().cloned().chain(OTHERS.iter().map(|(n, o, c, r)| ((*n).to_owned(), (*o).to_owned(), (*c).to_owned(), *r)));
+    for (name, org, country, role) in everyone {
+        let key_rel = Path::new("keys").join(format!("{name}.key"));
+        let key = write_key(&dir.join(&key_rel))?;
+        orgs.push(Organisation { id: org.clone(), name: legal_name(&org), country, roles: vec![role], keys: vec![key.public()] });
+        identities.push(IdentityEntry { name, org, key: key_rel });
+    }
+    let mut nodes = Vec::new();
+    let mut infos = Vec::new();
+    for (name, org, _, _) in &agencies {
+        let home = Path::new("nodes").join(name);
+        std::fs::create_dir_all(dir.join(&home))?;
+        let key_path = dir.join("keys").join(format!("{name}-node.key"));
+        let node_key = write_key(&key_path)?;
+        let peer_id = peer_id(node_bin, &key_path)?;
+        infos.push(ValidatorInfo {
+            name: format!("{name}-validator"),
+            org: org.clone(),
+            consensus_key: node_key.public(),
+            peer_id: peer_id.clone(),
+            voting_power: 1,
+        });
+        nodes.push(NodeEntry { name: name.clone(), org: org.clone(), home, api: format!("127.0.0.1:{}", free_port()?), p2p_port: free_port()?, peer_id });
+    }
+    let genesis = Genesis {
+        chain_id: CHAIN_ID.into(),
+        genesis_time_ms: now_ms(),
+        organisations: orgs,
+        validators: infos,
+        rule_set: crate::rules::initial_rule_set(),
+        consensus: ConsensusParams { round_timeout_base_ms: 1_000, round_timeout_max_ms: 8_000, ..ConsensusParams::default() },
+    };
+    genesis.validate().context("generated genesis is invalid (a bug in the testnet)")?;
+    std::fs::write(dir.join("genesis.toml"), genesis.to_toml())?;
+    let network = Network { chain_id: CHAIN_ID.into(), genesis: "genesis.toml".into(), nodes, identities };
+    for node in &network.nodes {
+        init_home(dir, &network, node, node_bin)?;
+    }
+    network.save(dir)?;
+    Ok(network)
+}
+
+fn init_home(dir: &Path, network: &Network, node: &NodeEntry, node_bin: &Path) -> Result<()> {
+    let peers: Vec<String> = network
+        .nodes
+        .iter()
+        .filter(|n| n.name != node.name)
+        .map(|n| format!("/ip4/127.0.0.1/tcp/{}/p2p/{}", n.p2p_port, n.peer_id))
+        .collect();
+    let out = Command::new(node_bin)
+        .arg("init")
+        .arg("--genesis")
+        .arg(dir.join(&network.genesis))
+        .arg("--key")
+        .arg(dir.join("keys").join(format!("{}-node.key", node.name)))
+        .arg("--home")
+        .arg(dir.join(&node.home))
+        .arg("--p2p-listen")
+        .arg(format!("/ip4/127.0.0.1/tcp/{}", node.p2p_port))
+        .arg("--api-listen")
+        .arg(&node.api)
+        .arg("--peers")
+        .arg(peers.join(","))
+        .arg("--admin-api")
+        .arg("true")
+        .output()
+        .context("running tradeledger init")?;
+    if !out.status.success() {
+        bail!("tradeledger init for {} failed: {}", node.name, String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(())
+}
+
+fn legal_name(org: &str) -> String {
+    match org {
+        "mx-avocado-exports" => "Aguacates de Michoacán S.A. de C.V.".into(),
+        "mx-reefer-lines" => "Transportes Refrigerados del Bajío".into(),
+        "us-customs" => "U.S. Customs and Border Protection (testnet)".into(),
+        "us-quarantine" => "USDA APHIS Plant Protection and Quarantine (testnet)".into(),
+        "ca-northern-steel" => "Northern Steel Works Ltd.".into(),
+        "voltara-brands" => "Voltara Brands Inc.".into(),
+        "us-inspector-general" => "Office of the Inspector General (testnet)".into(),
+        other => format!("Agency {other}"),
+    }
+}
+
+/// Writes a new key file (64 hex characters, mode 0600) and returns the key.
+pub fn write_key(path: &Path) -> Result<SecretKey> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("no randomness for a key: {e}"))?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("creating key file {}", path.display()))?;
+    writeln!(f, "{}", hex::encode(seed))?;
+    Ok(SecretKey::from_seed(seed))
+}
+
+/// Reads a key file written by [`write_key`] or `tradeledger keys generate`.
+pub fn read_key(path: &Path) -> Result<SecretKey> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading key file {}", path.display()))?;
+    let mut seed = [0u8; 32];
+    hex::decode_to_slice(text.trim(), &mut seed).with_context(|| format!("{}: expected 64 hex characters", path.display()))?;
+    Ok(SecretKey::from_seed(seed))
+}
+
+fn peer_id(node_bin: &Path, key: &Path) -> Result<String> {
+    let out = Command::new(node_bin).args(["keys", "show"]).arg(key).output().context("running tradeledger keys show")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find_map(|l| l.strip_prefix("peer_id = ").map(|v| v.trim_matches('"').to_owned()))
+        .with_context(|| format!("tradeledger keys show printed no peer_id: {text}"))
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// Milliseconds since the Unix epoch (the testnet is an edge tool; it may read the clock).
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
