@@ -2,6 +2,7 @@
 //! the border-crossing demo, a load generator and fault injection.
 
 mod binary;
+mod demo;
 mod fault;
 mod network;
 mod process;
@@ -59,6 +60,8 @@ enum Command {
         #[arg(long)]
         tail: Option<usize>,
     },
+    /// Bring the network up if needed and play the border-crossing scenario end to end.
+    Demo,
     /// Real faults on running nodes.
     Fault {
         /// What to do.
@@ -88,6 +91,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::Down => down(&dir),
         Command::Status { output } => status(&dir, output),
         Command::Logs { node, tail } => logs(&dir, &node, tail),
+        Command::Demo => {
+            let network = up(&dir, 4, Duration::from_secs(90))?;
+            demo::run(&dir, &network)
+        }
         Command::Fault { action, nodes } => fault::run(&dir, action, &nodes),
     }
 }
