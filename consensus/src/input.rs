@@ -37,7 +37,9 @@ pub enum Input {
         round: u64,
         /// The parent asked about.
         parent_hash: Hash32,
-        /// Events for the block (verified by the mempool), within the block limits.
+        /// Events for the block (verified by the mempool), within `block_events_max` and
+        /// `block_bytes_max` (the core drops events beyond the count limit; validators reject a
+        /// block over the byte limit).
         events: Vec<SignedEvent>,
         /// State root after executing up to the parent (height − 1).
         state_root: Hash32,

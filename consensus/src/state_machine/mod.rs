@@ -376,6 +376,8 @@ impl Consensus {
         self.sync_requested = self.sync_requested.split_off(&(keep_from, Hash32::ZERO));
         self.pending
             .retain(|_, p| p.block.header.round >= new_round);
+        // An answer that never came must not hold a validation slot forever.
+        self.validating.retain(|_, b| b.header.round >= keep_from);
         self.arm_timer(out);
         self.maybe_propose(out);
     }

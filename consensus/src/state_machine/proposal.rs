@@ -144,6 +144,14 @@ impl Consensus {
             self.resend_vote(&hash, out);
             return self.drops.count(DropReason::Duplicate);
         }
+        if self
+            .proposals_seen
+            .get(&h.round)
+            .is_some_and(|seen| seen.len() >= PROPOSALS_PER_ROUND_MAX)
+        {
+            // Checked before any signature: a leader cannot make us verify without end.
+            return self.drops.count(DropReason::Equivocation);
+        }
         if p.verify_signature().is_err() {
             return self.drops.count(DropReason::BadSignature);
         }
