@@ -351,7 +351,7 @@ fn flag_rules(v: &serde_json::Value) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     if let Some(flags) = v.get("flags").and_then(serde_json::Value::as_array) {
         for f in flags {
-            if let Some(r) = f.get("rule").and_then(serde_json::Value::as_str) {
+            if let Some(r) = f.get("rule_id").and_then(serde_json::Value::as_str) {
                 out.insert(r.to_owned());
             }
         }
@@ -368,9 +368,9 @@ fn expect(client: &BlockingClient, shipment: &str, lane: &str, flags: &[&str], m
         for f in fl {
             println!(
                 "      {} [{}] {}",
-                f.get("rule").and_then(|x| x.as_str()).unwrap_or(""),
+                f.get("rule_id").and_then(|x| x.as_str()).unwrap_or(""),
                 f.get("severity").and_then(|x| x.as_str()).unwrap_or(""),
-                f.get("message").and_then(|x| x.as_str()).unwrap_or("")
+                f.get("detail").and_then(|x| x.as_str()).unwrap_or("")
             );
         }
     }

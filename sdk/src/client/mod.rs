@@ -159,11 +159,11 @@ impl Client {
     /// Cuts (`blocked = true`) or restores the node's link to a peer (the node's admin API, for
     /// fault injection on test networks).
     pub async fn admin_peer_filter(&self, peer_id: &str, blocked: bool) -> Result<(), ClientError> {
-        let url = self.url("/admin/peer-filter");
+        let url = self.url(if blocked { "/admin/peers/block" } else { "/admin/peers/unblock" });
         let resp = self
             .http
             .post(&url)
-            .json(&serde_json::json!({"peer_id": peer_id, "blocked": blocked}))
+            .json(&serde_json::json!({"peers": [peer_id]}))
             .send()
             .await
             .map_err(|e| ClientError::Transport { url: url.clone(), reason: e.to_string() })?;
