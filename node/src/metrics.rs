@@ -22,6 +22,12 @@ impl LabelledCounter {
         *v.entry(label.to_owned()).or_insert(0) += 1;
     }
 
+    /// Sets the count for `label` (for counters kept elsewhere, like the core's drops).
+    pub fn set(&self, label: &str, value: u64) {
+        let mut v = self.values.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        v.insert(label.to_owned(), value);
+    }
+
     /// The count for `label`.
     pub fn get(&self, label: &str) -> u64 {
         self.values.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(label).copied().unwrap_or(0)

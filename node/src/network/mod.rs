@@ -87,13 +87,6 @@ pub struct PeerStatus {
 /// A request from a peer that the swarm task passes on.
 #[derive(Debug)]
 pub enum Inbound {
-    /// A consensus message from a validator (already acknowledged).
-    Consensus {
-        /// Sender.
-        from: PeerId,
-        /// Message bytes.
-        bytes: Vec<u8>,
-    },
     /// An event batch from a validator (already acknowledged).
     Batch {
         /// Sender.
@@ -115,8 +108,8 @@ pub enum Inbound {
 /// Channels on which the swarm task delivers inbound traffic.
 #[derive(Debug)]
 pub struct InboundSenders {
-    /// Consensus messages (to the driver).
-    pub consensus: mpsc::Sender<Inbound>,
+    /// Consensus messages (to the driver thread): sender and bytes.
+    pub consensus: std::sync::mpsc::SyncSender<crate::driver::DriverInput>,
     /// Event batches (to the mempool ingester).
     pub batches: mpsc::Sender<Inbound>,
     /// Sync and status requests (to the sync server).
@@ -143,6 +136,11 @@ impl NetworkHandle {
     /// Queues a command (waits while the queue is full).
     pub async fn command(&self, c: Command) -> Result<(), NetworkStopped> {
         self.commands.send(c).await.map_err(|_| NetworkStopped)
+    }
+
+    /// Queues a command from a thread outside the async runtime (waits while the queue is full).
+    pub fn blocking_command(&self, c: Command) -> Result<(), NetworkStopped> {
+        self.commands.blocking_send(c).map_err(|_| NetworkStopped)
     }
 
     /// Sends a request to a peer and waits for its answer.

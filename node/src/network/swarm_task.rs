@@ -289,7 +289,7 @@ impl SwarmTask {
                     self.metrics.consensus_dropped.inc("not_validator");
                     return respond(&mut self.swarm, channel, Response::Refused("not_validator".into()));
                 }
-                let ok = self.inbound.consensus.try_send(Inbound::Consensus { from, bytes: bytes.0 }).is_ok();
+                let ok = self.inbound.consensus.try_send(crate::driver::DriverInput::Consensus { from, bytes: bytes.0 }).is_ok();
                 if !ok {
                     self.metrics.consensus_dropped.inc("queue_full");
                 }

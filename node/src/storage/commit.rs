@@ -1,6 +1,7 @@
 //! The write set of one committed block.
 
-use super::records::{BlockResultRecord, EventRecord, OutcomeRecord};
+use super::records::{BlockResultRecord, EventRecord};
+use tradeledger_contracts::EventOutcome;
 use super::schema::*;
 use super::{StorageError, StoreResult};
 use rocksdb::{ColumnFamily, WriteBatch};
@@ -15,7 +16,7 @@ pub struct BlockCommit {
     /// The QC certifying it (votes on this block's hash).
     pub certificate: QuorumCertificate,
     /// One outcome per event, in block order.
-    pub outcomes: Vec<OutcomeRecord>,
+    pub outcomes: Vec<EventOutcome>,
     /// State changes: `(key, Some(value))` to set, `(key, None)` to delete.
     pub state_writes: Vec<(Vec<u8>, Option<Vec<u8>>)>,
     /// Roots after executing the block.
@@ -62,16 +63,6 @@ impl BlockCommit {
             }
             for epc in epcs_of(&body.payload) {
                 batch.put_cf(indexes, idx_epc(epc, height, index), id.0);
-            }
-            let mut by_shipment: std::collections::BTreeMap<&str, Vec<_>> = std::collections::BTreeMap::new();
-            for flag in &outcome.flags {
-                let s = flag.shipment_id.as_deref().or(body.payload.shipment_id());
-                if let Some(s) = s {
-                    by_shipment.entry(s).or_default().push(flag.clone());
-                }
-            }
-            for (s, flags) in by_shipment {
-                batch.put_cf(results, result_flag(s, height, index), json(&flags));
             }
         }
         for (k, v) in &self.state_writes {

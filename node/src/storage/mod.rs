@@ -11,7 +11,7 @@ pub mod records;
 pub mod schema;
 
 pub use commit::BlockCommit;
-pub use records::{BlockResultRecord, EventRecord, FlagRecord, OutcomeRecord};
+pub use records::{BlockResultRecord, EventRecord};
 
 use rocksdb::{ColumnFamilyDescriptor, DB, Direction, IteratorMode, Options, WriteBatch, WriteOptions};
 use schema::*;
@@ -214,22 +214,6 @@ impl Store {
         self.scan_ids(&idx_epc_prefix(epc), limit)
     }
 
-    /// The flags raised on a shipment, in commit order (at most `limit`).
-    pub fn shipment_flags(&self, shipment: &str, limit: usize) -> StoreResult<Vec<FlagRecord>> {
-        let cf = self.cf(CF_RESULTS)?;
-        let prefix = result_flag_prefix(shipment);
-        let mut out = Vec::new();
-        for item in self.db.iterator_cf(cf, IteratorMode::From(&prefix, Direction::Forward)) {
-            let (k, v) = item?;
-            if !k.starts_with(&prefix) || out.len() >= limit {
-                break;
-            }
-            let flags: Vec<FlagRecord> = serde_json::from_slice(&v).map_err(|e| corrupt("flags", CF_RESULTS, e))?;
-            out.extend(flags);
-        }
-        Ok(out)
-    }
-
     /// Highest committed sequence number of `signer` (0 when none).
     pub fn signer_last_seq(&self, signer: &PublicKey) -> StoreResult<u64> {
         let cf = self.cf(CF_INDEXES)?;
@@ -251,18 +235,47 @@ impl Store {
         self.get(CF_STATE, key)
     }
 
-    /// Every state entry whose key starts with `prefix`, in key order (at most `limit`).
-    pub fn state_scan(&self, prefix: &[u8], limit: usize) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>> {
+    /// State entries whose key starts with `prefix`, in key order, strictly after `after` when
+    /// given, at most `limit`.
+    pub fn state_scan(&self, prefix: &[u8], after: Option<&[u8]>, limit: usize) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>> {
         let cf = self.cf(CF_STATE)?;
+        let start = after.unwrap_or(prefix);
         let mut out = Vec::new();
-        for item in self.db.iterator_cf(cf, IteratorMode::From(prefix, Direction::Forward)) {
+        for item in self.db.iterator_cf(cf, IteratorMode::From(start, Direction::Forward)) {
+            if out.len() >= limit {
+                break;
+            }
             let (k, v) = item?;
-            if !k.starts_with(prefix) || out.len() >= limit {
+            if after.is_some_and(|a| *k == *a) {
+                continue;
+            }
+            if !k.starts_with(prefix) {
                 break;
             }
             out.push((k.to_vec(), v.to_vec()));
         }
         Ok(out)
+    }
+
+    /// Writes the genesis state (before any block) in one synced batch, with the roots of
+    /// "height 0". Does nothing if already written.
+    pub fn init_genesis_state(&self, writes: &[(Vec<u8>, Option<Vec<u8>>)], result: BlockResultRecord) -> StoreResult<()> {
+        if self.block_result(0)?.is_some() {
+            return Ok(());
+        }
+        let mut batch = WriteBatch::default();
+        let state = self.cf(CF_STATE)?;
+        for (k, v) in writes {
+            match v {
+                Some(v) => batch.put_cf(state, k, v),
+                None => batch.delete_cf(state, k),
+            }
+        }
+        batch.put_cf(self.cf(CF_RESULTS)?, result_block(0), serde_json::to_vec(&result).expect("plain data serialises"));
+        let mut wo = WriteOptions::default();
+        wo.set_sync(true);
+        self.db.write_opt(batch, &wo)?;
+        Ok(())
     }
 
     /// The stored consensus safety record.

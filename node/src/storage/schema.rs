@@ -114,18 +114,6 @@ pub fn result_block(height: u64) -> Vec<u8> {
     k
 }
 
-/// Per-shipment flags in commit order: `f ‖ shipment ‖ 0x00 ‖ height ‖ index`.
-pub fn result_flag(shipment: &str, height: u64, index: u32) -> Vec<u8> {
-    let mut k = text_prefixed(b'f', shipment);
-    k.extend_from_slice(&position(height, index));
-    k
-}
-
-/// Prefix of the per-shipment flags.
-pub fn result_flag_prefix(shipment: &str) -> Vec<u8> {
-    text_prefixed(b'f', shipment)
-}
-
 /// Decodes a big-endian u64.
 pub fn be_u64(bytes: &[u8]) -> Option<u64> {
     Some(u64::from_be_bytes(bytes.get(..8)?.try_into().ok()?))

@@ -27,7 +27,11 @@ fn commit_of(block: Block) -> BlockCommit {
     let outcomes = block
         .events
         .iter()
-        .map(|_| OutcomeRecord { applied: true, reject_code: None, reject_reason: None, flags: Vec::new(), lane: None })
+        .map(|e| tradeledger_contracts::EventOutcome {
+            event_id: e.id(),
+            status: tradeledger_contracts::Status::Applied,
+            records: Vec::new(),
+        })
         .collect();
     BlockCommit {
         certificate: QuorumCertificate::genesis("test-chain", block.hash()),

@@ -1,0 +1,68 @@
+//! API errors: a status code and a JSON body `{"error": code, "message": text}`.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// An error answer.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Stable machine code (`bad_signature`, `not_found`, ...).
+    pub code: &'static str,
+    /// What went wrong, naming the field or value.
+    pub message: String,
+    /// The event id concerned, when there is one.
+    pub id: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+}
+
+impl ApiError {
+    /// An error with a status, code and message.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError { status, code, message: message.into(), id: None }
+    }
+
+    /// 400 with a code.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// 404.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    /// 500 for a storage or execution failure (details are logged, not leaked).
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %e, "API request failed inside the node");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the node could not answer; see its logs")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Body { error: self.code, message: &self.message, id: self.id.as_deref() };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<crate::storage::StorageError> for ApiError {
+    fn from(e: crate::storage::StorageError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+/// Parses a 64-hex-character id from a path.
+pub fn parse_hash(what: &'static str, s: &str) -> Result<tradeledger_types::Hash32, ApiError> {
+    tradeledger_types::Hash32::from_hex(s).map_err(|e| ApiError::bad_request("bad_id", format!("{what}: {e}")))
+}

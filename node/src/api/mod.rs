@@ -1,0 +1,114 @@
+//! The HTTP API (axum): events, shipments, blocks, proofs, status, a live stream, metrics, the
+//! OpenAPI document, and (when enabled) admin endpoints for fault injection.
+//!
+//! Every handler reads RocksDB on a blocking thread; no input can make a handler panic; request
+//! bodies are capped at `api_body_bytes_max`.
+
+mod admin;
+mod blocks;
+mod error;
+mod events;
+mod openapi;
+mod shipments;
+mod status;
+mod stream;
+
+pub use error::ApiError;
+
+use crate::feed::FeedItem;
+use crate::mempool::Mempool;
+use crate::metrics::Metrics;
+use crate::network::NetworkHandle;
+use crate::status::SharedStatus;
+use crate::storage::Store;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use tokio::sync::broadcast;
+use tradeledger_types::{EventId, Genesis, Hash32, PublicKey};
+
+/// Admission rejections remembered for `GET /v1/events/{id}`.
+const REJECTIONS_REMEMBERED: usize = 16_384;
+
+/// Recent admission rejections (bounded, oldest forgotten first).
+#[derive(Debug, Default)]
+pub struct Rejections {
+    by_id: HashMap<EventId, (&'static str, String)>,
+    order: VecDeque<EventId>,
+}
+
+impl Rejections {
+    /// Remembers a rejection.
+    pub fn add(&mut self, id: EventId, code: &'static str, message: String) {
+        if self.by_id.insert(id, (code, message)).is_none() {
+            self.order.push_back(id);
+            while self.order.len() > REJECTIONS_REMEMBERED {
+                if let Some(old) = self.order.pop_front() {
+                    self.by_id.remove(&old);
+                }
+            }
+        }
+    }
+
+    /// The rejection of `id`, if remembered.
+    pub fn get(&self, id: &EventId) -> Option<(&'static str, String)> {
+        self.by_id.get(id).cloned()
+    }
+}
+
+/// What the handlers share.
+#[derive(Debug)]
+pub struct AppState {
+    /// Storage.
+    pub store: Store,
+    /// Mempool.
+    pub mempool: Arc<Mempool>,
+    /// Network.
+    pub net: NetworkHandle,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    /// Consensus status.
+    pub status: SharedStatus,
+    /// Feed of committed events and flags.
+    pub feed: broadcast::Sender<FeedItem>,
+    /// Genesis.
+    pub genesis: Arc<Genesis>,
+    /// Its hash.
+    pub genesis_hash: Hash32,
+    /// This node's consensus key.
+    pub public_key: PublicKey,
+    /// This node's libp2p id.
+    pub peer_id: String,
+    /// Recent admission rejections.
+    pub rejections: Mutex<Rejections>,
+    /// Becomes true when the node shuts down (ends open streams).
+    pub stopping: tokio::sync::watch::Receiver<bool>,
+}
+
+/// Shared state handle.
+pub type State = Arc<AppState>;
+
+/// The router. `admin` adds `/admin/*`.
+pub fn router(state: State, body_bytes_max: usize, admin: bool) -> Router {
+    let mut r = Router::new()
+        .route("/v1/events", post(events::submit))
+        .route("/v1/events/{id}", get(events::get_event))
+        .route("/v1/proofs/events/{id}", get(events::proof))
+        .route("/v1/shipments/{id}", get(shipments::get_shipment))
+        .route("/v1/blocks", get(blocks::list))
+        .route("/v1/blocks/latest", get(blocks::latest))
+        .route("/v1/blocks/{height}", get(blocks::by_height))
+        .route("/v1/status", get(status::status))
+        .route("/v1/stream", get(stream::stream))
+        .route("/metrics", get(status::metrics))
+        .route("/openapi.json", get(openapi::document));
+    if admin {
+        r = r
+            .route("/admin/peers", get(admin::peers))
+            .route("/admin/peers/block", post(admin::block))
+            .route("/admin/peers/unblock", post(admin::unblock));
+    }
+    r.layer(DefaultBodyLimit::max(body_bytes_max)).with_state(state)
+}

@@ -1,0 +1,41 @@
+//! `GET /v1/status` and `GET /metrics`.
+
+use super::{ApiError, State};
+use axum::Json;
+use axum::extract::State as AxState;
+use axum::http::header;
+use axum::response::IntoResponse;
+use serde_json::{Value, json};
+use std::sync::atomic::Ordering;
+
+/// `GET /v1/status`: chain, height, round, validators, peers, sync state.
+pub async fn status(AxState(st): AxState<State>) -> Result<Json<Value>, ApiError> {
+    let s = crate::status::snapshot(&st.status);
+    let peers = st.net.peers().await.unwrap_or_default();
+    let validator = st.genesis.validators.iter().any(|v| v.consensus_key == st.public_key);
+    let mempool = {
+        let pool = st.mempool.lock();
+        json!({ "events": pool.len(), "bytes": pool.bytes() })
+    };
+    Ok(Json(json!({
+        "chain_id": st.genesis.chain_id,
+        "genesis_hash": st.genesis_hash,
+        "node": { "peer_id": st.peer_id, "consensus_key": st.public_key, "validator": validator },
+        "height": s.height,
+        "tip_hash": s.tip_hash,
+        "round": s.round,
+        "validators": st.genesis.validators,
+        "peers": peers,
+        "sync": {
+            "state": s.sync,
+            "peer_max_height": s.peer_max_height,
+            "lag_blocks": st.metrics.sync_lag_blocks.load(Ordering::Relaxed),
+        },
+        "mempool": mempool,
+    })))
+}
+
+/// `GET /metrics`: Prometheus text format.
+pub async fn metrics(AxState(st): AxState<State>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], st.metrics.render())
+}

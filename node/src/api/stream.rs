@@ -1,0 +1,83 @@
+//! `GET /v1/stream`: server-sent events of committed events and new flags.
+//!
+//! Query: `shipment=ID` keeps items of one shipment; `severity=info|warning|critical` keeps only
+//! flags at or above that severity. A subscriber that falls behind gets a `lagged` event with
+//! the number of items it missed.
+
+use super::{ApiError, State};
+use crate::feed::FeedItem;
+use axum::extract::{Query, State as AxState};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures::Stream;
+use serde::Deserialize;
+use std::convert::Infallible;
+use tokio::sync::broadcast::error::RecvError;
+use tradeledger_types::Severity;
+
+/// Stream filters.
+#[derive(Debug, Deserialize)]
+pub struct StreamQuery {
+    /// Only this shipment.
+    pub shipment: Option<String>,
+    /// Only flags at or above this severity.
+    pub severity: Option<String>,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, ApiError> {
+    match s {
+        "info" => Ok(Severity::Info),
+        "warning" => Ok(Severity::Warning),
+        "critical" => Ok(Severity::Critical),
+        other => Err(ApiError::bad_request("bad_severity", format!("severity {other:?}: use info, warning or critical"))),
+    }
+}
+
+fn keep(item: &FeedItem, shipment: Option<&str>, severity: Option<Severity>) -> bool {
+    if let Some(s) = shipment
+        && item.shipment_id() != Some(s)
+    {
+        return false;
+    }
+    match severity {
+        None => true,
+        Some(min) => item.severity().is_some_and(|sev| sev >= min),
+    }
+}
+
+/// `GET /v1/stream`.
+pub async fn stream(
+    AxState(st): AxState<State>,
+    Query(q): Query<StreamQuery>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let severity = q.severity.as_deref().map(parse_severity).transpose()?;
+    let shipment = q.shipment;
+    let rx = st.feed.subscribe();
+    let stopping = st.stopping.clone();
+    let s = futures::stream::unfold((rx, shipment, severity, stopping), |(mut rx, shipment, severity, mut stopping)| async move {
+        loop {
+            if *stopping.borrow() {
+                return None;
+            }
+            let received = tokio::select! {
+                r = rx.recv() => r,
+                _ = stopping.changed() => return None,
+            };
+            match received {
+                Ok(item) => {
+                    if !keep(&item, shipment.as_deref(), severity) {
+                        continue;
+                    }
+                    let data = serde_json::to_string(&item).unwrap_or_else(|_| "{}".into());
+                    let ev = Event::default().event(item.name()).data(data);
+                    return Some((Ok(ev), (rx, shipment, severity, stopping)));
+                }
+                Err(RecvError::Lagged(n)) => {
+                    let ev = Event::default().event("lagged").data(format!("{{\"missed\":{n}}}"));
+                    return Some((Ok(ev), (rx, shipment, severity, stopping)));
+                }
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    });
+    Ok(Sse::new(s).keep_alive(KeepAlive::default()))
+}

@@ -1,0 +1,254 @@
+//! The consensus driver: a dedicated OS thread that owns the consensus state machine and the
+//! executor, feeds the core its inputs and carries out its effects **in order**.
+//!
+//! RocksDB and signature checks run on this thread, never on the async runtime. The ordering
+//! contract of the core is kept by construction: effects run one after the other, and
+//! `PersistSafety` returns only after a synced write, so a vote that follows it in the list
+//! leaves only after its safety data is on disk. A storage failure or a state root mismatch
+//! halts the node (log, then exit with status 2): it never goes on with a state that may
+//! differ from its peers'.
+
+mod commit;
+mod effects;
+mod timers;
+mod validate;
+
+use crate::execution::{Executor, Halt};
+use crate::feed::FeedItem;
+use crate::mempool::Mempool;
+use crate::metrics::Metrics;
+use crate::network::NetworkHandle;
+use crate::status::{self, SharedStatus};
+use crate::storage::Store;
+use libp2p::PeerId;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::Duration;
+use timers::Timers;
+use tokio::sync::broadcast;
+use tradeledger_consensus::{CertifiedBlock, Consensus, ConsensusConfig, ConsensusMessage, Input, Recovery, SafetyData};
+use tradeledger_types::{PublicKey, SecretKey};
+
+/// Capacity of the driver's input queue.
+pub const INPUT_QUEUE: usize = 4096;
+/// Committed blocks handed to the core on (re)start, to serve peers that sync.
+pub const RECOVERY_BLOCKS: u64 = 256;
+/// Longest wait for an input before the driver looks at its timers and the shutdown flag.
+const IDLE_WAKE: Duration = Duration::from_millis(50);
+/// In-flight marks on mempool events older than this are dropped (their block was abandoned).
+const INFLIGHT_MAX_AGE_MS: u64 = 30_000;
+/// Exit status of a halted node.
+pub const HALT_EXIT_CODE: i32 = 2;
+
+/// What other tasks send the driver.
+#[derive(Debug)]
+pub enum DriverInput {
+    /// A consensus message from a validator's peer id.
+    Consensus {
+        /// The sender.
+        from: PeerId,
+        /// The message bytes.
+        bytes: Vec<u8>,
+    },
+    /// Committed blocks fetched by catch-up sync (not yet verified).
+    Synced(Vec<CertifiedBlock>),
+}
+
+/// Everything the driver needs.
+pub struct DriverParts {
+    /// Consensus configuration (from genesis).
+    pub cfg: ConsensusConfig,
+    /// This validator's key.
+    pub key: SecretKey,
+    /// Storage.
+    pub store: Store,
+    /// Executor (opened, genesis state written).
+    pub executor: Executor,
+    /// Mempool.
+    pub mempool: Arc<Mempool>,
+    /// Network.
+    pub net: NetworkHandle,
+    /// Validators' consensus keys and peer ids.
+    pub validator_peers: Vec<(PublicKey, PeerId)>,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    /// Status published for the API.
+    pub status: SharedStatus,
+    /// Feed of committed events and flags.
+    pub feed: broadcast::Sender<FeedItem>,
+    /// Inputs.
+    pub inputs: Receiver<DriverInput>,
+    /// Set when the node shuts down.
+    pub shutdown: Arc<AtomicBool>,
+}
+
+/// The driver's state.
+pub struct Driver {
+    core: Consensus,
+    cfg: ConsensusConfig,
+    key: SecretKey,
+    store: Store,
+    executor: Executor,
+    mempool: Arc<Mempool>,
+    net: NetworkHandle,
+    peer_of: HashMap<PublicKey, PeerId>,
+    key_of: HashMap<PeerId, PublicKey>,
+    metrics: Arc<Metrics>,
+    status: SharedStatus,
+    feed: broadcast::Sender<FeedItem>,
+    timers: Timers,
+    queue: VecDeque<Input>,
+}
+
+/// Logs the reason and exits the process with [`HALT_EXIT_CODE`].
+pub fn halt(reason: &Halt) -> ! {
+    tracing::error!(%reason, "HALT: this node stops rather than diverge from its peers");
+    eprintln!("tradeledger: HALT: {reason}");
+    std::process::exit(HALT_EXIT_CODE)
+}
+
+/// What the core needs to resume: safety data and the last committed blocks. Blocking.
+pub fn recovery(store: &Store, safety: Option<SafetyData>) -> Result<Recovery, Halt> {
+    let safety = match safety {
+        Some(s) => s,
+        None => match store.safety()? {
+            None => SafetyData::default(),
+            Some(bytes) => SafetyData::decode(&bytes).map_err(|e| {
+                Halt::Storage(crate::storage::StorageError::Corrupt { what: "safety data", cf: "safety", detail: e.to_string() })
+            })?,
+        },
+    };
+    let height = store.committed_height()?;
+    let mut committed = Vec::new();
+    for h in height.saturating_sub(RECOVERY_BLOCKS - 1).max(1)..=height {
+        let missing = |what| crate::storage::StorageError::Corrupt { what, cf: "blocks", detail: format!("height {h}") };
+        let block = store.block(h)?.ok_or_else(|| missing("committed block"))?;
+        let qc = store.certificate(h)?.ok_or_else(|| missing("certificate"))?;
+        committed.push(CertifiedBlock { block, qc });
+    }
+    Ok(Recovery { safety, committed, certified: Vec::new() })
+}
+
+impl Driver {
+    /// Builds the core from what storage holds. Blocking.
+    pub fn new(parts: DriverParts) -> Result<(Driver, Receiver<DriverInput>, Arc<AtomicBool>), Halt> {
+        let recovery = recovery(&parts.store, None)?;
+        let core = Consensus::new(parts.cfg.clone(), parts.key.clone(), recovery)
+            .map_err(|e| Halt::Storage(crate::storage::StorageError::Task(format!("consensus cannot start: {e}"))))?;
+        let driver = Driver {
+            core,
+            cfg: parts.cfg,
+            key: parts.key,
+            store: parts.store,
+            executor: parts.executor,
+            mempool: parts.mempool,
+            net: parts.net,
+            peer_of: parts.validator_peers.iter().copied().collect(),
+            key_of: parts.validator_peers.iter().map(|(k, p)| (*p, *k)).collect(),
+            metrics: parts.metrics,
+            status: parts.status,
+            feed: parts.feed,
+            timers: Timers::default(),
+            queue: VecDeque::new(),
+        };
+        Ok((driver, parts.inputs, parts.shutdown))
+    }
+
+    /// Runs until shutdown is flagged or every input sender is gone. Halts the process on a
+    /// storage failure or a root mismatch.
+    pub fn run(mut self, inputs: Receiver<DriverInput>, shutdown: Arc<AtomicBool>) {
+        let (height, hash) = self.executor.tip();
+        status::update(&self.status, |s| {
+            s.height = height;
+            s.tip_hash = Some(hash);
+        });
+        self.metrics.height.store(height, Ordering::Relaxed);
+        self.push(Input::Start { now_ms: crate::time::now_ms() });
+        self.drain();
+        loop {
+            if shutdown.load(Ordering::Relaxed) {
+                break;
+            }
+            let wait = self.timers.until_next().map_or(IDLE_WAKE, |d| d.min(IDLE_WAKE));
+            match inputs.recv_timeout(wait) {
+                Ok(input) => self.on_input(input),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+            for round in self.timers.expired() {
+                self.push(Input::Timeout { round });
+            }
+            self.drain();
+            self.mempool.lock().expire_inflight(crate::time::now_ms(), INFLIGHT_MAX_AGE_MS);
+            self.publish();
+        }
+        tracing::info!("consensus driver stopped");
+    }
+
+    fn push(&mut self, input: Input) {
+        self.queue.push_back(input);
+    }
+
+    /// Feeds queued inputs (and the answers they cause) to the core.
+    fn drain(&mut self) {
+        while let Some(input) = self.queue.pop_front() {
+            self.core.handle(Input::Tick { now_ms: crate::time::now_ms() });
+            let effects = self.core.handle(input);
+            for effect in effects {
+                if let Err(halt_reason) = self.execute(effect) {
+                    halt(&halt_reason);
+                }
+            }
+        }
+    }
+
+    fn on_input(&mut self, input: DriverInput) {
+        match input {
+            DriverInput::Consensus { from, bytes } => {
+                let Some(key) = self.key_of.get(&from).copied() else {
+                    self.metrics.consensus_dropped.inc("unknown_peer");
+                    return;
+                };
+                match ConsensusMessage::decode(&bytes) {
+                    Ok(msg) => {
+                        self.observe_message(&msg);
+                        self.push(Input::Message { from: key, msg });
+                    }
+                    Err(e) => {
+                        tracing::debug!(peer = %from, error = %e, "undecodable consensus message");
+                        self.metrics.consensus_dropped.inc("malformed");
+                    }
+                }
+            }
+            DriverInput::Synced(blocks) => {
+                if let Err(h) = self.apply_synced(blocks) {
+                    halt(&h);
+                }
+            }
+        }
+    }
+
+    /// Remembers blocks carried by messages, so they can be executed speculatively.
+    fn observe_message(&mut self, msg: &ConsensusMessage) {
+        match msg {
+            ConsensusMessage::Proposal(p) => self.executor.remember(p.block.clone()),
+            ConsensusMessage::SyncResponse(r) => {
+                for b in &r.blocks {
+                    self.executor.remember(b.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn publish(&self) {
+        let round = self.core.round();
+        self.metrics.round.store(round, Ordering::Relaxed);
+        for (reason, count) in self.core.drops().iter() {
+            self.metrics.consensus_dropped.set(&format!("{reason:?}"), count);
+        }
+        status::update(&self.status, |s| s.round = round);
+    }
+}

@@ -1,0 +1,65 @@
+//! Checking a proposed block's events and lagged roots before the core votes for it.
+
+use super::Driver;
+use crate::execution::Halt;
+use crate::mempool::verifier::verify_events;
+use std::collections::HashSet;
+use tradeledger_types::Block;
+
+impl Driver {
+    /// True when every event is for this chain, appears once, is not already committed and
+    /// carries a valid signature (checked in one batch, skipping those verified before), and
+    /// the header's roots equal ours for its parent. Remembers the block and marks its events
+    /// in flight.
+    pub(super) fn validate_block(&mut self, block: Block) -> Result<bool, Halt> {
+        let hash = block.hash();
+        let height = block.header.height;
+        self.executor.remember(block.clone());
+        if !block.events_match_header() {
+            tracing::warn!(%hash, height, "proposal's events do not match its header");
+            return Ok(false);
+        }
+        let ids = block.event_ids();
+        let mut unique = HashSet::with_capacity(ids.len());
+        for (e, id) in block.events.iter().zip(&ids) {
+            if e.body.chain_id != self.cfg.chain_id || !unique.insert(*id) {
+                tracing::warn!(%hash, height, event = %id, "proposal carries a foreign or repeated event");
+                return Ok(false);
+            }
+            if self.store.has_event(id)? {
+                tracing::warn!(%hash, height, event = %id, "proposal carries an already committed event");
+                return Ok(false);
+            }
+        }
+        let unverified: Vec<_> = {
+            let pool = self.mempool.lock();
+            block.events.iter().zip(&ids).filter(|(_, id)| !pool.is_verified(id)).map(|(e, id)| (e.clone(), *id)).collect()
+        };
+        if !unverified.is_empty() {
+            let events: Vec<_> = unverified.iter().map(|(e, _)| e.clone()).collect();
+            let results = verify_events(&events);
+            if let Some(((_, id), _)) = unverified.iter().zip(&results).find(|(_, r)| r.is_err()) {
+                tracing::warn!(%hash, height, event = %id, "proposal carries an event with a bad signature");
+                return Ok(false);
+            }
+            let mut pool = self.mempool.lock();
+            for (_, id) in unverified {
+                pool.remember_verified(id);
+            }
+        }
+        match self.executor.check_header_roots(&block)? {
+            Some(Ok(())) => {}
+            Some(Err(mismatch)) => {
+                // A proposal with wrong roots is refused; only a *committed* one halts the node.
+                tracing::warn!(%hash, height, %mismatch, "proposal's lagged roots differ from ours");
+                return Ok(false);
+            }
+            None => {
+                tracing::warn!(%hash, height, "cannot check the proposal's roots: an ancestor is unknown");
+                return Ok(false);
+            }
+        }
+        self.mempool.lock().mark_inflight(ids, crate::time::now_ms());
+        Ok(true)
+    }
+}
