@@ -19,11 +19,22 @@ const SHIPMENTS: u64 = 700;
 const EVENTS_PER_SHIPMENT: u64 = 14;
 const BLOCK_EVENTS: usize = 1_000;
 
-fn genesis() -> Genesis {
+fn genesis(custom_rules: bool) -> Genesis {
     let mut g = testkit::genesis();
+    if !custom_rules {
+        return g;
+    }
     g.rule_set.custom_rules = vec![
-        CustomRule { id: "custom.high-value-produce".into(), expression: r#"total_value > 8_000_000 && "08" in chapters"#.into(), severity: Severity::Warning },
-        CustomRule { id: "custom.long-excursion".into(), expression: "excursion_minutes > 240 && custody_count >= 2".into(), severity: Severity::Critical },
+        CustomRule {
+            id: "custom.high-value-produce".into(),
+            expression: r#"total_value > 8_000_000 && "08" in chapters"#.into(),
+            severity: Severity::Warning,
+        },
+        CustomRule {
+            id: "custom.long-excursion".into(),
+            expression: "excursion_minutes > 240 && custody_count >= 2".into(),
+            severity: Severity::Critical,
+        },
     ];
     g
 }
@@ -43,19 +54,64 @@ fn shipment_events(n: u64) -> Vec<(Who, Payload)> {
     let both = vec![testkit::pallet(1), testkit::pallet(2)];
     let mut out = vec![
         (Who::Exporter, Payload::ShipmentDeclaration(d.clone())),
-        (Who::Exporter, Payload::CertificateOfOrigin(testkit::certificate(&d, &format!("COO-{n:06}")))),
-        (Who::Carrier, Payload::Custody(testkit::custody(&id, "shipping", "MXUPN", t, both.clone()))),
-        (Who::Carrier, Payload::Custody(testkit::custody(&id, "departing", "MXUPN", t + HOUR_MS, vec![]))),
+        (
+            Who::Exporter,
+            Payload::CertificateOfOrigin(testkit::certificate(&d, &format!("COO-{n:06}"))),
+        ),
+        (
+            Who::Carrier,
+            Payload::Custody(testkit::custody(&id, "shipping", "MXUPN", t, both.clone())),
+        ),
+        (
+            Who::Carrier,
+            Payload::Custody(testkit::custody(
+                &id,
+                "departing",
+                "MXUPN",
+                t + HOUR_MS,
+                vec![],
+            )),
+        ),
     ];
     for r in 0..6u64 {
         let start = t + HOUR_MS + r * 4 * HOUR_MS;
         let readings = (0..24u64)
-            .map(|i| testkit::temp(start + i * 600_000, if r == 3 && (4..10).contains(&i) { 14_500 } else { 7_000 }))
+            .map(|i| {
+                testkit::temp(
+                    start + i * 600_000,
+                    if r == 3 && (4..10).contains(&i) {
+                        14_500
+                    } else {
+                        7_000
+                    },
+                )
+            })
             .collect();
-        out.push((Who::Carrier, Payload::SensorReport(testkit::sensor_report(&id, readings))));
+        out.push((
+            Who::Carrier,
+            Payload::SensorReport(testkit::sensor_report(&id, readings)),
+        ));
     }
-    out.push((Who::Carrier, Payload::Custody(testkit::custody(&id, "arriving", "USLRD", t + 30 * HOUR_MS, both))));
-    out.push((Who::Carrier, Payload::Custody(testkit::custody(&id, "receiving", "USLRD", t + 31 * HOUR_MS, vec![]))));
+    out.push((
+        Who::Carrier,
+        Payload::Custody(testkit::custody(
+            &id,
+            "arriving",
+            "USLRD",
+            t + 30 * HOUR_MS,
+            both,
+        )),
+    ));
+    out.push((
+        Who::Carrier,
+        Payload::Custody(testkit::custody(
+            &id,
+            "receiving",
+            "USLRD",
+            t + 31 * HOUR_MS,
+            vec![],
+        )),
+    ));
     out.push((
         Who::Quarantine,
         Payload::Inspection(InspectionResult {
@@ -67,7 +123,14 @@ fn shipment_events(n: u64) -> Vec<(Who, Payload)> {
             inspected_ms: t + 32 * HOUR_MS,
         }),
     ));
-    out.push((Who::Customs, Payload::Clearance(ClearanceDecision { shipment_id: id, decision: Decision::Release, reason: String::new() })));
+    out.push((
+        Who::Customs,
+        Payload::Clearance(ClearanceDecision {
+            shipment_id: id,
+            decision: Decision::Release,
+            reason: String::new(),
+        }),
+    ));
     assert_eq!(out.len() as u64, EVENTS_PER_SHIPMENT);
     out
 }
@@ -89,43 +152,54 @@ fn blocks() -> Vec<Vec<SignedEvent>> {
         }
     }
     order.sort_by_key(|(wave, k, j, _, _)| (*wave, *k, *j));
-    let signed: Vec<SignedEvent> = order.into_iter().map(|(_, _, _, who, p)| actors[who as usize].sign(p)).collect();
-    signed.chunks(BLOCK_EVENTS).map(<[SignedEvent]>::to_vec).collect()
+    let signed: Vec<SignedEvent> = order
+        .into_iter()
+        .map(|(_, _, _, who, p)| actors[who as usize].sign(p))
+        .collect();
+    signed
+        .chunks(BLOCK_EVENTS)
+        .map(<[SignedEvent]>::to_vec)
+        .collect()
+}
+
+fn run(store: &mut MemStore, blocks: &[Vec<SignedEvent>]) {
+    for (i, events) in blocks.iter().enumerate() {
+        let h = i as u64 + 1;
+        let ctx = BlockContext {
+            height: h,
+            block_time_ms: T0_MS + 10 * DAY_MS + h * 1_000,
+        };
+        let r = execute(store, &ctx, events).expect("memory store");
+        assert!(
+            r.outcomes.iter().all(|o| o.is_applied()),
+            "every benchmark event is valid"
+        );
+    }
 }
 
 fn bench(c: &mut Criterion) {
-    let g = genesis();
-    let mut base = MemStore::new();
-    init_genesis(&mut base, &g).expect("valid genesis");
     let blocks = blocks();
-    // Every event of the mix is valid: check once, outside the measurement.
-    let mut check = base.clone();
-    for (i, events) in blocks.iter().enumerate() {
-        let h = i as u64 + 1;
-        let ctx = BlockContext { height: h, block_time_ms: T0_MS + 10 * DAY_MS + h * 1_000 };
-        let r = execute(&mut check, &ctx, events).expect("memory store");
-        if let Some(o) = r.outcomes.iter().find(|o| !o.is_applied()) {
-            panic!("benchmark event rejected: {:?}", o.status);
-        }
-    }
     let total: u64 = blocks.iter().map(|b| b.len() as u64).sum();
     let mut group = c.benchmark_group("execute");
     group.sample_size(10);
     group.throughput(Throughput::Elements(total));
-    group.bench_function("realistic_mix_9800_events", |b| {
-        b.iter_batched(
-            || base.clone(),
-            |mut store| {
-                for (i, events) in blocks.iter().enumerate() {
-                    let h = i as u64 + 1;
-                    let ctx = BlockContext { height: h, block_time_ms: T0_MS + 10 * DAY_MS + h * 1_000 };
-                    execute(&mut store, &ctx, events).expect("memory store");
-                }
-                store
-            },
-            BatchSize::LargeInput,
-        )
-    });
+    for (name, custom) in [
+        ("realistic_mix_9800_events/2_custom_rules", true),
+        ("realistic_mix_9800_events/no_custom_rules", false),
+    ] {
+        let mut base = MemStore::new();
+        init_genesis(&mut base, &genesis(custom)).expect("valid genesis");
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || base.clone(),
+                |mut store| {
+                    run(&mut store, &blocks);
+                    store
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
     group.finish();
 }
 

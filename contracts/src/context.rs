@@ -34,7 +34,10 @@ pub(crate) type Step<T = ()> = Result<T, Fail>;
 
 /// Rejects the event with `code`.
 pub(crate) fn reject<T>(code: RejectCode, detail: impl Into<String>) -> Step<T> {
-    Err(Fail::Reject(Rejection { code, detail: detail.into() }))
+    Err(Fail::Reject(Rejection {
+        code,
+        detail: detail.into(),
+    }))
 }
 
 pub(crate) struct Ctx<'a, 'b, S: Store> {
@@ -58,7 +61,14 @@ impl<S: Store> Ctx<'_, '_, S> {
         if self.has_role(role) {
             Ok(())
         } else {
-            reject(RejectCode::RoleNotAllowed, format!("{what} needs the {} role; {} does not hold it", role.as_str(), self.org.id))
+            reject(
+                RejectCode::RoleNotAllowed,
+                format!(
+                    "{what} needs the {} role; {} does not hold it",
+                    role.as_str(),
+                    self.org.id
+                ),
+            )
         }
     }
 }

@@ -16,19 +16,33 @@ use tradeledger_types::{Correction, EventKind, Payload};
 pub(crate) fn correct<S: Store>(cx: &mut Ctx<'_, '_, S>, c: &Correction) -> Step {
     let key = keys::event(&c.corrects);
     let Some(mut orig): Option<EventRecord> = cx.view.get(&key)? else {
-        return reject(RejectCode::UnknownEvent, format!("no applied event {}", c.corrects));
+        return reject(
+            RejectCode::UnknownEvent,
+            format!("no applied event {}", c.corrects),
+        );
     };
     if orig.org != cx.org.id {
-        return reject(RejectCode::NotAParty, format!("event {} was signed by {}, not {}", c.corrects, orig.org, cx.org.id));
+        return reject(
+            RejectCode::NotAParty,
+            format!(
+                "event {} was signed by {}, not {}",
+                c.corrects, orig.org, cx.org.id
+            ),
+        );
     }
     if let Some(rep) = &c.replacement
         && (rep.kind() != orig.kind || rep.shipment_id() != orig.shipment_id.as_deref())
     {
-        return reject(RejectCode::CorrectionMismatch, "a replacement must be of the same kind and for the same shipment");
+        return reject(
+            RejectCode::CorrectionMismatch,
+            "a replacement must be of the same kind and for the same shipment",
+        );
     }
     orig.corrected_by = Some(cx.id);
     cx.view.put(key, &orig);
-    let Some(sid) = orig.shipment_id.clone() else { return Ok(()) };
+    let Some(sid) = orig.shipment_id.clone() else {
+        return Ok(());
+    };
     let mut rec = shipment::load(cx, &sid)?;
     match c.replacement.as_deref() {
         Some(Payload::ShipmentDeclaration(d)) => {
@@ -41,7 +55,10 @@ pub(crate) fn correct<S: Store>(cx: &mut Ctx<'_, '_, S>, c: &Correction) -> Step
             let old = rec.certificate.as_ref().map(|x| x.certificate_id.clone());
             if old.as_deref() != Some(cert.certificate_id.as_str()) {
                 if cx.view.exists(&keys::certificate(&cert.certificate_id))? {
-                    return reject(RejectCode::DuplicateCertificate, format!("certificate {:?} already exists", cert.certificate_id));
+                    return reject(
+                        RejectCode::DuplicateCertificate,
+                        format!("certificate {:?} already exists", cert.certificate_id),
+                    );
                 }
                 cx.view.put(keys::certificate(&cert.certificate_id), &sid);
             }
@@ -52,7 +69,8 @@ pub(crate) fn correct<S: Store>(cx: &mut Ctx<'_, '_, S>, c: &Correction) -> Step
         None if orig.kind == EventKind::CertificateOfOrigin => {
             rec.certificate = None;
             rec.origin = None;
-            rec.flags.retain(|f| f.rule_id != origin::FLAG_NOT_CONFIRMED);
+            rec.flags
+                .retain(|f| f.rule_id != origin::FLAG_NOT_CONFIRMED);
         }
         _ => {}
     }

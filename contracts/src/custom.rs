@@ -59,7 +59,10 @@ fn engine(fuel: u32) -> Engine {
 
 /// Checks that an expression compiles (at rule-set update time).
 pub fn check_compiles(expression: &str) -> Result<(), CustomRuleFault> {
-    engine(1).compile(expression).map(|_| ()).map_err(|_| CustomRuleFault::Compile)
+    engine(1)
+        .compile(expression)
+        .map(|_| ())
+        .map_err(|_| CustomRuleFault::Compile)
 }
 
 /// The custom rules of the rule set in force, with their compiled forms (one engine per block).
@@ -71,13 +74,23 @@ pub(crate) struct CustomRules {
 
 /// A fired or failed custom rule.
 pub(crate) enum Evaluation {
-    Fired { rule_id: String, severity: Severity },
-    Failed { rule_id: String, fault: CustomRuleFault },
+    Fired {
+        rule_id: String,
+        severity: Severity,
+    },
+    Failed {
+        rule_id: String,
+        fault: CustomRuleFault,
+    },
 }
 
 impl CustomRules {
     pub(crate) fn new(rules: &RuleSet) -> Self {
-        CustomRules { engine: engine(rules.custom_rule_fuel), rules: rules.custom_rules.clone(), compiled: BTreeMap::new() }
+        CustomRules {
+            engine: engine(rules.custom_rule_fuel),
+            rules: rules.custom_rules.clone(),
+            compiled: BTreeMap::new(),
+        }
     }
 
     /// True when the rule set has no custom rules (nothing to evaluate).
@@ -93,19 +106,34 @@ impl CustomRules {
         let base = facts(rec, height);
         let mut out = Vec::new();
         for rule in &self.rules {
-            let ast = self.compiled.entry(rule.id.clone()).or_insert_with(|| self.engine.compile(&rule.expression).ok());
+            let ast = self
+                .compiled
+                .entry(rule.id.clone())
+                .or_insert_with(|| self.engine.compile(&rule.expression).ok());
             let Some(ast) = ast.as_ref() else {
-                out.push(Evaluation::Failed { rule_id: rule.id.clone(), fault: CustomRuleFault::Compile });
+                out.push(Evaluation::Failed {
+                    rule_id: rule.id.clone(),
+                    fault: CustomRuleFault::Compile,
+                });
                 continue;
             };
             let mut scope = base.clone();
             match self.engine.eval_ast_with_scope::<Dynamic>(&mut scope, ast) {
                 Ok(v) => match v.as_bool() {
-                    Ok(true) => out.push(Evaluation::Fired { rule_id: rule.id.clone(), severity: rule.severity }),
+                    Ok(true) => out.push(Evaluation::Fired {
+                        rule_id: rule.id.clone(),
+                        severity: rule.severity,
+                    }),
                     Ok(false) => {}
-                    Err(_) => out.push(Evaluation::Failed { rule_id: rule.id.clone(), fault: CustomRuleFault::NotBoolean }),
+                    Err(_) => out.push(Evaluation::Failed {
+                        rule_id: rule.id.clone(),
+                        fault: CustomRuleFault::NotBoolean,
+                    }),
                 },
-                Err(e) => out.push(Evaluation::Failed { rule_id: rule.id.clone(), fault: classify(&e) }),
+                Err(e) => out.push(Evaluation::Failed {
+                    rule_id: rule.id.clone(),
+                    fault: classify(&e),
+                }),
             }
         }
         out
@@ -118,7 +146,8 @@ fn classify(e: &EvalAltResult) -> CustomRuleFault {
         EvalAltResult::ErrorDataTooLarge(..)
         | EvalAltResult::ErrorStackOverflow(..)
         | EvalAltResult::ErrorTooManyVariables(..) => CustomRuleFault::TooLarge,
-        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) | EvalAltResult::ErrorInModule(_, inner, _) => classify(inner),
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _)
+        | EvalAltResult::ErrorInModule(_, inner, _) => classify(inner),
         _ => CustomRuleFault::Runtime,
     }
 }
@@ -143,20 +172,58 @@ fn facts(rec: &ShipmentRecord, height: u64) -> Scope<'static> {
     s.push_constant("carrier", d.carrier.clone());
     s.push_constant("exporter", d.exporter.name.clone());
     s.push_constant("importer", d.importer.name.clone());
-    s.push_constant("hs_codes", strings(d.goods.iter().map(|g| g.hs_code.as_str())));
-    s.push_constant("chapters", strings(d.goods.iter().filter_map(|g| g.hs_code.get(..2))));
-    s.push_constant("headings", strings(d.goods.iter().filter_map(|g| g.hs_code.get(..4))));
+    s.push_constant(
+        "hs_codes",
+        strings(d.goods.iter().map(|g| g.hs_code.as_str())),
+    );
+    s.push_constant(
+        "chapters",
+        strings(d.goods.iter().filter_map(|g| g.hs_code.get(..2))),
+    );
+    s.push_constant(
+        "headings",
+        strings(d.goods.iter().filter_map(|g| g.hs_code.get(..4))),
+    );
     s.push_constant("route", strings(d.route.iter().map(|r| r.country.as_str())));
-    s.push_constant("flags", strings(rec.flags.iter().map(|f| f.rule_id.as_str())));
+    s.push_constant(
+        "flags",
+        strings(rec.flags.iter().map(|f| f.rule_id.as_str())),
+    );
     s.push_constant("line_count", int(d.goods.len() as u64));
-    s.push_constant("total_value", int(d.goods.iter().fold(0u64, |a, g| a.saturating_add(g.value_minor))));
-    s.push_constant("total_quantity", int(d.goods.iter().fold(0u64, |a, g| a.saturating_add(g.quantity))));
+    s.push_constant(
+        "total_value",
+        int(d
+            .goods
+            .iter()
+            .fold(0u64, |a, g| a.saturating_add(g.value_minor))),
+    );
+    s.push_constant(
+        "total_quantity",
+        int(d
+            .goods
+            .iter()
+            .fold(0u64, |a, g| a.saturating_add(g.quantity))),
+    );
     s.push_constant("epc_count", int(d.epcs.len() as u64));
     s.push_constant("event_count", i64::from(rec.event_count));
     s.push_constant("custody_count", i64::from(rec.custody_count));
     s.push_constant("excursion_minutes", int(rec.cold_chain.outside_ms / 60_000));
-    s.push_constant("warning_count", int(rec.flags.iter().filter(|f| f.severity == Severity::Warning).count() as u64));
-    s.push_constant("critical_count", int(rec.flags.iter().filter(|f| f.severity == Severity::Critical).count() as u64));
+    s.push_constant(
+        "warning_count",
+        int(rec
+            .flags
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .count() as u64),
+    );
+    s.push_constant(
+        "critical_count",
+        int(rec
+            .flags
+            .iter()
+            .filter(|f| f.severity == Severity::Critical)
+            .count() as u64),
+    );
     s.push_constant("height", int(height));
     s
 }

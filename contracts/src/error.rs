@@ -38,5 +38,8 @@ pub enum ExecError {
 
 /// Renders a byte key for error messages.
 pub(crate) fn printable_key(key: &[u8]) -> String {
-    key.iter().flat_map(|b| core::ascii::escape_default(*b)).map(char::from).collect()
+    key.iter()
+        .flat_map(|b| core::ascii::escape_default(*b))
+        .map(char::from)
+        .collect()
 }

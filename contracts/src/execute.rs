@@ -34,26 +34,36 @@ pub struct BlockResults {
 ///
 /// Errors only when the store fails or holds something this code did not write; the store may then
 /// hold part of the block's writes, so the node must discard its write batch.
-pub fn execute<S: Store>(store: &mut S, block: &BlockContext, events: &[SignedEvent]) -> Result<BlockResults, ExecError> {
-    let chain_id: String = read_record(store, &keys::chain_id())?.ok_or(ExecError::NotInitialised)?;
+pub fn execute<S: Store>(
+    store: &mut S,
+    block: &BlockContext,
+    events: &[SignedEvent],
+) -> Result<BlockResults, ExecError> {
+    let chain_id: String =
+        read_record(store, &keys::chain_id())?.ok_or(ExecError::NotInitialised)?;
     let rules = entry_in_force(store, block.height)?.rule_set;
     let mut custom = CustomRules::new(&rules);
     let mut view = StateView::new(&*store);
     let mut outcomes = Vec::with_capacity(events.len());
     for ev in events {
         let id = ev.id();
-        let (status, records) = match run_event(&mut view, &chain_id, block, &rules, &mut custom, ev, id) {
-            Ok(records) => {
-                view.apply_event();
-                (Status::Applied, records)
-            }
-            Err(Fail::Reject(r)) => {
-                view.discard_event();
-                (Status::Rejected(r), Vec::new())
-            }
-            Err(Fail::Exec(e)) => return Err(e),
-        };
-        outcomes.push(EventOutcome { event_id: id, status, records });
+        let (status, records) =
+            match run_event(&mut view, &chain_id, block, &rules, &mut custom, ev, id) {
+                Ok(records) => {
+                    view.apply_event();
+                    (Status::Applied, records)
+                }
+                Err(Fail::Reject(r)) => {
+                    view.discard_event();
+                    (Status::Rejected(r), Vec::new())
+                }
+                Err(Fail::Exec(e)) => return Err(e),
+            };
+        outcomes.push(EventOutcome {
+            event_id: id,
+            status,
+            records,
+        });
     }
     let writes = view.into_writes();
     flush(store, writes)?;
@@ -67,7 +77,10 @@ pub fn execute<S: Store>(store: &mut S, block: &BlockContext, events: &[SignedEv
 
 /// [`execute`] with the height and time taken from a block's header.
 pub fn execute_block<S: Store>(store: &mut S, block: &Block) -> Result<BlockResults, ExecError> {
-    let ctx = BlockContext { height: block.header.height, block_time_ms: block.header.block_time_ms };
+    let ctx = BlockContext {
+        height: block.header.height,
+        block_time_ms: block.header.block_time_ms,
+    };
     execute(store, &ctx, &block.events)
 }
 
@@ -82,7 +95,10 @@ fn run_event<S: Store>(
 ) -> Step<Vec<crate::Derived>> {
     let body = &ev.body;
     if body.chain_id != chain_id {
-        return reject(RejectCode::WrongChain, format!("signed for chain {:?}, this is {chain_id:?}", body.chain_id));
+        return reject(
+            RejectCode::WrongChain,
+            format!("signed for chain {:?}, this is {chain_id:?}", body.chain_id),
+        );
     }
     if let Err(e) = body.payload.validate() {
         return reject(RejectCode::InvalidPayload, e.to_string());
@@ -90,39 +106,77 @@ fn run_event<S: Store>(
     let kind = body.payload.kind();
     let signer_key = keys::signer(&body.signer);
     let Some(mut signer): Option<SignerRecord> = view.get(&signer_key)? else {
-        return reject(RejectCode::UnknownSigner, format!("key {} is not an organisation key or a registered device", body.signer));
+        return reject(
+            RejectCode::UnknownSigner,
+            format!(
+                "key {} is not an organisation key or a registered device",
+                body.signer
+            ),
+        );
     };
     if let Some(d) = &signer.device {
         if d.revoked_from_height.is_some_and(|h| h <= block.height) {
-            return reject(RejectCode::DeviceRevoked, format!("device {} is revoked", d.device_id));
+            return reject(
+                RejectCode::DeviceRevoked,
+                format!("device {} is revoked", d.device_id),
+            );
         }
         if !d.kinds.contains(&kind) {
-            return reject(RejectCode::DeviceKindNotAllowed, format!("device {} may not sign {}", d.device_id, kind.as_str()));
+            return reject(
+                RejectCode::DeviceKindNotAllowed,
+                format!("device {} may not sign {}", d.device_id, kind.as_str()),
+            );
         }
     }
     let expected = signer.last_seq.saturating_add(1);
     if body.seq < expected {
-        return reject(RejectCode::ReplayedSequence, format!("sequence {} already used; next is {expected}", body.seq));
+        return reject(
+            RejectCode::ReplayedSequence,
+            format!("sequence {} already used; next is {expected}", body.seq),
+        );
     }
     if body.seq > expected {
-        return reject(RejectCode::SequenceGap, format!("sequence {} skips ahead; next is {expected}", body.seq));
+        return reject(
+            RejectCode::SequenceGap,
+            format!("sequence {} skips ahead; next is {expected}", body.seq),
+        );
     }
-    let org: Organisation = view.get(&keys::org(&signer.org))?.ok_or_else(|| ExecError::CorruptState {
-        key: format!("organisation {}", signer.org),
-        reason: "a signer names a missing organisation".into(),
-    })?;
+    let org: Organisation =
+        view.get(&keys::org(&signer.org))?
+            .ok_or_else(|| ExecError::CorruptState {
+                key: format!("organisation {}", signer.org),
+                reason: "a signer names a missing organisation".into(),
+            })?;
     signer.last_seq = body.seq;
     let device = signer.device.is_some();
     view.put(signer_key, &signer);
 
-    let mut cx = Ctx { view, block: *block, rules, custom, id, device, org, records: Vec::new() };
+    let mut cx = Ctx {
+        view,
+        block: *block,
+        rules,
+        custom,
+        id,
+        device,
+        org,
+        records: Vec::new(),
+    };
     permissions::check_role(&cx, &body.payload)?;
     dispatch(&mut cx, &body.payload)?;
     let shipment_id = match &body.payload {
-        Payload::Correction(c) => cx.view.get::<EventRecord>(&keys::event(&c.corrects))?.and_then(|r| r.shipment_id),
+        Payload::Correction(c) => cx
+            .view
+            .get::<EventRecord>(&keys::event(&c.corrects))?
+            .and_then(|r| r.shipment_id),
         p => p.shipment_id().map(str::to_owned),
     };
-    let record = EventRecord { kind, org: cx.org.id.clone(), shipment_id, height: block.height, corrected_by: None };
+    let record = EventRecord {
+        kind,
+        org: cx.org.id.clone(),
+        shipment_id,
+        height: block.height,
+        corrected_by: None,
+    };
     cx.view.put(keys::event(&id), &record);
     Ok(cx.records)
 }

@@ -20,11 +20,27 @@ pub fn init_genesis<S: Store>(store: &mut S, genesis: &Genesis) -> Result<Hash32
     for o in &genesis.organisations {
         write_record(store, &keys::org(&o.id), o)?;
         for k in &o.keys {
-            write_record(store, &keys::signer(k), &SignerRecord { org: o.id.clone(), device: None, last_seq: 0 })?;
+            write_record(
+                store,
+                &keys::signer(k),
+                &SignerRecord {
+                    org: o.id.clone(),
+                    device: None,
+                    last_seq: 0,
+                },
+            )?;
         }
     }
-    let entry = RuleSetEntry { rule_set: genesis.rule_set.clone(), effective_height: 1, made_by: None };
-    write_record(store, &keys::rules_version(genesis.rule_set.version), &entry)?;
+    let entry = RuleSetEntry {
+        rule_set: genesis.rule_set.clone(),
+        effective_height: 1,
+        made_by: None,
+    };
+    write_record(
+        store,
+        &keys::rules_version(genesis.rule_set.version),
+        &entry,
+    )?;
     write_record(store, &keys::rules_latest(), &genesis.rule_set.version)?;
     smt::root(store)
 }

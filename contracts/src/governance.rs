@@ -37,13 +37,17 @@ pub fn apply_changes(base: &RuleSet, version: u32, changes: &[RuleChange]) -> Ru
     r.version = version;
     for c in changes {
         match c {
-            RuleChange::SetCommodity(x) => upsert(&mut r.commodities, x.clone(), |a| a.hs_prefix.clone()),
-            RuleChange::SetTreatmentGap(m) => r.treatment_gap_minutes_max = *m,
-            RuleChange::SetProductRule(x) => upsert(&mut r.product_rules, x.clone(), |a| a.hs_prefix.clone()),
-            RuleChange::SetDeMinimis(bp) => r.de_minimis_bp = *bp,
-            RuleChange::SetReferenceValue(x) => {
-                upsert(&mut r.reference_values, x.clone(), |a| (a.hs_code.clone(), a.currency.clone()))
+            RuleChange::SetCommodity(x) => {
+                upsert(&mut r.commodities, x.clone(), |a| a.hs_prefix.clone())
             }
+            RuleChange::SetTreatmentGap(m) => r.treatment_gap_minutes_max = *m,
+            RuleChange::SetProductRule(x) => {
+                upsert(&mut r.product_rules, x.clone(), |a| a.hs_prefix.clone())
+            }
+            RuleChange::SetDeMinimis(bp) => r.de_minimis_bp = *bp,
+            RuleChange::SetReferenceValue(x) => upsert(&mut r.reference_values, x.clone(), |a| {
+                (a.hs_code.clone(), a.currency.clone())
+            }),
             RuleChange::SetSealLocations(l) => {
                 let mut l = l.clone();
                 l.sort();
@@ -51,7 +55,9 @@ pub fn apply_changes(base: &RuleSet, version: u32, changes: &[RuleChange]) -> Ru
                 r.seal_authorised_locodes = l;
             }
             RuleChange::SetLateArrival(h) => r.late_arrival_hours_max = *h,
-            RuleChange::SetCustomRule(x) => upsert(&mut r.custom_rules, x.clone(), |a| a.id.clone()),
+            RuleChange::SetCustomRule(x) => {
+                upsert(&mut r.custom_rules, x.clone(), |a| a.id.clone())
+            }
             RuleChange::RemoveCustomRule(id) => r.custom_rules.retain(|a| &a.id != id),
             RuleChange::SetLanePolicy(p) => r.lane = p.clone(),
         }
@@ -69,24 +75,36 @@ fn upsert<T, K: Ord>(list: &mut Vec<T>, item: T, key: impl Fn(&T) -> K) {
 
 /// The commodity rule for an HS code: the longest matching prefix.
 pub fn commodity_for<'r>(rules: &'r RuleSet, hs: &str) -> Option<&'r CommodityRule> {
-    rules.commodities.iter().filter(|c| hs.starts_with(c.hs_prefix.as_str())).max_by_key(|c| c.hs_prefix.len())
+    rules
+        .commodities
+        .iter()
+        .filter(|c| hs.starts_with(c.hs_prefix.as_str()))
+        .max_by_key(|c| c.hs_prefix.len())
 }
 
 /// The product-specific rule of origin for an HS code: the longest matching prefix.
 pub fn product_rule_for<'r>(rules: &'r RuleSet, hs: &str) -> Option<&'r ProductRule> {
-    rules.product_rules.iter().filter(|c| hs.starts_with(c.hs_prefix.as_str())).max_by_key(|c| c.hs_prefix.len())
+    rules
+        .product_rules
+        .iter()
+        .filter(|c| hs.starts_with(c.hs_prefix.as_str()))
+        .max_by_key(|c| c.hs_prefix.len())
 }
 
 /// The rule-set entry in force at `height`: the latest version whose effective height is at most
 /// `height`.
 pub fn entry_in_force<S: Store>(store: &S, height: u64) -> Result<RuleSetEntry, ExecError> {
-    let latest: u32 = read_record(store, &keys::rules_latest())?.ok_or(ExecError::NotInitialised)?;
+    let latest: u32 =
+        read_record(store, &keys::rules_latest())?.ok_or(ExecError::NotInitialised)?;
     let mut v = latest;
     loop {
-        let entry: RuleSetEntry = read_record(store, &keys::rules_version(v))?.ok_or_else(|| ExecError::CorruptState {
-            key: format!("rule set version {v}"),
-            reason: "missing".into(),
-        })?;
+        let entry: RuleSetEntry =
+            read_record(store, &keys::rules_version(v))?.ok_or_else(|| {
+                ExecError::CorruptState {
+                    key: format!("rule set version {v}"),
+                    reason: "missing".into(),
+                }
+            })?;
         if entry.effective_height <= height || v == 0 || latest - v >= PENDING_RULE_SETS_MAX {
             return Ok(entry);
         }
@@ -96,10 +114,23 @@ pub fn entry_in_force<S: Store>(store: &S, height: u64) -> Result<RuleSetEntry, 
 
 /// Handles a rule-set update (the role check is in [`crate::permissions`]).
 pub(crate) fn update<S: Store>(cx: &mut Ctx<'_, '_, S>, u: &RuleSetUpdate) -> Step {
-    let latest: u32 = cx.view.get(&keys::rules_latest())?.ok_or(ExecError::NotInitialised)?;
-    let base: RuleSetEntry = cx.view.get(&keys::rules_version(latest))?.ok_or(ExecError::NotInitialised)?;
+    let latest: u32 = cx
+        .view
+        .get(&keys::rules_latest())?
+        .ok_or(ExecError::NotInitialised)?;
+    let base: RuleSetEntry = cx
+        .view
+        .get(&keys::rules_version(latest))?
+        .ok_or(ExecError::NotInitialised)?;
     if Some(u.version) != latest.checked_add(1) {
-        return reject(RejectCode::WrongRuleSetVersion, format!("expected version {}, got {}", latest.saturating_add(1), u.version));
+        return reject(
+            RejectCode::WrongRuleSetVersion,
+            format!(
+                "expected version {}, got {}",
+                latest.saturating_add(1),
+                u.version
+            ),
+        );
     }
     if u.effective_height <= cx.block.height || u.effective_height < base.effective_height {
         return reject(
@@ -112,7 +143,10 @@ pub(crate) fn update<S: Store>(cx: &mut Ctx<'_, '_, S>, u: &RuleSetUpdate) -> St
     }
     let in_force = cx.rules.version;
     if latest.saturating_sub(in_force) >= PENDING_RULE_SETS_MAX {
-        return reject(RejectCode::TooManyPendingRuleSets, format!("{PENDING_RULE_SETS_MAX} updates are already pending"));
+        return reject(
+            RejectCode::TooManyPendingRuleSets,
+            format!("{PENDING_RULE_SETS_MAX} updates are already pending"),
+        );
     }
     let next = apply_changes(&base.rule_set, u.version, &u.changes);
     if let Err(e) = next.validate() {
@@ -122,11 +156,25 @@ pub(crate) fn update<S: Store>(cx: &mut Ctx<'_, '_, S>, u: &RuleSetUpdate) -> St
         if let RuleChange::SetCustomRule(rule) = c
             && let Err(fault) = custom::check_compiles(&rule.expression)
         {
-            return reject(RejectCode::InvalidCustomRule, format!("custom rule {}: {fault}", rule.id));
+            return reject(
+                RejectCode::InvalidCustomRule,
+                format!("custom rule {}: {fault}", rule.id),
+            );
         }
     }
-    cx.view.put(keys::rules_version(u.version), &RuleSetEntry { rule_set: next, effective_height: u.effective_height, made_by: Some(cx.id) });
+    cx.view.put(
+        keys::rules_version(u.version),
+        &RuleSetEntry {
+            rule_set: next,
+            effective_height: u.effective_height,
+            made_by: Some(cx.id),
+        },
+    );
     cx.view.put(keys::rules_latest(), &u.version);
-    cx.records.push(Derived::RuleSetScheduled { version: u.version, effective_height: u.effective_height, by: cx.org.id.clone() });
+    cx.records.push(Derived::RuleSetScheduled {
+        version: u.version,
+        effective_height: u.effective_height,
+        by: cx.org.id.clone(),
+    });
     Ok(())
 }

@@ -12,7 +12,10 @@ use tradeledger_types::{LanePolicy, Severity};
 /// never change the lane.
 pub fn lane_for(flags: &[Flag], policy: &LanePolicy) -> Lane {
     let critical = flags.iter().any(|f| f.severity == Severity::Critical);
-    let warnings = flags.iter().filter(|f| f.severity == Severity::Warning).count();
+    let warnings = flags
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .count();
     let warnings = u32::try_from(warnings).unwrap_or(u32::MAX);
     if critical || (policy.warnings_for_red > 0 && warnings >= policy.warnings_for_red) {
         Lane::Red
@@ -33,7 +36,10 @@ pub(crate) fn raise<S: Store>(
     detail: String,
 ) {
     let (version, height, id) = (cx.rules.version, cx.block.height, cx.id);
-    let emitted = match rec.flags.binary_search_by(|f| f.rule_id.as_str().cmp(rule_id)) {
+    let emitted = match rec
+        .flags
+        .binary_search_by(|f| f.rule_id.as_str().cmp(rule_id))
+    {
         Ok(i) => {
             let f = &mut rec.flags[i];
             if f.evidence.len() < FLAG_EVIDENCE_MAX && !f.evidence.contains(&id) {
@@ -50,13 +56,23 @@ pub(crate) fn raise<S: Store>(
             }
         }
         Err(i) => {
-            let f = Flag { rule_id: rule_id.to_owned(), severity, evidence: vec![id], rule_set_version: version, height, detail };
+            let f = Flag {
+                rule_id: rule_id.to_owned(),
+                severity,
+                evidence: vec![id],
+                rule_set_version: version,
+                height,
+                detail,
+            };
             rec.flags.insert(i, f.clone());
             Some(f)
         }
     };
     if let Some(flag) = emitted {
-        cx.records.push(Derived::Flag { shipment_id: rec.declaration.shipment_id.clone(), flag });
+        cx.records.push(Derived::Flag {
+            shipment_id: rec.declaration.shipment_id.clone(),
+            flag,
+        });
     }
 }
 

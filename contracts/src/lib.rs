@@ -47,12 +47,13 @@ pub use error::{ExecError, StoreError};
 pub use execute::{BlockResults, execute, execute_block};
 pub use genesis::init_genesis;
 pub use outcome::{
-    CustomRuleFailure, CustomRuleFault, Derived, EventOutcome, FLAG_EVIDENCE_MAX, Flag, IprOutcome, IprVerdict, Lane,
-    LaneChange, OriginCheck, OriginVerdict, RejectCode, Rejection, Status, TreatmentFault, TreatmentVerdict, results_root,
+    CustomRuleFailure, CustomRuleFault, Derived, EventOutcome, FLAG_EVIDENCE_MAX, Flag, IprOutcome,
+    IprVerdict, Lane, LaneChange, OriginCheck, OriginVerdict, RejectCode, Rejection, Status,
+    TreatmentFault, TreatmentVerdict, results_root,
 };
 pub use query::{
-    ShipmentStatus, chain_id, event, latest_rule_set, licence, organisation, recordation, rule_set_at, shipment,
-    shipment_status, signer, state_root, timeline,
+    ShipmentStatus, chain_id, event, latest_rule_set, licence, organisation, recordation,
+    rule_set_at, shipment, shipment_status, signer, state_root, timeline,
 };
 pub use records::{EventRecord, ShipmentRecord, SignerRecord, TimelineEntry};
 pub use store::{Entries, MemStore, Store};

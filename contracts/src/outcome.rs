@@ -2,7 +2,9 @@
 //! records derived from it (flags, verdicts, lane changes). These are hashed into the results root.
 
 use serde::{Deserialize, Serialize};
-use tradeledger_types::{Domain, EventId, Hash32, OrgId, Severity, ShipmentId, codec, merkle, wire_struct};
+use tradeledger_types::{
+    Domain, EventId, Hash32, OrgId, Severity, ShipmentId, codec, merkle, wire_struct,
+};
 
 /// Why an event was rejected. The snake_case name ([`RejectCode::as_str`]) is stable: clients,
 /// the API and auditors match on it.

@@ -14,11 +14,15 @@ use tradeledger_types::{InspectionKind, Payload, Role};
 pub(crate) fn check_role<S: Store>(cx: &Ctx<'_, '_, S>, payload: &Payload) -> Step {
     match payload {
         Payload::ShipmentDeclaration(_) => cx.require_role(Role::Shipper, "a shipment declaration"),
-        Payload::CertificateOfOrigin(_) => cx.require_role(Role::Shipper, "a certificate of origin"),
+        Payload::CertificateOfOrigin(_) => {
+            cx.require_role(Role::Shipper, "a certificate of origin")
+        }
         Payload::Custody(_) => cx.require_role(Role::Carrier, "a custody event"),
         Payload::SensorReport(_) => cx.require_role(Role::Carrier, "a sensor report"),
         Payload::Inspection(i) => match i.kind {
-            InspectionKind::Documentary | InspectionKind::Physical => cx.require_role(Role::Customs, "a customs inspection"),
+            InspectionKind::Documentary | InspectionKind::Physical => {
+                cx.require_role(Role::Customs, "a customs inspection")
+            }
             InspectionKind::Phytosanitary | InspectionKind::Sanitary => {
                 cx.require_role(Role::Quarantine, "a phytosanitary or sanitary inspection")
             }
@@ -41,7 +45,11 @@ pub(crate) fn check_role<S: Store>(cx: &Ctx<'_, '_, S>, payload: &Payload) -> St
                 if !cx.has_role(owner) {
                     return reject(
                         RejectCode::RuleChangeNotOwned,
-                        format!("changes[{i}] belongs to {}; {} does not hold that role", owner.as_str(), cx.org.id),
+                        format!(
+                            "changes[{i}] belongs to {}; {} does not hold that role",
+                            owner.as_str(),
+                            cx.org.id
+                        ),
                     );
                 }
             }
@@ -49,7 +57,9 @@ pub(crate) fn check_role<S: Store>(cx: &Ctx<'_, '_, S>, payload: &Payload) -> St
         }
         Payload::Correction(c) => match &c.replacement {
             Some(p) => check_role(cx, p),
-            None if cx.org.roles.iter().all(|r| *r == Role::Auditor) => reject(RejectCode::RoleNotAllowed, "an auditor writes nothing"),
+            None if cx.org.roles.iter().all(|r| *r == Role::Auditor) => {
+                reject(RejectCode::RoleNotAllowed, "an auditor writes nothing")
+            }
             None => Ok(()),
         },
     }

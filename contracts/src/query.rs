@@ -4,10 +4,12 @@ use crate::error::ExecError;
 use crate::governance::entry_in_force;
 use crate::keys;
 use crate::outcome::{Flag, Lane, OriginVerdict};
-use crate::records::{EventRecord, LicenceRecord, RecordationRecord, ShipmentRecord, SignerRecord, TimelineEntry};
+use crate::records::{
+    EventRecord, LicenceRecord, RecordationRecord, ShipmentRecord, SignerRecord, TimelineEntry,
+};
+use crate::smt;
 use crate::state::read_record;
 use crate::store::Store;
-use crate::smt;
 use tradeledger_types::{EventId, Hash32, Organisation, PublicKey, RuleSet, codec};
 
 /// The state root of the store (zero before genesis).
@@ -79,11 +81,21 @@ pub struct ShipmentStatus {
 
 /// The lane, flags and origin verdict of a shipment.
 pub fn shipment_status<S: Store>(store: &S, id: &str) -> Result<Option<ShipmentStatus>, ExecError> {
-    Ok(shipment(store, id)?.map(|r| ShipmentStatus { lane: r.lane, lane_version: r.lane_version, flags: r.flags, origin: r.origin }))
+    Ok(shipment(store, id)?.map(|r| ShipmentStatus {
+        lane: r.lane,
+        lane_version: r.lane_version,
+        flags: r.flags,
+        origin: r.origin,
+    }))
 }
 
 /// Up to `limit` timeline entries of a shipment from entry `from` (0 is the declaration), in order.
-pub fn timeline<S: Store>(store: &S, id: &str, from: u32, limit: usize) -> Result<Vec<TimelineEntry>, ExecError> {
+pub fn timeline<S: Store>(
+    store: &S,
+    id: &str,
+    from: u32,
+    limit: usize,
+) -> Result<Vec<TimelineEntry>, ExecError> {
     let mut prefix = vec![crate::keys::VALUE_PREFIX];
     prefix.extend_from_slice(&keys::timeline_prefix(id));
     let start = {
@@ -108,6 +120,10 @@ pub fn timeline<S: Store>(store: &S, id: &str, from: u32, limit: usize) -> Resul
 }
 
 fn decode_entry(key: &[u8], bytes: &[u8]) -> Result<TimelineEntry, ExecError> {
-    codec::from_canonical(bytes, codec::EVENT_BYTES_MAX, "timeline entry")
-        .map_err(|e| ExecError::CorruptState { key: crate::error::printable_key(key), reason: e.to_string() })
+    codec::from_canonical(bytes, codec::EVENT_BYTES_MAX, "timeline entry").map_err(|e| {
+        ExecError::CorruptState {
+            key: crate::error::printable_key(key),
+            reason: e.to_string(),
+        }
+    })
 }

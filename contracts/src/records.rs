@@ -2,8 +2,8 @@
 
 use crate::outcome::{Flag, Lane, OriginVerdict};
 use tradeledger_types::{
-    CertificateOfOrigin, Decision, EventId, EventKind, IprLicence, IprRecordation, Locode, OrgId, ShipmentDeclaration,
-    ShipmentId, RuleSet, TimeMs, wire_struct,
+    CertificateOfOrigin, Decision, EventId, EventKind, IprLicence, IprRecordation, Locode, OrgId,
+    RuleSet, ShipmentDeclaration, ShipmentId, TimeMs, wire_struct,
 };
 
 wire_struct! {

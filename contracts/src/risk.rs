@@ -13,8 +13,8 @@ use crate::store::Store;
 use crate::treatment::check_treatment;
 use std::collections::BTreeSet;
 use tradeledger_types::{
-    CommodityRule, CustodyEvent, EventKind, InspectionOutcome, InspectionResult, Reading, SealStatus, SensorKind, SensorReport,
-    Severity,
+    CommodityRule, CustodyEvent, EventKind, InspectionOutcome, InspectionResult, Reading,
+    SealStatus, SensorKind, SensorReport, Severity,
 };
 
 /// Cold-chain excursion: time outside the commodity's range beyond its tolerance.
@@ -49,7 +49,10 @@ fn check_carrier<S: Store>(cx: &Ctx<'_, '_, S>, rec: &ShipmentRecord) -> Step {
     if cx.org.id != rec.declaration.carrier {
         return reject(
             RejectCode::NotShipmentCarrier,
-            format!("{} is not the carrier {} named by shipment {}", cx.org.id, rec.declaration.carrier, rec.declaration.shipment_id),
+            format!(
+                "{} is not the carrier {} named by shipment {}",
+                cx.org.id, rec.declaration.carrier, rec.declaration.shipment_id
+            ),
         );
     }
     Ok(())
@@ -65,19 +68,40 @@ pub(crate) fn custody<S: Store>(cx: &mut Ctx<'_, '_, S>, e: &CustodyEvent) -> St
     check_carrier(cx, &rec)?;
     let d = rec.declaration.clone();
     let country = e.country().map(str::to_owned);
-    let locode = e.read_point.as_ref().and_then(|l| l.locode.clone()).or_else(|| e.biz_location.as_ref().and_then(|l| l.locode.clone()));
+    let locode = e
+        .read_point
+        .as_ref()
+        .and_then(|l| l.locode.clone())
+        .or_else(|| e.biz_location.as_ref().and_then(|l| l.locode.clone()));
 
     if let Some(c) = &country {
         if !rec.first_country_checked {
             rec.first_country_checked = true;
             if *c != d.origin_country {
-                let detail = format!("first located custody event is in {c}, origin claimed is {}", d.origin_country);
-                lane::raise(cx, &mut rec, FLAG_FIRST_CUSTODY_COUNTRY, Severity::Warning, detail);
+                let detail = format!(
+                    "first located custody event is in {c}, origin claimed is {}",
+                    d.origin_country
+                );
+                lane::raise(
+                    cx,
+                    &mut rec,
+                    FLAG_FIRST_CUSTODY_COUNTRY,
+                    Severity::Warning,
+                    detail,
+                );
             }
         }
-        let planned = *c == d.origin_country || *c == d.destination_country || d.route.iter().any(|s| s.country == *c);
+        let planned = *c == d.origin_country
+            || *c == d.destination_country
+            || d.route.iter().any(|s| s.country == *c);
         if !planned {
-            lane::raise(cx, &mut rec, FLAG_ROUTE_DEVIATION, Severity::Warning, format!("custody event in {c}, outside the planned route"));
+            lane::raise(
+                cx,
+                &mut rec,
+                FLAG_ROUTE_DEVIATION,
+                Severity::Warning,
+                format!("custody event in {c}, outside the planned route"),
+            );
         }
     }
     if let Some(seal) = &e.seal
@@ -85,11 +109,18 @@ pub(crate) fn custody<S: Store>(cx: &mut Ctx<'_, '_, S>, e: &CustodyEvent) -> St
         && !seal_authorised(cx, locode.as_deref())
     {
         let at = locode.as_deref().unwrap_or("an unknown location");
-        let detail = format!("seal {} {:?} at {at}, not an authorised location", seal.seal_id, seal.status).to_lowercase();
+        let detail = format!(
+            "seal {} {:?} at {at}, not an authorised location",
+            seal.seal_id, seal.status
+        )
+        .to_lowercase();
         lane::raise(cx, &mut rec, FLAG_SEAL_BREAK, Severity::Critical, detail);
     }
     if e.event_time_ms > cx.block.block_time_ms.saturating_add(FUTURE_EVENT_MS_MAX) {
-        let detail = format!("event dated {} ms after the block time", e.event_time_ms - cx.block.block_time_ms);
+        let detail = format!(
+            "event dated {} ms after the block time",
+            e.event_time_ms - cx.block.block_time_ms
+        );
         lane::raise(cx, &mut rec, FLAG_TIMING_ANOMALY, Severity::Warning, detail);
     }
     let last_stop = d.route.last().and_then(|s| s.locode.as_deref());
@@ -109,13 +140,28 @@ fn border_portal<S: Store>(cx: &mut Ctx<'_, '_, S>, rec: &mut ShipmentRecord, e:
     let d = &rec.declaration;
     if !d.epcs.is_empty() {
         let declared: BTreeSet<&str> = d.epcs.iter().map(String::as_str).collect();
-        let read: BTreeSet<&str> = e.epcs.iter().chain(e.parent.iter()).map(String::as_str).collect();
+        let read: BTreeSet<&str> = e
+            .epcs
+            .iter()
+            .chain(e.parent.iter())
+            .map(String::as_str)
+            .collect();
         let missing = declared.difference(&read).count();
         let undeclared: Vec<&str> = read.difference(&declared).copied().collect();
         if missing > 0 || !undeclared.is_empty() {
-            let severity = if missing > 0 { Severity::Critical } else { Severity::Warning };
-            let first = undeclared.first().map(|s| format!(" (first undeclared: {s})")).unwrap_or_default();
-            let detail = format!("border read: {missing} declared EPCs missing, {} undeclared read{first}", undeclared.len());
+            let severity = if missing > 0 {
+                Severity::Critical
+            } else {
+                Severity::Warning
+            };
+            let first = undeclared
+                .first()
+                .map(|s| format!(" (first undeclared: {s})"))
+                .unwrap_or_default();
+            let detail = format!(
+                "border read: {missing} declared EPCs missing, {} undeclared read{first}",
+                undeclared.len()
+            );
             lane::raise(cx, rec, FLAG_RFID_MISMATCH, severity, detail);
         }
     }
@@ -125,15 +171,24 @@ fn border_portal<S: Store>(cx: &mut Ctx<'_, '_, S>, rec: &mut ShipmentRecord, e:
         let planned = rec.declaration.arrival_ms;
         if e.event_time_ms > planned.saturating_add(tolerance_ms) {
             let hours = (e.event_time_ms - planned) / 3_600_000;
-            let detail = format!("arrived {hours} h after the planned arrival (tolerance {} h)", cx.rules.late_arrival_hours_max);
+            let detail = format!(
+                "arrived {hours} h after the planned arrival (tolerance {} h)",
+                cx.rules.late_arrival_hours_max
+            );
             lane::raise(cx, rec, FLAG_LATE_ARRIVAL, Severity::Warning, detail);
         }
     }
 }
 
 /// The commodity rule of the shipment: that of the first goods line with one.
-fn commodity<'r>(rules: &'r tradeledger_types::RuleSet, rec: &ShipmentRecord) -> Option<&'r CommodityRule> {
-    rec.declaration.goods.iter().find_map(|g| commodity_for(rules, &g.hs_code))
+fn commodity<'r>(
+    rules: &'r tradeledger_types::RuleSet,
+    rec: &ShipmentRecord,
+) -> Option<&'r CommodityRule> {
+    rec.declaration
+        .goods
+        .iter()
+        .find_map(|g| commodity_for(rules, &g.hs_code))
 }
 
 /// Distance of a value outside `[min, max]` (0 inside).
@@ -152,7 +207,10 @@ pub fn deviation(c: &CommodityRule, v: i64) -> i64 {
 /// Readings older than the latest one seen are ignored. Returns the time added outside.
 pub fn accumulate(cc: &mut ColdChain, c: &CommodityRule, readings: &[Reading]) -> u64 {
     let mut added = 0u64;
-    for r in readings.iter().filter(|r| r.kind == SensorKind::Temperature) {
+    for r in readings
+        .iter()
+        .filter(|r| r.kind == SensorKind::Temperature)
+    {
         if cc.last_time_ms.is_some_and(|t| r.time_ms < t) {
             continue;
         }
@@ -201,10 +259,22 @@ pub(crate) fn sensor<S: Store>(cx: &mut Ctx<'_, '_, S>, s: &SensorReport) -> Ste
             lane::raise(cx, &mut rec, FLAG_COLD_CHAIN, severity, detail);
         }
     }
-    let door_open = s.readings.iter().any(|r| r.kind == SensorKind::DoorOpen && r.value_milli >= DOOR_OPEN_MILLI);
+    let door_open = s
+        .readings
+        .iter()
+        .any(|r| r.kind == SensorKind::DoorOpen && r.value_milli >= DOOR_OPEN_MILLI);
     if door_open && !seal_authorised(cx, rec.last_locode.as_deref()) {
-        let at = rec.last_locode.clone().unwrap_or_else(|| "an unknown location".into());
-        lane::raise(cx, &mut rec, FLAG_SEAL_BREAK, Severity::Critical, format!("door opened near {at}, not an authorised location"));
+        let at = rec
+            .last_locode
+            .clone()
+            .unwrap_or_else(|| "an unknown location".into());
+        lane::raise(
+            cx,
+            &mut rec,
+            FLAG_SEAL_BREAK,
+            Severity::Critical,
+            format!("door opened near {at}, not an authorised location"),
+        );
     }
     shipment::finish(cx, &mut rec, EventKind::SensorReport, false)
 }
@@ -215,7 +285,13 @@ pub(crate) fn inspection<S: Store>(cx: &mut Ctx<'_, '_, S>, i: &InspectionResult
     if i.outcome == InspectionOutcome::Fail {
         let codes: Vec<&str> = i.findings.iter().take(8).map(|f| f.code.as_str()).collect();
         let detail = format!("{:?} inspection failed: {}", i.kind, codes.join(", ")).to_lowercase();
-        lane::raise(cx, &mut rec, FLAG_INSPECTION_FAILED, Severity::Critical, detail);
+        lane::raise(
+            cx,
+            &mut rec,
+            FLAG_INSPECTION_FAILED,
+            Severity::Critical,
+            detail,
+        );
     }
     if let Some(t) = &i.treatment {
         let (valid, fault, detail) = match check_treatment(t, cx.rules.treatment_gap_minutes_max) {
@@ -223,9 +299,20 @@ pub(crate) fn inspection<S: Store>(cx: &mut Ctx<'_, '_, S>, i: &InspectionResult
             Err((fault, why)) => (false, Some(fault), why),
         };
         if !valid {
-            lane::raise(cx, &mut rec, FLAG_TREATMENT_VOID, Severity::Critical, format!("{:?} treatment void: {detail}", t.kind).to_lowercase());
+            lane::raise(
+                cx,
+                &mut rec,
+                FLAG_TREATMENT_VOID,
+                Severity::Critical,
+                format!("{:?} treatment void: {detail}", t.kind).to_lowercase(),
+            );
         }
-        cx.records.push(Derived::Treatment(TreatmentVerdict { shipment_id: i.shipment_id.clone(), valid, fault, detail }));
+        cx.records.push(Derived::Treatment(TreatmentVerdict {
+            shipment_id: i.shipment_id.clone(),
+            valid,
+            fault,
+            detail,
+        }));
     }
     shipment::finish(cx, &mut rec, EventKind::Inspection, false)
 }
@@ -234,7 +321,12 @@ pub(crate) fn inspection<S: Store>(cx: &mut Ctx<'_, '_, S>, i: &InspectionResult
 pub(crate) fn value_anomaly<S: Store>(cx: &mut Ctx<'_, '_, S>, rec: &mut ShipmentRecord) {
     let goods = rec.declaration.goods.clone();
     for g in &goods {
-        let Some(r) = cx.rules.reference_values.iter().find(|r| r.hs_code == g.hs_code && r.currency == g.currency) else {
+        let Some(r) = cx
+            .rules
+            .reference_values
+            .iter()
+            .find(|r| r.hs_code == g.hs_code && r.currency == g.currency)
+        else {
             continue;
         };
         let expected = u128::from(r.unit_value_minor) * u128::from(g.quantity);

@@ -25,11 +25,23 @@ pub(crate) fn check_declarant<S: Store>(cx: &Ctx<'_, '_, S>, d: &ShipmentDeclara
     let me = Some(cx.org.id.as_str());
     let named = [Some(&d.exporter), Some(&d.importer), d.producer.as_ref()];
     if !named.iter().flatten().any(|p| p.org.as_deref() == me) {
-        return reject(RejectCode::NotAParty, format!("{} is not the declared exporter, importer or producer", cx.org.id));
+        return reject(
+            RejectCode::NotAParty,
+            format!(
+                "{} is not the declared exporter, importer or producer",
+                cx.org.id
+            ),
+        );
     }
     let carrier: Option<Organisation> = cx.view.get(&keys::org(&d.carrier))?;
     if !carrier.is_some_and(|c| c.roles.contains(&Role::Carrier)) {
-        return reject(RejectCode::UnknownCarrier, format!("carrier {:?} is not an organisation with the carrier role", d.carrier));
+        return reject(
+            RejectCode::UnknownCarrier,
+            format!(
+                "carrier {:?} is not an organisation with the carrier role",
+                d.carrier
+            ),
+        );
     }
     Ok(())
 }
@@ -38,7 +50,10 @@ pub(crate) fn check_declarant<S: Store>(cx: &Ctx<'_, '_, S>, d: &ShipmentDeclara
 /// reference values, and computes the first lane.
 pub(crate) fn declare<S: Store>(cx: &mut Ctx<'_, '_, S>, d: &ShipmentDeclaration) -> Step {
     if cx.view.exists(&keys::shipment(&d.shipment_id))? {
-        return reject(RejectCode::DuplicateShipment, format!("shipment {:?} already exists", d.shipment_id));
+        return reject(
+            RejectCode::DuplicateShipment,
+            format!("shipment {:?} already exists", d.shipment_id),
+        );
     }
     check_declarant(cx, d)?;
     let mut rec = ShipmentRecord {
@@ -72,7 +87,12 @@ pub(crate) fn clearance<S: Store>(cx: &mut Ctx<'_, '_, S>, c: &ClearanceDecision
 
 /// Appends the event to the shipment's timeline, evaluates the custom rules, recomputes the lane
 /// and stores the record. Every applied shipment event ends here.
-pub(crate) fn finish<S: Store>(cx: &mut Ctx<'_, '_, S>, rec: &mut ShipmentRecord, kind: EventKind, is_new: bool) -> Step {
+pub(crate) fn finish<S: Store>(
+    cx: &mut Ctx<'_, '_, S>,
+    rec: &mut ShipmentRecord,
+    kind: EventKind,
+    is_new: bool,
+) -> Step {
     let sid = rec.declaration.shipment_id.clone();
     let entry = TimelineEntry {
         event_id: cx.id,
@@ -88,11 +108,22 @@ pub(crate) fn finish<S: Store>(cx: &mut Ctx<'_, '_, S>, rec: &mut ShipmentRecord
             match e {
                 Evaluation::Fired { rule_id, severity } => {
                     if rec.flags.iter().all(|f| f.rule_id != rule_id) {
-                        lane::raise(cx, rec, &rule_id, severity, format!("custom rule {rule_id} evaluated to true"));
+                        lane::raise(
+                            cx,
+                            rec,
+                            &rule_id,
+                            severity,
+                            format!("custom rule {rule_id} evaluated to true"),
+                        );
                     }
                 }
                 Evaluation::Failed { rule_id, fault } => {
-                    cx.records.push(Derived::CustomRuleFailed(CustomRuleFailure { shipment_id: sid.clone(), rule_id, fault }));
+                    cx.records
+                        .push(Derived::CustomRuleFailed(CustomRuleFailure {
+                            shipment_id: sid.clone(),
+                            rule_id,
+                            fault,
+                        }));
                 }
             }
         }

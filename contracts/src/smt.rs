@@ -22,14 +22,23 @@ pub(crate) const NODE_PREFIX: u8 = b't';
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Node {
-    Leaf { key_hash: Hash32, value_hash: Hash32 },
-    Internal { left: Hash32, right: Hash32 },
+    Leaf {
+        key_hash: Hash32,
+        value_hash: Hash32,
+    },
+    Internal {
+        left: Hash32,
+        right: Hash32,
+    },
 }
 
 impl Node {
     fn hash(&self) -> Hash32 {
         match self {
-            Node::Leaf { key_hash, value_hash } => leaf_hash(key_hash, value_hash),
+            Node::Leaf {
+                key_hash,
+                value_hash,
+            } => leaf_hash(key_hash, value_hash),
             Node::Internal { left, right } => merkle::node_hash(left, right),
         }
     }
@@ -37,7 +46,10 @@ impl Node {
     fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(65);
         let (tag, a, b) = match self {
-            Node::Leaf { key_hash, value_hash } => (0u8, key_hash, value_hash),
+            Node::Leaf {
+                key_hash,
+                value_hash,
+            } => (0u8, key_hash, value_hash),
             Node::Internal { left, right } => (1u8, left, right),
         };
         out.push(tag);
@@ -47,7 +59,10 @@ impl Node {
     }
 
     fn decode(pos: &[u8], bytes: &[u8]) -> Result<Node, ExecError> {
-        let corrupt = || ExecError::CorruptState { key: printable_key(pos), reason: "not a tree node".into() };
+        let corrupt = || ExecError::CorruptState {
+            key: printable_key(pos),
+            reason: "not a tree node".into(),
+        };
         if bytes.len() != 65 {
             return Err(corrupt());
         }
@@ -56,8 +71,14 @@ impl Node {
         a.copy_from_slice(&bytes[1..33]);
         b.copy_from_slice(&bytes[33..65]);
         match bytes[0] {
-            0 => Ok(Node::Leaf { key_hash: Hash32(a), value_hash: Hash32(b) }),
-            1 => Ok(Node::Internal { left: Hash32(a), right: Hash32(b) }),
+            0 => Ok(Node::Leaf {
+                key_hash: Hash32(a),
+                value_hash: Hash32(b),
+            }),
+            1 => Ok(Node::Internal {
+                left: Hash32(a),
+                right: Hash32(b),
+            }),
             _ => Err(corrupt()),
         }
     }
@@ -80,7 +101,11 @@ fn position(depth: usize, h: &Hash32) -> Vec<u8> {
     let nbytes = depth.div_ceil(8);
     let mut out = Vec::with_capacity(3 + nbytes);
     out.push(NODE_PREFIX);
-    out.extend_from_slice(&u16::try_from(depth).expect("depth is at most 256").to_be_bytes());
+    out.extend_from_slice(
+        &u16::try_from(depth)
+            .expect("depth is at most 256")
+            .to_be_bytes(),
+    );
     out.extend_from_slice(&h.0[..nbytes]);
     if !depth.is_multiple_of(8) {
         let last = out.len() - 1;
@@ -97,7 +122,12 @@ fn read<S: Store>(store: &S, depth: usize, h: &Hash32) -> Result<Option<Node>, E
     }
 }
 
-fn write<S: Store>(store: &mut S, depth: usize, h: &Hash32, node: &Node) -> Result<Hash32, ExecError> {
+fn write<S: Store>(
+    store: &mut S,
+    depth: usize,
+    h: &Hash32,
+    node: &Node,
+) -> Result<Hash32, ExecError> {
     store.put(&position(depth, h), &node.encode())?;
     Ok(node.hash())
 }
@@ -107,7 +137,11 @@ fn write<S: Store>(store: &mut S, depth: usize, h: &Hash32, node: &Node) -> Resu
 #[derive(Debug, Clone, Copy)]
 enum Sub {
     Empty,
-    Leaf { key_hash: Hash32, value_hash: Hash32, at: Option<usize> },
+    Leaf {
+        key_hash: Hash32,
+        value_hash: Hash32,
+        at: Option<usize>,
+    },
     Internal(Hash32),
     /// An untouched non-empty subtree known only by its hash.
     Unknown(Hash32),
@@ -129,8 +163,14 @@ pub fn update<S: Store>(store: &mut S, key: &[u8], value: Option<&[u8]>) -> Resu
 ///
 /// # Panics
 /// If `changes` is not sorted by key hash without repeats (a caller bug).
-pub fn update_batch<S: Store>(store: &mut S, changes: &[(Hash32, Option<Hash32>)]) -> Result<(), ExecError> {
-    assert!(changes.windows(2).all(|w| w[0].0 < w[1].0), "changes must be sorted by key hash, each once");
+pub fn update_batch<S: Store>(
+    store: &mut S,
+    changes: &[(Hash32, Option<Hash32>)],
+) -> Result<(), ExecError> {
+    assert!(
+        changes.windows(2).all(|w| w[0].0 < w[1].0),
+        "changes must be sorted by key hash, each once"
+    );
     if changes.is_empty() {
         return Ok(());
     }
@@ -146,13 +186,25 @@ type Changes = [(Hash32, Option<Hash32>)];
 
 /// Updates the subtree at `depth` on the path of `changes[0]`, whose node is `current`.
 /// On return the position holds a node only if the result is `Internal`.
-fn apply<S: Store>(store: &mut S, depth: usize, current: Option<Node>, changes: &Changes) -> Result<Sub, ExecError> {
+fn apply<S: Store>(
+    store: &mut S,
+    depth: usize,
+    current: Option<Node>,
+    changes: &Changes,
+) -> Result<Sub, ExecError> {
     let path = changes[0].0;
     match current {
         None => build(store, depth, &entries_of(changes, None)),
-        Some(Node::Leaf { key_hash, value_hash }) => {
+        Some(Node::Leaf {
+            key_hash,
+            value_hash,
+        }) => {
             store.delete(&position(depth, &path))?;
-            build(store, depth, &entries_of(changes, Some((key_hash, value_hash))))
+            build(
+                store,
+                depth,
+                &entries_of(changes, Some((key_hash, value_hash))),
+            )
         }
         Some(Node::Internal { left, right }) => {
             let split = changes.partition_point(|(k, _)| !bit(k, depth));
@@ -164,17 +216,33 @@ fn apply<S: Store>(store: &mut S, depth: usize, current: Option<Node>, changes: 
 }
 
 /// One side of an internal node at `depth`: untouched, or updated recursively.
-fn child<S: Store>(store: &mut S, depth: usize, hash: Hash32, part: &Changes) -> Result<Sub, ExecError> {
+fn child<S: Store>(
+    store: &mut S,
+    depth: usize,
+    hash: Hash32,
+    part: &Changes,
+) -> Result<Sub, ExecError> {
     if part.is_empty() {
-        return Ok(if hash == Hash32::ZERO { Sub::Empty } else { Sub::Unknown(hash) });
+        return Ok(if hash == Hash32::ZERO {
+            Sub::Empty
+        } else {
+            Sub::Unknown(hash)
+        });
     }
-    let node = if hash == Hash32::ZERO { None } else { read(store, depth + 1, &part[0].0)? };
+    let node = if hash == Hash32::ZERO {
+        None
+    } else {
+        read(store, depth + 1, &part[0].0)?
+    };
     apply(store, depth + 1, node, part)
 }
 
 /// The entries of a subtree that held at most `existing`, after `changes`.
 fn entries_of(changes: &Changes, existing: Option<(Hash32, Hash32)>) -> Vec<(Hash32, Hash32)> {
-    let mut out: Vec<(Hash32, Hash32)> = changes.iter().filter_map(|(k, v)| v.map(|v| (*k, v))).collect();
+    let mut out: Vec<(Hash32, Hash32)> = changes
+        .iter()
+        .filter_map(|(k, v)| v.map(|v| (*k, v)))
+        .collect();
     if let Some((k, v)) = existing
         && changes.binary_search_by(|(c, _)| c.cmp(&k)).is_err()
     {
@@ -185,10 +253,18 @@ fn entries_of(changes: &Changes, existing: Option<(Hash32, Hash32)>) -> Vec<(Has
 }
 
 /// Writes the canonical subtree of `entries` (sorted) below `depth`, where nothing is stored.
-fn build<S: Store>(store: &mut S, depth: usize, entries: &[(Hash32, Hash32)]) -> Result<Sub, ExecError> {
+fn build<S: Store>(
+    store: &mut S,
+    depth: usize,
+    entries: &[(Hash32, Hash32)],
+) -> Result<Sub, ExecError> {
     match entries {
         [] => Ok(Sub::Empty),
-        [(k, v)] => Ok(Sub::Leaf { key_hash: *k, value_hash: *v, at: None }),
+        [(k, v)] => Ok(Sub::Leaf {
+            key_hash: *k,
+            value_hash: *v,
+            at: None,
+        }),
         _ => {
             let split = entries.partition_point(|(k, _)| !bit(k, depth));
             let l = build(store, depth + 1, &entries[..split])?;
@@ -199,8 +275,16 @@ fn build<S: Store>(store: &mut S, depth: usize, entries: &[(Hash32, Hash32)]) ->
 }
 
 /// Resolves an untouched subtree below `depth` (on side `right`) to a leaf, if it is one.
-fn resolve<S: Store>(store: &S, depth: usize, path: &Hash32, right: bool, sub: Sub) -> Result<Sub, ExecError> {
-    let Sub::Unknown(hash) = sub else { return Ok(sub) };
+fn resolve<S: Store>(
+    store: &S,
+    depth: usize,
+    path: &Hash32,
+    right: bool,
+    sub: Sub,
+) -> Result<Sub, ExecError> {
+    let Sub::Unknown(hash) = sub else {
+        return Ok(sub);
+    };
     let mut p = *path;
     if right {
         p.0[depth / 8] |= 1 << (7 - depth % 8);
@@ -208,7 +292,14 @@ fn resolve<S: Store>(store: &S, depth: usize, path: &Hash32, right: bool, sub: S
         p.0[depth / 8] &= !(1 << (7 - depth % 8));
     }
     match read(store, depth + 1, &p)? {
-        Some(Node::Leaf { key_hash, value_hash }) => Ok(Sub::Leaf { key_hash, value_hash, at: Some(depth + 1) }),
+        Some(Node::Leaf {
+            key_hash,
+            value_hash,
+        }) => Ok(Sub::Leaf {
+            key_hash,
+            value_hash,
+            at: Some(depth + 1),
+        }),
         Some(Node::Internal { .. }) => Ok(Sub::Internal(hash)),
         None => Err(ExecError::CorruptState {
             key: printable_key(&position(depth + 1, &p)),
@@ -219,12 +310,26 @@ fn resolve<S: Store>(store: &S, depth: usize, path: &Hash32, right: bool, sub: S
 
 /// Joins two child subtrees at `depth`: nothing or a single leaf rises to the parent; otherwise
 /// an internal node is written here with its leaves placed just below.
-fn combine<S: Store>(store: &mut S, depth: usize, path: &Hash32, l: Sub, r: Sub) -> Result<Sub, ExecError> {
+fn combine<S: Store>(
+    store: &mut S,
+    depth: usize,
+    path: &Hash32,
+    l: Sub,
+    r: Sub,
+) -> Result<Sub, ExecError> {
     // An untouched sibling matters only if the other side may rise into this node.
     let l_small = matches!(l, Sub::Empty | Sub::Leaf { .. });
     let r_small = matches!(r, Sub::Empty | Sub::Leaf { .. });
-    let l = if r_small { resolve(store, depth, path, false, l)? } else { l };
-    let r = if l_small { resolve(store, depth, path, true, r)? } else { r };
+    let l = if r_small {
+        resolve(store, depth, path, false, l)?
+    } else {
+        l
+    };
+    let r = if l_small {
+        resolve(store, depth, path, true, r)?
+    } else {
+        r
+    };
     match (l, r) {
         (Sub::Empty, Sub::Empty) => {
             store.delete(&position(depth, path))?;
@@ -237,7 +342,12 @@ fn combine<S: Store>(store: &mut S, depth: usize, path: &Hash32, l: Sub, r: Sub)
         (l, r) => {
             let left = place(store, depth + 1, l)?;
             let right = place(store, depth + 1, r)?;
-            Ok(Sub::Internal(write(store, depth, path, &Node::Internal { left, right })?))
+            Ok(Sub::Internal(write(
+                store,
+                depth,
+                path,
+                &Node::Internal { left, right },
+            )?))
         }
     }
 }
@@ -247,8 +357,15 @@ fn place<S: Store>(store: &mut S, depth: usize, sub: Sub) -> Result<Hash32, Exec
     match sub {
         Sub::Empty => Ok(Hash32::ZERO),
         Sub::Internal(h) | Sub::Unknown(h) => Ok(h),
-        Sub::Leaf { key_hash, value_hash, at } => {
-            let node = Node::Leaf { key_hash, value_hash };
+        Sub::Leaf {
+            key_hash,
+            value_hash,
+            at,
+        } => {
+            let node = Node::Leaf {
+                key_hash,
+                value_hash,
+            };
             if at == Some(depth) {
                 return Ok(node.hash());
             }
@@ -269,7 +386,10 @@ pub fn root_of_entries(entries: &[(Hash32, Hash32)]) -> Hash32 {
             [(k, v)] => leaf_hash(k, v),
             _ => {
                 let split = entries.partition_point(|(k, _)| !bit(k, depth));
-                merkle::node_hash(&go(&entries[..split], depth + 1), &go(&entries[split..], depth + 1))
+                merkle::node_hash(
+                    &go(&entries[..split], depth + 1),
+                    &go(&entries[split..], depth + 1),
+                )
             }
         }
     }
@@ -284,7 +404,8 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn expected(model: &BTreeMap<Vec<u8>, Vec<u8>>) -> Hash32 {
-        let mut entries: Vec<(Hash32, Hash32)> = model.iter().map(|(k, v)| (sha256(k), sha256(v))).collect();
+        let mut entries: Vec<(Hash32, Hash32)> =
+            model.iter().map(|(k, v)| (sha256(k), sha256(v))).collect();
         entries.sort();
         root_of_entries(&entries)
     }
@@ -298,10 +419,16 @@ mod tests {
     fn one_entry_root_is_its_leaf() {
         let mut s = MemStore::new();
         update(&mut s, b"k", Some(b"v")).expect("mem store");
-        assert_eq!(root(&s).expect("mem store"), leaf_hash(&sha256(b"k"), &sha256(b"v")));
+        assert_eq!(
+            root(&s).expect("mem store"),
+            leaf_hash(&sha256(b"k"), &sha256(b"v"))
+        );
         update(&mut s, b"k", None).expect("mem store");
         assert_eq!(root(&s).expect("mem store"), Hash32::ZERO);
-        assert!(s.is_empty(), "removing the last entry leaves no nodes behind");
+        assert!(
+            s.is_empty(),
+            "removing the last entry leaves no nodes behind"
+        );
     }
 
     proptest! {
@@ -321,7 +448,7 @@ mod tests {
                 }
                 let mut changes: Vec<(Hash32, Option<Hash32>)> =
                     last.iter().map(|(k, v)| (sha256(k), v.map(|v| sha256(&[v])))).collect();
-                changes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                changes.sort_unstable_by_key(|c| c.0);
                 update_batch(&mut s, &changes).expect("mem store");
                 for (k, v) in last {
                     match v {

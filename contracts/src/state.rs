@@ -30,7 +30,10 @@ fn value_key(key: &[u8]) -> Vec<u8> {
 }
 
 /// Reads one record straight from a store (queries, outside execution).
-pub(crate) fn read_record<S: Store, T: Serialize + DeserializeOwned>(store: &S, key: &[u8]) -> Result<Option<T>, ExecError> {
+pub(crate) fn read_record<S: Store, T: Serialize + DeserializeOwned>(
+    store: &S,
+    key: &[u8],
+) -> Result<Option<T>, ExecError> {
     match store.get(&value_key(key))? {
         Some(bytes) => decode(key, &bytes).map(Some),
         None => Ok(None),
@@ -38,12 +41,20 @@ pub(crate) fn read_record<S: Store, T: Serialize + DeserializeOwned>(store: &S, 
 }
 
 fn decode<T: Serialize + DeserializeOwned>(key: &[u8], bytes: &[u8]) -> Result<T, ExecError> {
-    codec::from_canonical(bytes, RECORD_BYTES_MAX, "state record")
-        .map_err(|e| ExecError::CorruptState { key: printable_key(key), reason: e.to_string() })
+    codec::from_canonical(bytes, RECORD_BYTES_MAX, "state record").map_err(|e| {
+        ExecError::CorruptState {
+            key: printable_key(key),
+            reason: e.to_string(),
+        }
+    })
 }
 
 /// Writes one record straight to a store and the tree (genesis).
-pub(crate) fn write_record<S: Store, T: Serialize>(store: &mut S, key: &[u8], value: &T) -> Result<(), ExecError> {
+pub(crate) fn write_record<S: Store, T: Serialize>(
+    store: &mut S,
+    key: &[u8],
+    value: &T,
+) -> Result<(), ExecError> {
     let bytes = codec::to_canonical(value);
     store.put(&value_key(key), &bytes)?;
     smt::update(store, key, Some(&bytes))
@@ -51,7 +62,11 @@ pub(crate) fn write_record<S: Store, T: Serialize>(store: &mut S, key: &[u8], va
 
 impl<'s, S: Store> StateView<'s, S> {
     pub(crate) fn new(store: &'s S) -> Self {
-        StateView { store, block: Overlay::new(), event: Overlay::new() }
+        StateView {
+            store,
+            block: Overlay::new(),
+            event: Overlay::new(),
+        }
     }
 
     fn raw(&self, key: &[u8]) -> Result<Option<Vec<u8>>, ExecError> {
@@ -64,7 +79,10 @@ impl<'s, S: Store> StateView<'s, S> {
         Ok(self.store.get(&value_key(key))?)
     }
 
-    pub(crate) fn get<T: Serialize + DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, ExecError> {
+    pub(crate) fn get<T: Serialize + DeserializeOwned>(
+        &self,
+        key: &[u8],
+    ) -> Result<Option<T>, ExecError> {
         match self.raw(key)? {
             Some(bytes) => decode(key, &bytes).map(Some),
             None => Ok(None),
@@ -108,6 +126,6 @@ pub(crate) fn flush<S: Store>(store: &mut S, writes: Overlay) -> Result<(), Exec
         }
         changes.push((sha256(&key), value.as_deref().map(sha256)));
     }
-    changes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    changes.sort_unstable_by_key(|c| c.0);
     smt::update_batch(store, &changes)
 }

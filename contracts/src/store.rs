@@ -58,7 +58,9 @@ impl MemStore {
 
     /// Every entry, in key order (for comparing two stores byte for byte).
     pub fn entries(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
-        self.entries.iter().map(|(k, v)| (k.as_slice(), v.as_slice()))
+        self.entries
+            .iter()
+            .map(|(k, v)| (k.as_slice(), v.as_slice()))
     }
 }
 

@@ -65,7 +65,10 @@ pub struct Actor {
 impl Actor {
     /// The fixture organisation (or device) `name`, starting at sequence 1.
     pub fn new(name: &str) -> Self {
-        Actor { key: key(name), next_seq: 1 }
+        Actor {
+            key: key(name),
+            next_seq: 1,
+        }
     }
 
     /// Signs `payload` with the next sequence number.
@@ -77,7 +80,13 @@ impl Actor {
 
     /// Signs `payload` with the given sequence number (for replay and gap tests).
     pub fn sign_seq(&self, payload: Payload, seq: u64) -> SignedEvent {
-        EventBody { chain_id: CHAIN_ID.into(), signer: self.key.public(), seq, payload }.sign(&self.key)
+        EventBody {
+            chain_id: CHAIN_ID.into(),
+            signer: self.key.public(),
+            seq,
+            payload,
+        }
+        .sign(&self.key)
     }
 }
 
@@ -93,8 +102,18 @@ pub fn rule_set() -> RuleSet {
             excursion_minutes_max: 120,
         }],
         product_rules: vec![
-            ProductRule { hs_prefix: "0804".into(), tariff_shift: TariffShift::Chapter, rvc_transaction_value_bp: None, rvc_net_cost_bp: None },
-            ProductRule { hs_prefix: "8703".into(), tariff_shift: TariffShift::Heading, rvc_transaction_value_bp: None, rvc_net_cost_bp: Some(7_500) },
+            ProductRule {
+                hs_prefix: "0804".into(),
+                tariff_shift: TariffShift::Chapter,
+                rvc_transaction_value_bp: None,
+                rvc_net_cost_bp: None,
+            },
+            ProductRule {
+                hs_prefix: "8703".into(),
+                tariff_shift: TariffShift::Heading,
+                rvc_transaction_value_bp: None,
+                rvc_net_cost_bp: Some(7_500),
+            },
             ProductRule {
                 hs_prefix: "9403".into(),
                 tariff_shift: TariffShift::Heading,
@@ -103,13 +122,20 @@ pub fn rule_set() -> RuleSet {
             },
         ],
         de_minimis_bp: 1_000,
-        reference_values: vec![ReferenceValue { hs_code: "080440".into(), currency: "USD".into(), unit_value_minor: 250, tolerance_bp: 5_000 }],
+        reference_values: vec![ReferenceValue {
+            hs_code: "080440".into(),
+            currency: "USD".into(),
+            unit_value_minor: 250,
+            tolerance_bp: 5_000,
+        }],
         seal_authorised_locodes: vec!["MXUPN".into(), "USLRD".into()],
         treatment_gap_minutes_max: 30,
         late_arrival_hours_max: 24,
         custom_rules: vec![],
         custom_rule_fuel: 10_000,
-        lane: LanePolicy { warnings_for_red: 3 },
+        lane: LanePolicy {
+            warnings_for_red: 3,
+        },
     }
 }
 
@@ -182,8 +208,14 @@ pub fn declaration(shipment_id: &str) -> ShipmentDeclaration {
         origin_country: "MX".into(),
         destination_country: "US".into(),
         route: vec![
-            RouteStop { country: "MX".into(), locode: Some("MXUPN".into()) },
-            RouteStop { country: "US".into(), locode: Some("USLRD".into()) },
+            RouteStop {
+                country: "MX".into(),
+                locode: Some("MXUPN".into()),
+            },
+            RouteStop {
+                country: "US".into(),
+                locode: Some("USLRD".into()),
+            },
         ],
         epcs: vec![pallet(1), pallet(2)],
         departure_ms: T0_MS + DAY_MS,
@@ -204,7 +236,12 @@ pub fn certificate(d: &ShipmentDeclaration, certificate_id: &str) -> Certificate
         goods: d
             .goods
             .iter()
-            .map(|g| CertifiedGood { line: g.line, description: g.description.clone(), hs_code: g.hs_code.clone(), criterion: OriginCriterion::A })
+            .map(|g| CertifiedGood {
+                line: g.line,
+                description: g.description.clone(),
+                hs_code: g.hs_code.clone(),
+                criterion: OriginCriterion::A,
+            })
             .collect(),
         blanket_period: None,
         signatory_name: "M. Pérez".into(),
@@ -214,11 +251,22 @@ pub fn certificate(d: &ShipmentDeclaration, certificate_id: &str) -> Certificate
 
 /// A location at a UN/LOCODE.
 pub fn at(locode: &str) -> Location {
-    Location { locode: Some(locode.into()), lat_micro_deg: None, lon_micro_deg: None, site: None }
+    Location {
+        locode: Some(locode.into()),
+        lat_micro_deg: None,
+        lon_micro_deg: None,
+        site: None,
+    }
 }
 
 /// A custody event at `locode` with the given business step, time and EPCs read.
-pub fn custody(shipment_id: &str, biz_step: &str, locode: &str, time_ms: TimeMs, epcs: Vec<Epc>) -> CustodyEvent {
+pub fn custody(
+    shipment_id: &str,
+    biz_step: &str,
+    locode: &str,
+    time_ms: TimeMs,
+    epcs: Vec<Epc>,
+) -> CustodyEvent {
     CustodyEvent {
         shipment_id: shipment_id.into(),
         event_type: EpcisEventType::Object,
@@ -238,7 +286,12 @@ pub fn custody(shipment_id: &str, biz_step: &str, locode: &str, time_ms: TimeMs,
 
 /// A temperature reading.
 pub fn temp(time_ms: TimeMs, milli_c: i64) -> Reading {
-    Reading { kind: SensorKind::Temperature, value_milli: milli_c, unit: "CEL".into(), time_ms }
+    Reading {
+        kind: SensorKind::Temperature,
+        value_milli: milli_c,
+        unit: "CEL".into(),
+        time_ms,
+    }
 }
 
 /// A sensor report carrying `readings` whole, with matching stats.
@@ -251,7 +304,12 @@ pub fn sensor_report(shipment_id: &str, readings: Vec<Reading>) -> SensorReport 
                 s.min_milli = s.min_milli.min(r.value_milli);
                 s.max_milli = s.max_milli.max(r.value_milli);
             }
-            None => stats.push(SeriesStats { kind: r.kind, count: 1, min_milli: r.value_milli, max_milli: r.value_milli }),
+            None => stats.push(SeriesStats {
+                kind: r.kind,
+                count: 1,
+                min_milli: r.value_milli,
+                max_milli: r.value_milli,
+            }),
         }
     }
     SensorReport {
@@ -266,5 +324,7 @@ pub fn sensor_report(shipment_id: &str, readings: Vec<Reading>) -> SensorReport 
 
 /// Readings every `step_ms` from `start_ms` for `count` readings, all at `milli_c`.
 pub fn series(start_ms: TimeMs, step_ms: u64, count: u64, milli_c: i64) -> Vec<Reading> {
-    (0..count).map(|i| temp(start_ms + i * step_ms, milli_c)).collect()
+    (0..count)
+        .map(|i| temp(start_ms + i * step_ms, milli_c))
+        .collect()
 }

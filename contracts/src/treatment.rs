@@ -24,15 +24,26 @@ pub const HOT_AIR_MINUTES_MIN: u64 = 100;
 const MINUTE_MS: u64 = 60_000;
 
 /// Checks a treatment record. `Ok(summary)` when it proves the treatment, else the fault and why.
-pub fn check_treatment(t: &TreatmentRecord, gap_minutes_max: u32) -> Result<String, (TreatmentFault, String)> {
+pub fn check_treatment(
+    t: &TreatmentRecord,
+    gap_minutes_max: u32,
+) -> Result<String, (TreatmentFault, String)> {
     let readings: Vec<&Reading> = t
         .readings
         .iter()
-        .filter(|r| matches!(r.kind, SensorKind::PulpTemperature | SensorKind::Temperature))
+        .filter(|r| {
+            matches!(
+                r.kind,
+                SensorKind::PulpTemperature | SensorKind::Temperature
+            )
+        })
         .filter(|r| t.start_ms <= r.time_ms && r.time_ms <= t.end_ms)
         .collect();
     if readings.is_empty() {
-        return Err((TreatmentFault::NoReadings, "no temperature readings inside the treatment window".into()));
+        return Err((
+            TreatmentFault::NoReadings,
+            "no temperature readings inside the treatment window".into(),
+        ));
     }
     let gap_max_ms = u64::from(gap_minutes_max) * MINUTE_MS;
     let mut times = Vec::with_capacity(readings.len() + 2);
@@ -42,19 +53,30 @@ pub fn check_treatment(t: &TreatmentRecord, gap_minutes_max: u32) -> Result<Stri
     if let Some(w) = times.windows(2).find(|w| w[1] - w[0] > gap_max_ms) {
         return Err((
             TreatmentFault::Gap,
-            format!("{} minutes without a reading (at most {gap_minutes_max} allowed)", (w[1] - w[0]) / MINUTE_MS),
+            format!(
+                "{} minutes without a reading (at most {gap_minutes_max} allowed)",
+                (w[1] - w[0]) / MINUTE_MS
+            ),
         ));
     }
     match t.kind {
         TreatmentKind::Cold => {
             if let Some(r) = readings.iter().find(|r| r.value_milli > COLD_MAX_MILLI_C) {
-                return Err((TreatmentFault::Excursion, format!("{} milli-°C above the 550 milli-°C ceiling", r.value_milli)));
+                return Err((
+                    TreatmentFault::Excursion,
+                    format!("{} milli-°C above the 550 milli-°C ceiling", r.value_milli),
+                ));
             }
             let days = (t.end_ms - t.start_ms) / (24 * 60 * MINUTE_MS);
             if days < COLD_DAYS_MIN {
-                return Err((TreatmentFault::TooShort, format!("held {days} days, {COLD_DAYS_MIN} required")));
+                return Err((
+                    TreatmentFault::TooShort,
+                    format!("held {days} days, {COLD_DAYS_MIN} required"),
+                ));
             }
-            Ok(format!("cold treatment held at or below 0.55 °C for {days} days"))
+            Ok(format!(
+                "cold treatment held at or below 0.55 °C for {days} days"
+            ))
         }
         TreatmentKind::HotAir => {
             let mut best = 0u64;
@@ -69,7 +91,12 @@ pub fn check_treatment(t: &TreatmentRecord, gap_minutes_max: u32) -> Result<Stri
             }
             let minutes = best / MINUTE_MS;
             if minutes < HOT_AIR_MINUTES_MIN {
-                return Err((TreatmentFault::TooShort, format!("at or above 44 °C for {minutes} minutes, {HOT_AIR_MINUTES_MIN} required")));
+                return Err((
+                    TreatmentFault::TooShort,
+                    format!(
+                        "at or above 44 °C for {minutes} minutes, {HOT_AIR_MINUTES_MIN} required"
+                    ),
+                ));
             }
             Ok(format!("hot air at or above 44 °C for {minutes} minutes"))
         }

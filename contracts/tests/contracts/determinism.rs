@@ -11,17 +11,44 @@ use tradeledger_types::*;
 
 #[derive(Debug, Clone)]
 enum Op {
-    Declare { sid: u8, value: u8 },
-    Custody { sid: u8, place: u8, epcs: u8, seal: u8, hours: u8 },
-    Sensor { sid: u8, temps: Vec<i8> },
-    Certificate { sid: u8, criterion: u8, hs_ok: bool },
-    Inspect { sid: u8, fail: bool },
-    Clear { sid: u8 },
-    Threshold { minutes: u8 },
-    CustomRule { limit: u8 },
+    Declare {
+        sid: u8,
+        value: u8,
+    },
+    Custody {
+        sid: u8,
+        place: u8,
+        epcs: u8,
+        seal: u8,
+        hours: u8,
+    },
+    Sensor {
+        sid: u8,
+        temps: Vec<i8>,
+    },
+    Certificate {
+        sid: u8,
+        criterion: u8,
+        hs_ok: bool,
+    },
+    Inspect {
+        sid: u8,
+        fail: bool,
+    },
+    Clear {
+        sid: u8,
+    },
+    Threshold {
+        minutes: u8,
+    },
+    CustomRule {
+        limit: u8,
+    },
     Recordation,
     Accept,
-    Replay { who: u8 },
+    Replay {
+        who: u8,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -55,16 +82,35 @@ impl Builder {
     /// rejected (references to undeclared shipments, replays, stale rule-set versions), and their
     /// rejections must be deterministic too.
     fn events(&mut self, store: &MemStore, ctx: &BlockContext, ops: &[Op]) -> Vec<SignedEvent> {
-        for a in [&mut self.exporter, &mut self.carrier, &mut self.customs, &mut self.quarantine, &mut self.rights] {
-            a.next_seq = signer(store, &a.key.public()).expect("memory store").expect("genesis key").last_seq + 1;
+        for a in [
+            &mut self.exporter,
+            &mut self.carrier,
+            &mut self.customs,
+            &mut self.quarantine,
+            &mut self.rights,
+        ] {
+            a.next_seq = signer(store, &a.key.public())
+                .expect("memory store")
+                .expect("genesis key")
+                .last_seq
+                + 1;
         }
         let mut scratch = store.clone();
         let mut out = Vec::with_capacity(ops.len());
         for op in ops {
             let ev = self.event(op, ctx.height);
-            let rejected = !execute(&mut scratch, ctx, std::slice::from_ref(&ev)).expect("memory store").outcomes[0].is_applied();
+            let rejected = !execute(&mut scratch, ctx, std::slice::from_ref(&ev))
+                .expect("memory store")
+                .outcomes[0]
+                .is_applied();
             if rejected && !matches!(op, Op::Replay { .. }) {
-                for a in [&mut self.exporter, &mut self.carrier, &mut self.customs, &mut self.quarantine, &mut self.rights] {
+                for a in [
+                    &mut self.exporter,
+                    &mut self.carrier,
+                    &mut self.customs,
+                    &mut self.quarantine,
+                    &mut self.rights,
+                ] {
                     if a.key.public() == ev.body.signer {
                         a.next_seq -= 1;
                     }
@@ -88,43 +134,86 @@ impl Builder {
                 d.goods[0].manufacturer = (*value % 2 == 0).then(|| "Acme Optics SA".to_owned());
                 self.exporter.sign(Payload::ShipmentDeclaration(d))
             }
-            Op::Custody { sid: n, place, epcs, seal, hours } => {
+            Op::Custody {
+                sid: n,
+                place,
+                epcs,
+                seal,
+                hours,
+            } => {
                 let locode = ["MXUPN", "MXMTY", "USLRD", "GTGUA", "USDAL"][usize::from(*place)];
                 let step = if *place == 2 { "arriving" } else { "departing" };
                 let epc_list = (1..=u32::from(*epcs)).map(testkit::pallet).collect();
-                let mut e = testkit::custody(&sid(n), step, locode, T0_MS + DAY_MS + u64::from(*hours) * HOUR_MS, epc_list);
+                let mut e = testkit::custody(
+                    &sid(n),
+                    step,
+                    locode,
+                    T0_MS + DAY_MS + u64::from(*hours) * HOUR_MS,
+                    epc_list,
+                );
                 e.seal = match seal {
-                    1 => Some(Seal { seal_id: "SEAL-1".into(), status: SealStatus::Opened }),
-                    2 => Some(Seal { seal_id: "SEAL-1".into(), status: SealStatus::Broken }),
+                    1 => Some(Seal {
+                        seal_id: "SEAL-1".into(),
+                        status: SealStatus::Opened,
+                    }),
+                    2 => Some(Seal {
+                        seal_id: "SEAL-1".into(),
+                        status: SealStatus::Broken,
+                    }),
                     _ => None,
                 };
                 self.carrier.sign(Payload::Custody(e))
             }
             Op::Sensor { sid: n, temps } => {
                 let start = T0_MS + DAY_MS + height * HOUR_MS;
-                let readings = temps.iter().enumerate().map(|(i, t)| testkit::temp(start + i as u64 * 600_000, i64::from(*t) * 1_000)).collect();
-                self.carrier.sign(Payload::SensorReport(testkit::sensor_report(&sid(n), readings)))
+                let readings = temps
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| testkit::temp(start + i as u64 * 600_000, i64::from(*t) * 1_000))
+                    .collect();
+                self.carrier
+                    .sign(Payload::SensorReport(testkit::sensor_report(
+                        &sid(n),
+                        readings,
+                    )))
             }
-            Op::Certificate { sid: n, criterion, hs_ok } => {
+            Op::Certificate {
+                sid: n,
+                criterion,
+                hs_ok,
+            } => {
                 let d = testkit::declaration(&sid(n));
                 let mut c = testkit::certificate(&d, &format!("COO-{n}-{height}"));
-                c.goods[0].criterion = [OriginCriterion::A, OriginCriterion::B, OriginCriterion::C, OriginCriterion::D][usize::from(*criterion)];
+                c.goods[0].criterion = [
+                    OriginCriterion::A,
+                    OriginCriterion::B,
+                    OriginCriterion::C,
+                    OriginCriterion::D,
+                ][usize::from(*criterion)];
                 if !hs_ok {
                     c.goods[0].hs_code = "080450".into();
                 }
                 self.exporter.sign(Payload::CertificateOfOrigin(c))
             }
-            Op::Inspect { sid: n, fail } => self.quarantine.sign(Payload::Inspection(InspectionResult {
-                shipment_id: sid(n),
-                kind: InspectionKind::Phytosanitary,
-                outcome: if *fail { InspectionOutcome::Fail } else { InspectionOutcome::Pass },
-                findings: vec![],
-                treatment: None,
-                inspected_ms: T0_MS + 2 * DAY_MS,
-            })),
-            Op::Clear { sid: n } => {
-                self.customs.sign(Payload::Clearance(ClearanceDecision { shipment_id: sid(n), decision: Decision::Release, reason: String::new() }))
+            Op::Inspect { sid: n, fail } => {
+                self.quarantine.sign(Payload::Inspection(InspectionResult {
+                    shipment_id: sid(n),
+                    kind: InspectionKind::Phytosanitary,
+                    outcome: if *fail {
+                        InspectionOutcome::Fail
+                    } else {
+                        InspectionOutcome::Pass
+                    },
+                    findings: vec![],
+                    treatment: None,
+                    inspected_ms: T0_MS + 2 * DAY_MS,
+                }))
             }
+            Op::Clear { sid: n } => self.customs.sign(Payload::Clearance(ClearanceDecision {
+                shipment_id: sid(n),
+                decision: Decision::Release,
+                reason: String::new(),
+            })),
             Op::Threshold { minutes } => {
                 self.next_rule_version += 1;
                 let c = CommodityRule {
@@ -134,14 +223,32 @@ impl Builder {
                     max_milli_c: 13_000,
                     excursion_minutes_max: u32::from(*minutes),
                 };
-                let u = RuleSetUpdate { version: self.next_rule_version, effective_height: height + 2, changes: vec![RuleChange::SetCommodity(c)], reason: "test".into() };
+                let u = RuleSetUpdate {
+                    version: self.next_rule_version,
+                    effective_height: height + 2,
+                    changes: vec![RuleChange::SetCommodity(c)],
+                    reason: "test".into(),
+                };
                 self.quarantine.sign(Payload::RuleSetUpdate(u))
             }
             Op::CustomRule { limit } => {
                 self.next_rule_version += 1;
-                let expression = if *limit % 5 == 0 { "loop {}".to_owned() } else { format!("custody_count * 10 > {limit} || excursion_minutes > {limit}") };
-                let rule = CustomRule { id: "custom.generated".into(), expression, severity: Severity::Warning };
-                let u = RuleSetUpdate { version: self.next_rule_version, effective_height: height + 1, changes: vec![RuleChange::SetCustomRule(rule)], reason: "test".into() };
+                let expression = if *limit % 5 == 0 {
+                    "loop {}".to_owned()
+                } else {
+                    format!("custody_count * 10 > {limit} || excursion_minutes > {limit}")
+                };
+                let rule = CustomRule {
+                    id: "custom.generated".into(),
+                    expression,
+                    severity: Severity::Warning,
+                };
+                let u = RuleSetUpdate {
+                    version: self.next_rule_version,
+                    effective_height: height + 1,
+                    changes: vec![RuleChange::SetCustomRule(rule)],
+                    reason: "test".into(),
+                };
                 self.customs.sign(Payload::RuleSetUpdate(u))
             }
             Op::Recordation => self.rights.sign(Payload::IprRecordation(IprRecordation {
@@ -156,10 +263,19 @@ impl Builder {
                 valid_until_ms: T0_MS + 365 * DAY_MS,
                 gray_market_restricted: height.is_multiple_of(2),
             })),
-            Op::Accept => self.customs.sign(Payload::IprAcceptance(IprAcceptance { recordation_id: format!("REC-{}", height.saturating_sub(1)) })),
+            Op::Accept => self.customs.sign(Payload::IprAcceptance(IprAcceptance {
+                recordation_id: format!("REC-{}", height.saturating_sub(1)),
+            })),
             Op::Replay { who } => {
                 let a = [&self.exporter, &self.carrier, &self.customs][usize::from(*who)];
-                a.sign_seq(Payload::Clearance(ClearanceDecision { shipment_id: "S0".into(), decision: Decision::Release, reason: String::new() }), 1)
+                a.sign_seq(
+                    Payload::Clearance(ClearanceDecision {
+                        shipment_id: "S0".into(),
+                        decision: Decision::Release,
+                        reason: String::new(),
+                    }),
+                    1,
+                )
             }
         }
     }
@@ -177,8 +293,11 @@ fn builder() -> Builder {
 }
 
 fn root_from_scratch(store: &MemStore) -> Hash32 {
-    let mut entries: Vec<(Hash32, Hash32)> =
-        store.entries().filter(|(k, _)| k.first() == Some(&b'v')).map(|(k, v)| (sha256(&k[1..]), sha256(v))).collect();
+    let mut entries: Vec<(Hash32, Hash32)> = store
+        .entries()
+        .filter(|(k, _)| k.first() == Some(&b'v'))
+        .map(|(k, v)| (sha256(&k[1..]), sha256(v)))
+        .collect();
     entries.sort();
     root_of_entries(&entries)
 }

@@ -20,14 +20,21 @@ impl Chain {
         init_genesis(&mut store, g).expect("fixture genesis is valid");
         // Blocks start ten days after genesis time, so fixture events (dated from T0 + 1 day) are
         // in the past, as they would be when reported.
-        Chain { store, height: 0, time_ms: T0_MS + 10 * testkit::DAY_MS }
+        Chain {
+            store,
+            height: 0,
+            time_ms: T0_MS + 10 * testkit::DAY_MS,
+        }
     }
 
     /// Executes a block at the next height, 10 minutes after the previous one.
     pub fn block(&mut self, events: &[SignedEvent]) -> BlockResults {
         self.height += 1;
         self.time_ms += 600_000;
-        let ctx = BlockContext { height: self.height, block_time_ms: self.time_ms };
+        let ctx = BlockContext {
+            height: self.height,
+            block_time_ms: self.time_ms,
+        };
         execute(&mut self.store, &ctx, events).expect("memory store does not fail")
     }
 
@@ -39,7 +46,11 @@ impl Chain {
     /// Signs and executes; asserts it was applied; returns the derived records.
     pub fn apply(&mut self, actor: &mut Actor, p: Payload) -> Vec<Derived> {
         let o = self.one(actor.sign(p));
-        assert_eq!(o.status, Status::Applied, "expected the event to be applied");
+        assert_eq!(
+            o.status,
+            Status::Applied,
+            "expected the event to be applied"
+        );
         o.records
     }
 
@@ -55,11 +66,17 @@ impl Chain {
     }
 
     pub fn shipment(&self, id: &str) -> ShipmentRecord {
-        shipment(&self.store, id).expect("memory store").expect("shipment exists")
+        shipment(&self.store, id)
+            .expect("memory store")
+            .expect("shipment exists")
     }
 
     pub fn flags(&self, id: &str) -> Vec<(String, tradeledger_types::Severity)> {
-        self.shipment(id).flags.into_iter().map(|f| (f.rule_id, f.severity)).collect()
+        self.shipment(id)
+            .flags
+            .into_iter()
+            .map(|f| (f.rule_id, f.severity))
+            .collect()
     }
 
     pub fn lane(&self, id: &str) -> Lane {
@@ -98,7 +115,10 @@ impl Parties {
 pub fn declared(id: &str) -> (Chain, Parties) {
     let mut c = Chain::new();
     let mut p = Parties::new();
-    c.apply(&mut p.exporter, Payload::ShipmentDeclaration(testkit::declaration(id)));
+    c.apply(
+        &mut p.exporter,
+        Payload::ShipmentDeclaration(testkit::declaration(id)),
+    );
     (c, p)
 }
 

@@ -8,14 +8,23 @@ use tradeledger_contracts::*;
 use tradeledger_types::*;
 
 fn material(hs: &str, value_minor: u64, originating: bool) -> Material {
-    Material { description: format!("material {hs}"), hs_code: hs.into(), value_minor, originating }
+    Material {
+        description: format!("material {hs}"),
+        hs_code: hs.into(),
+        value_minor,
+        originating,
+    }
 }
 
 /// A declaration whose single line is `hs` with the given cost data.
 fn decl_with(hs: &str, tv: u64, nc: u64, materials: Vec<Material>) -> ShipmentDeclaration {
     let mut d = testkit::declaration("S1");
     d.goods[0].hs_code = hs.into();
-    d.goods[0].cost = Some(CostData { transaction_value_minor: tv, net_cost_minor: nc, materials });
+    d.goods[0].cost = Some(CostData {
+        transaction_value_minor: tv,
+        net_cost_minor: nc,
+        materials,
+    });
     d
 }
 
@@ -28,19 +37,39 @@ fn cert_with(d: &ShipmentDeclaration, criterion: OriginCriterion) -> Certificate
 #[test]
 fn origin_rules_table() {
     let rules = testkit::rule_set();
-    type Case = (&'static str, ShipmentDeclaration, Box<dyn Fn(&ShipmentDeclaration) -> CertificateOfOrigin>, Option<OriginCheck>);
+    type Case = (
+        &'static str,
+        ShipmentDeclaration,
+        Box<dyn Fn(&ShipmentDeclaration) -> CertificateOfOrigin>,
+        Option<OriginCheck>,
+    );
     let avocado = testkit::declaration("S1");
     let cases: Vec<Case> = vec![
-        ("A: avocados wholly obtained", avocado.clone(), Box::new(|d| cert_with(d, OriginCriterion::A)), None),
+        (
+            "A: avocados wholly obtained",
+            avocado.clone(),
+            Box::new(|d| cert_with(d, OriginCriterion::A)),
+            None,
+        ),
         (
             "A with a non-originating material",
-            decl_with("080440", 100_000, 90_000, vec![material("080440", 1_000, false)]),
+            decl_with(
+                "080440",
+                100_000,
+                90_000,
+                vec![material("080440", 1_000, false)],
+            ),
             Box::new(|d| cert_with(d, OriginCriterion::A)),
             Some(OriginCheck::WhollyObtained),
         ),
         (
             "C with a non-originating material",
-            decl_with("080440", 100_000, 90_000, vec![material("392690", 1_000, false)]),
+            decl_with(
+                "080440",
+                100_000,
+                90_000,
+                vec![material("392690", 1_000, false)],
+            ),
             Box::new(|d| cert_with(d, OriginCriterion::C)),
             Some(OriginCheck::OriginatingMaterials),
         ),
@@ -89,7 +118,10 @@ fn origin_rules_table() {
             avocado.clone(),
             Box::new(|d| {
                 let mut c = cert_with(d, OriginCriterion::A);
-                c.blanket_period = Some(BlanketPeriod { from_ms: T0_MS, until_ms: T0_MS + 365 * DAY_MS });
+                c.blanket_period = Some(BlanketPeriod {
+                    from_ms: T0_MS,
+                    until_ms: T0_MS + 365 * DAY_MS,
+                });
                 c
             }),
             None,
@@ -99,50 +131,91 @@ fn origin_rules_table() {
             avocado.clone(),
             Box::new(|d| {
                 let mut c = cert_with(d, OriginCriterion::A);
-                c.blanket_period = Some(BlanketPeriod { from_ms: T0_MS - 300 * DAY_MS, until_ms: T0_MS });
+                c.blanket_period = Some(BlanketPeriod {
+                    from_ms: T0_MS - 300 * DAY_MS,
+                    until_ms: T0_MS,
+                });
                 c
             }),
             Some(OriginCheck::BlanketPeriod),
         ),
         (
             "B furniture: heading shift met, RVC(TV) 65 % >= 60 %",
-            decl_with("940360", 100_000, 90_000, vec![material("440710", 35_000, false), material("940390", 20_000, true)]),
+            decl_with(
+                "940360",
+                100_000,
+                90_000,
+                vec![
+                    material("440710", 35_000, false),
+                    material("940390", 20_000, true),
+                ],
+            ),
             Box::new(|d| cert_with(d, OriginCriterion::B)),
             None,
         ),
         (
             "B furniture: RVC(TV) 55 % < 60 % but RVC(NC) 50 % >= 50 %",
-            decl_with("940360", 100_000, 90_000, vec![material("440710", 45_000, false)]),
+            decl_with(
+                "940360",
+                100_000,
+                90_000,
+                vec![material("440710", 45_000, false)],
+            ),
             Box::new(|d| cert_with(d, OriginCriterion::B)),
             None,
         ),
         (
             "B furniture: RVC(TV) 50 %, RVC(NC) 44 %: below both floors",
-            decl_with("940360", 100_000, 90_000, vec![material("440710", 50_000, false)]),
+            decl_with(
+                "940360",
+                100_000,
+                90_000,
+                vec![material("440710", 50_000, false)],
+            ),
             Box::new(|d| cert_with(d, OriginCriterion::B)),
             Some(OriginCheck::RegionalValueContent),
         ),
         (
             "B furniture: same-heading material at 8 % is within de minimis 10 %",
-            decl_with("940360", 100_000, 90_000, vec![material("940390", 8_000, false)]),
+            decl_with(
+                "940360",
+                100_000,
+                90_000,
+                vec![material("940390", 8_000, false)],
+            ),
             Box::new(|d| cert_with(d, OriginCriterion::B)),
             None,
         ),
         (
             "B furniture: same-heading material at 12 % exceeds de minimis 10 %",
-            decl_with("940360", 100_000, 90_000, vec![material("940390", 12_000, false)]),
+            decl_with(
+                "940360",
+                100_000,
+                90_000,
+                vec![material("940390", 12_000, false)],
+            ),
             Box::new(|d| cert_with(d, OriginCriterion::B)),
             Some(OriginCheck::TariffShift),
         ),
         (
             "B light vehicle: RVC(NC) 80 % >= 75 %",
-            decl_with("870323", 25_000_000, 20_000_000, vec![material("840734", 4_000_000, false)]),
+            decl_with(
+                "870323",
+                25_000_000,
+                20_000_000,
+                vec![material("840734", 4_000_000, false)],
+            ),
             Box::new(|d| cert_with(d, OriginCriterion::B)),
             None,
         ),
         (
             "B light vehicle: RVC(NC) 70 % < 75 %",
-            decl_with("870323", 25_000_000, 20_000_000, vec![material("840734", 6_000_000, false)]),
+            decl_with(
+                "870323",
+                25_000_000,
+                20_000_000,
+                vec![material("840734", 6_000_000, false)],
+            ),
             Box::new(|d| cert_with(d, OriginCriterion::B)),
             Some(OriginCheck::RegionalValueContent),
         ),
@@ -164,7 +237,12 @@ fn origin_rules_table() {
         ),
         (
             "B avocados: chapter shift, no materials from chapter 08",
-            decl_with("080440", 100_000, 90_000, vec![material("392310", 3_000, false)]),
+            decl_with(
+                "080440",
+                100_000,
+                90_000,
+                vec![material("392310", 3_000, false)],
+            ),
             Box::new(|d| cert_with(d, OriginCriterion::B)),
             None,
         ),
@@ -191,7 +269,10 @@ fn certificate_on_chain_verdict_flag_and_correction() {
     let d = testkit::declaration("S1");
     // Signed by the importer while naming the exporter as certifier: not the certifier's signature.
     let c = testkit::certificate(&d, "COO-1");
-    assert_eq!(chain.try_apply(&mut p.importer, Payload::CertificateOfOrigin(c.clone())), Some(RejectCode::NotAParty));
+    assert_eq!(
+        chain.try_apply(&mut p.importer, Payload::CertificateOfOrigin(c.clone())),
+        Some(RejectCode::NotAParty)
+    );
 
     let mut wrong = c.clone();
     wrong.goods[0].hs_code = "080450".into();
@@ -199,22 +280,45 @@ fn certificate_on_chain_verdict_flag_and_correction() {
     let wrong_id = ev.id();
     let o = chain.one(ev);
     assert!(o.is_applied());
-    assert!(o.records.iter().any(|r| matches!(r, Derived::Origin(v) if !v.confirmed && v.failed == Some(OriginCheck::HsCode))));
+    assert!(o.records.iter().any(
+        |r| matches!(r, Derived::Origin(v) if !v.confirmed && v.failed == Some(OriginCheck::HsCode))
+    ));
     assert_eq!(flag_ids(&o.records), vec!["origin.not_confirmed"]);
     assert_eq!(chain.lane("S1"), Lane::Yellow);
 
-    assert_eq!(chain.try_apply(&mut p.exporter, Payload::CertificateOfOrigin(c.clone())), Some(RejectCode::DuplicateCertificate));
+    assert_eq!(
+        chain.try_apply(&mut p.exporter, Payload::CertificateOfOrigin(c.clone())),
+        Some(RejectCode::DuplicateCertificate)
+    );
 
-    let fix = Correction { corrects: wrong_id, reason: "HS code typo".into(), replacement: Some(Box::new(Payload::CertificateOfOrigin(c))) };
+    let fix = Correction {
+        corrects: wrong_id,
+        reason: "HS code typo".into(),
+        replacement: Some(Box::new(Payload::CertificateOfOrigin(c))),
+    };
     let records = chain.apply(&mut p.exporter, Payload::Correction(fix));
-    assert!(records.iter().any(|r| matches!(r, Derived::Origin(v) if v.confirmed)));
-    assert_eq!(chain.lane("S1"), Lane::Green, "a corrected claim clears the flag");
+    assert!(
+        records
+            .iter()
+            .any(|r| matches!(r, Derived::Origin(v) if v.confirmed))
+    );
+    assert_eq!(
+        chain.lane("S1"),
+        Lane::Green,
+        "a corrected claim clears the flag"
+    );
     assert!(chain.shipment("S1").flags.is_empty());
 }
 
 #[test]
 fn first_custody_event_must_be_in_the_origin_country() {
-    let cases = [("MXUPN", vec![]), ("GTGUA", vec!["origin.first_custody_country", "risk.route_deviation"])];
+    let cases = [
+        ("MXUPN", vec![]),
+        (
+            "GTGUA",
+            vec!["origin.first_custody_country", "risk.route_deviation"],
+        ),
+    ];
     for (locode, expected) in cases {
         let (mut chain, mut p) = declared("S1");
         let ev = testkit::custody("S1", "shipping", locode, T0_MS + DAY_MS, vec![]);
