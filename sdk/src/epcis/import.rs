@@ -9,6 +9,10 @@ use std::collections::BTreeMap;
 use tradeledger_types::validate as v;
 use tradeledger_types::{Action, CustodyEvent, EpcisEventType, Extension, Location, Seal, SealStatus};
 
+/// A `bizTransaction` value with this prefix names a tradeledger shipment id
+/// (`urn:tradeledger:shipment:SHP-2026-000123`); EPCIS requires the value to be a URI.
+pub const SHIPMENT_URN_PREFIX: &str = "urn:tradeledger:shipment:";
+
 /// The name under which a seal observation travels in EPCIS (a tradeledger extension).
 pub const SEAL_FIELD: &str = "tradeledger:seal";
 
@@ -190,7 +194,8 @@ fn shipment_id(ev: &Map<String, Value>, path: &str, options: &ImportOptions) -> 
             let obj = bt.as_object().ok_or_else(|| EpcisError::new(&p, "must be an object"))?;
             let t = obj.get("type").and_then(Value::as_str).map(normalise_btt);
             if t.as_deref() == Some(normalise_btt(wanted).as_str()) {
-                let id = req_str(obj, &p, "bizTransaction")?;
+                let raw = req_str(obj, &p, "bizTransaction")?;
+                let id = raw.strip_prefix(SHIPMENT_URN_PREFIX).unwrap_or(raw);
                 v::id("", id).map_err(|_| {
                     EpcisError::new(join(&p, "bizTransaction"), format!("not a shipment id (1-64 printable ASCII characters without spaces): {id:?}"))
                 })?;

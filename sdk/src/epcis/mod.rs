@@ -28,7 +28,9 @@
 //! EPCIS has no shipment field. The importer assigns every event to
 //! [`ImportOptions::shipment_id`], unless [`ImportOptions::shipment_biz_transaction_type`] is
 //! set and the event's `bizTransactionList` has an entry of that type (e.g. `bol` or
-//! `urn:epcglobal:cbv:btt:bol`), whose `bizTransaction` value is then the shipment id.
+//! `urn:epcglobal:cbv:btt:bol`), whose `bizTransaction` value is then the shipment id (without
+//! its [`SHIPMENT_URN_PREFIX`], `urn:tradeledger:shipment:`, if it has one: EPCIS requires a
+//! URI there).
 //!
 //! ```
 //! use tradeledger_sdk::epcis::{ImportOptions, import_str};
@@ -56,7 +58,7 @@ pub mod vocab;
 
 pub use error::EpcisError;
 pub use export::{ExportOptions, default_context, export_document, export_event};
-pub use import::{SEAL_FIELD, import_str, import_value};
+pub use import::{SEAL_FIELD, SHIPMENT_URN_PREFIX, import_str, import_value};
 pub use sensor::UNKNOWN_DEVICE;
 
 use serde_json::Value;
