@@ -261,3 +261,142 @@ impl Ghost {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tradeledger_types::{Block, BlockHeader, SecretKey, ValidatorInfo, events_root};
+
+    fn set(keys: &[SecretKey]) -> ValidatorSet {
+        let infos = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| ValidatorInfo {
+                name: format!("v{i}"),
+                org: "o".into(),
+                consensus_key: k.public(),
+                peer_id: format!("p{i}"),
+                voting_power: 1,
+            })
+            .collect();
+        ValidatorSet::new(infos).expect("valid")
+    }
+
+    fn block(parent: Hash32, height: u64, round: u64, justify: QuorumCertificate) -> Block {
+        Block {
+            header: BlockHeader {
+                chain_id: "c".into(),
+                height,
+                round,
+                parent_hash: parent,
+                proposer: SecretKey::from_seed([1; 32]).public(),
+                block_time_ms: 0,
+                events_root: events_root(&[]),
+                event_count: 0,
+                state_root: Hash32::ZERO,
+                results_root: Hash32::ZERO,
+            },
+            justify,
+            timeout_cert: None,
+            events: vec![],
+        }
+    }
+
+    fn qc(keys: &[SecretKey], set: &ValidatorSet, b: &Block) -> QuorumCertificate {
+        let data = VoteData {
+            chain_id: "c".into(),
+            block_hash: b.hash(),
+            height: b.header.height,
+            round: b.header.round,
+        };
+        let votes: Vec<Vote> = keys
+            .iter()
+            .take(3)
+            .map(|k| Vote::sign(data.clone(), k))
+            .collect();
+        QuorumCertificate::from_votes(set, &votes)
+    }
+
+    #[test]
+    fn agreement_flags_a_second_block_at_a_height() {
+        let mut a = Agreement::default();
+        assert_eq!(a.record(1, Hash32([1; 32])), None);
+        assert_eq!(a.record(1, Hash32([1; 32])), None);
+        assert!(matches!(
+            a.record(1, Hash32([2; 32])),
+            Some(Violation::ConflictingCommits { height: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn commit_chain_checks_links_and_certificates() {
+        let keys: Vec<SecretKey> = (1..=4u8).map(|i| SecretKey::from_seed([i; 32])).collect();
+        let set = set(&keys);
+        let genesis = Hash32([9; 32]);
+        let b1 = block(genesis, 1, 1, QuorumCertificate::genesis("c", genesis));
+        let good = Commit {
+            blocks: vec![b1.clone()],
+            certificate: qc(&keys, &set, &b1),
+        };
+        let mut cache = QcCache::default();
+        assert_eq!(
+            check_commit(0, (genesis, 0), &good, "c", &set, &mut cache),
+            Ok((b1.hash(), 1))
+        );
+        // Not continuing the tip.
+        assert!(check_commit(0, (Hash32([8; 32]), 0), &good, "c", &set, &mut cache).is_err());
+        // A certificate with a forged signature.
+        let mut forged = good.clone();
+        forged.certificate.signatures[0] = forged.certificate.signatures[1];
+        assert!(
+            check_commit(0, (genesis, 0), &forged, "c", &set, &mut QcCache::default()).is_err()
+        );
+        // A certificate for another block.
+        let b1x = block(genesis, 1, 2, QuorumCertificate::genesis("c", genesis));
+        let wrong = Commit {
+            blocks: vec![b1.clone()],
+            certificate: qc(&keys, &set, &b1x),
+        };
+        assert!(check_commit(0, (genesis, 0), &wrong, "c", &set, &mut cache).is_err());
+    }
+
+    #[test]
+    fn ghost_flags_conflicting_two_chains() {
+        let keys: Vec<SecretKey> = (1..=4u8).map(|i| SecretKey::from_seed([i; 32])).collect();
+        let set = set(&keys);
+        let genesis = Hash32([9; 32]);
+        let g = QuorumCertificate::genesis("c", genesis);
+        let a = block(genesis, 1, 1, g.clone());
+        let a_child = block(a.hash(), 2, 2, qc(&keys, &set, &a));
+        let x = block(genesis, 1, 3, g);
+        let x_child = block(x.hash(), 2, 4, qc(&keys, &set, &x));
+        let mut ghost = Ghost::default();
+        for b in [&a, &a_child, &x, &x_child] {
+            assert_eq!(ghost.observe_block(b), None);
+        }
+        let vote = |k: &SecretKey, b: &Block| {
+            Vote::sign(
+                VoteData {
+                    chain_id: "c".into(),
+                    block_hash: b.hash(),
+                    height: b.header.height,
+                    round: b.header.round,
+                },
+                k,
+            )
+        };
+        let mut found = None;
+        for b in [&a_child, &x_child] {
+            for (i, k) in keys.iter().enumerate().take(3) {
+                found = found.or(ghost.observe_vote(&set, i, &vote(k, b)));
+            }
+        }
+        assert!(
+            matches!(
+                found,
+                Some(Violation::ConflictingCommitCertificates { height: 1, .. })
+            ),
+            "{found:?}"
+        );
+    }
+}

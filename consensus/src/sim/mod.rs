@@ -63,6 +63,9 @@ pub struct SimConfig {
     /// Test-only: honest validators run with a broken safety rule.
     #[cfg(test)]
     pub(crate) broken: Option<crate::safety_rules::BrokenRule>,
+    /// Test-only: switch off the global observer, to show the per-validator checkers bite too.
+    #[cfg(test)]
+    pub(crate) ghost: bool,
 }
 
 impl SimConfig {
@@ -93,6 +96,8 @@ impl SimConfig {
             },
             #[cfg(test)]
             broken: None,
+            #[cfg(test)]
+            ghost: true,
         }
     }
 

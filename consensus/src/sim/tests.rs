@@ -63,3 +63,22 @@ fn a_run_replays_exactly_from_its_seed() {
         )
     );
 }
+
+#[test]
+fn voting_twice_leads_honest_validators_to_commit_conflicting_blocks() {
+    // Without the global observer, the per-validator agreement checker must see the fork.
+    let found = (0..200).find_map(|seed| {
+        let mut cfg = SimConfig::new(seed, 4, 1);
+        cfg.behaviours = vec![Behaviour::Twins, Behaviour::Equivocate];
+        cfg.broken = Some(BrokenRule::VoteTwice);
+        cfg.ghost = false;
+        let r = run(&cfg);
+        r.violations
+            .into_iter()
+            .find(|v| matches!(v, Violation::ConflictingCommits { .. }))
+    });
+    assert!(
+        found.is_some(),
+        "no honest fork found with a broken safety rule"
+    );
+}

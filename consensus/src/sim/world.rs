@@ -545,6 +545,10 @@ impl<'a> World<'a> {
     }
 
     fn observe(&mut self, msg: &ConsensusMessage) {
+        #[cfg(test)]
+        if !self.cfg.ghost {
+            return;
+        }
         match msg {
             ConsensusMessage::Proposal(p) => {
                 if let Some(v) = self.ghost.observe_block(&p.block) {
@@ -557,6 +561,10 @@ impl<'a> World<'a> {
     }
 
     fn observe_vote(&mut self, vote: &Vote) {
+        #[cfg(test)]
+        if !self.cfg.ghost {
+            return;
+        }
         if let Some(index) = self.ccfg.validators.index_of(&vote.voter)
             && let Some(v) = self.ghost.observe_vote(&self.ccfg.validators, index, vote)
         {
