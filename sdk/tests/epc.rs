@@ -119,7 +119,8 @@ proptest! {
         prop_assert_eq!(&Epc96::from_hex(&hex).unwrap(), &epc);
         prop_assert_eq!(&Epc96::from_tag_uri(&epc.tag_uri()).unwrap(), &epc);
         prop_assert_eq!(&Epc96::from_pure_uri(&epc.pure_uri(), filter).unwrap(), &epc);
-        prop_assert!(epc.pure_uri().starts_with(&format!("urn:epc:id:{}:", scheme.id_name())));
+        let prefix = format!("urn:epc:id:{}:", scheme.id_name());
+        prop_assert!(epc.pure_uri().starts_with(&prefix));
     }
 
     /// Decoding is the inverse of encoding: any 12 bytes that decode re-encode to themselves.

@@ -88,7 +88,6 @@ fn large_batches_carry_a_sample_stats_and_a_provable_root() {
         assert!(!proof.verify(&to_canonical(&forged), &root));
     }
     assert!(first.series.prove(1000).is_none());
-    r.clone();
     Payload::SensorReport(r.clone()).validate().unwrap();
 }
 
