@@ -1,7 +1,122 @@
-//! tradeledger SDK (placeholder docs, replaced below).
+//! # tradeledger SDK
+//!
+//! What a carrier, a device integrator or an agency needs to feed the ledger: signed events
+//! with gap-free sequence numbers ([`signer`]), a builder for every event kind ([`builders`]),
+//! RFID EPC decoding ([`epc`]), EPCIS 2.0 import and export ([`epcis`]), sensor batching
+//! ([`recorder`]) and a crash-safe offline spool ([`spool`]). Everything here works without a
+//! node; submitting to one goes through the [`spool::Submit`] trait.
+//!
+//! ## Sign an event
+//! ```
+//! use tradeledger_sdk::builders::{Build, CustodyBuilder};
+//! use tradeledger_sdk::signer::Signer;
+//! use tradeledger_types::SecretKey;
+//!
+//! // The key seed comes from your key file; the chain id from the genesis.
+//! let mut carrier = Signer::new(SecretKey::from_seed([7; 32]), "tradeledger-demo");
+//! let event = CustodyBuilder::new("SHP-2026-000123", "departing", 1_772_431_200_000)
+//!     .time_zone_offset_min(-360)
+//!     .biz_locode("MXUPN")
+//!     .epc("urn:epc:id:sscc:0614141.1234567890")
+//!     .sign(&mut carrier)
+//!     .unwrap();
+//! assert_eq!(event.body.seq, 1);
+//! event.verify().unwrap();
+//!
+//! // Invalid input is refused before signing, naming the field.
+//! let err = CustodyBuilder::new("SHP-2026-000123", "departing", 0).epc("pallet 7").sign(&mut carrier).unwrap_err();
+//! assert_eq!(err.field(), Some("epcs[0]"));
+//! assert_eq!(carrier.next_seq(), 2);
+//! ```
+//!
+//! ## Decode an RFID read
+//! ```
+//! use tradeledger_sdk::epc::{Epc96, Scheme};
+//!
+//! let epc = Epc96::from_hex("3074257BF7194E4000001A85").unwrap();
+//! assert_eq!(epc.scheme(), Scheme::Sgtin96);
+//! assert_eq!(epc.pure_uri(), "urn:epc:id:sgtin:0614141.812345.6789");
+//! assert_eq!(epc.tag_uri(), "urn:epc:tag:sgtin-96:3.0614141.812345.6789");
+//! let pallet = Epc96::from_pure_uri("urn:epc:id:sscc:0614141.1234567890", 2).unwrap();
+//! assert_eq!(Epc96::from_hex(&pallet.to_hex()).unwrap(), pallet);
+//! assert!(Epc96::from_hex("3574257BF7194E4000001A85").is_err()); // not a supported header
+//! ```
+//!
+//! ## Import an EPCIS document
+//! ```
+//! use tradeledger_sdk::epcis::{ImportOptions, import_str};
+//! use tradeledger_types::SensorKind;
+//!
+//! let doc = r#"{
+//!   "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+//!   "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-03-02T06:05:00Z",
+//!   "epcisBody": {"eventList": [{
+//!     "type": "ObjectEvent", "action": "OBSERVE", "bizStep": "urn:epcglobal:cbv:bizstep:arriving",
+//!     "eventTime": "2026-03-02T06:00:00.000-06:00", "eventTimeZoneOffset": "-06:00",
+//!     "epcList": ["urn:epc:id:sscc:0614141.1234567890"],
+//!     "readPoint": {"id": "urn:epc:id:sgln:0614141.00777.0"},
+//!     "sensorElementList": [{"sensorMetadata": {"deviceID": "urn:epc:id:giai:4000001.111"},
+//!       "sensorReport": [{"type": "gs1:Temperature", "value": 7.25, "uom": "CEL",
+//!                         "time": "2026-03-02T05:55:00.000-06:00"}]}],
+//!     "example:lane": "4"
+//!   }]}
+//! }"#;
+//! let imported = import_str(doc, &ImportOptions::new("SHP-2026-000123")).unwrap();
+//! let event = &imported.events[0];
+//! assert_eq!(event.custody.biz_step, "arriving");
+//! assert_eq!(event.sensor_reports[0].readings[0].kind, SensorKind::Temperature);
+//! assert_eq!(event.sensor_reports[0].readings[0].value_milli, 7_250);
+//! // Unknown fields ride along and come back on export.
+//! assert_eq!(imported.to_epcis()["epcisBody"]["eventList"][0]["example:lane"], "4");
+//! // Each imported event gives the payloads to sign: the custody event, then its reports.
+//! assert_eq!(event.payloads().len(), 2);
+//! ```
+//!
+//! ## Record sensor readings
+//! ```
+//! use tradeledger_sdk::recorder::{Recorder, RecorderConfig};
+//! use tradeledger_sdk::signer::Signer;
+//! use tradeledger_types::{SecretKey, SensorKind};
+//!
+//! let device = Signer::new(SecretKey::from_seed([8; 32]), "tradeledger-demo");
+//! let config = RecorderConfig { readings_per_report: 120, window_ms: 4 * 3_600_000, ..Default::default() };
+//! let mut recorder = Recorder::new(device, "SHP-2026-000123", config).unwrap();
+//! let mut reports = Vec::new();
+//! for minute in 0..240u64 {
+//!     let milli_c = if (100..130).contains(&minute) { 9_800 } else { 7_000 }; // an excursion
+//!     reports.extend(recorder.record_value("reefer-7", SensorKind::Temperature, milli_c, "CEL", minute * 60_000).unwrap());
+//! }
+//! assert_eq!(reports.len(), 2); // every 120 readings (before the 4-hour window closes)
+//! let first = &reports[0];
+//! // A long batch carries a sample, min/max and a Merkle root; the full series proves any reading.
+//! let (reading, proof) = first.series.prove(110).unwrap();
+//! assert_eq!(reading.value_milli, 9_800);
+//! let tradeledger_types::Payload::SensorReport(report) = &first.event.body.payload else { unreachable!() };
+//! assert_eq!((report.series_len, report.stats[0].max_milli), (120, 9_800));
+//! assert!(proof.verify(&tradeledger_types::codec::to_canonical(&reading), &report.series_root.unwrap()));
+//! ```
+//!
+//! ## Survive being offline
+//! ```
+//! use tradeledger_sdk::spool::{Spool, SpooledEvent, Submit};
+//! # use tradeledger_sdk::{builders::{Build, ClearanceBuilder}, signer::Signer};
+//! # use tradeledger_types::{Decision, SecretKey};
+//! # let mut signer = Signer::new(SecretKey::from_seed([1; 32]), "tradeledger-demo");
+//! # let event = ClearanceBuilder::new("SHP-1", Decision::Release).sign(&mut signer).unwrap();
+//! struct Node(Vec<SpooledEvent>);
+//! impl Submit for Node {
+//!     type Error = std::convert::Infallible;
+//!     fn submit(&mut self, e: &SpooledEvent) -> Result<(), Self::Error> { self.0.push(e.clone()); Ok(()) }
+//! }
+//! let dir = tempfile::tempdir().unwrap();
+//! let mut spool = Spool::open(dir.path()).unwrap();
+//! spool.append(&event).unwrap(); // durable before this returns
+//! let mut node = Node(Vec::new());
+//! assert_eq!(spool.deliver(&mut node).unwrap(), 1);
+//! assert_eq!(node.0[0].id, event.id());
+//! ```
 
 pub mod builders;
-pub mod client;
 pub mod epc;
 pub mod epcis;
 pub mod recorder;
