@@ -203,5 +203,37 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// The state tree alone: one block's worth of changes (3 000 keys set to new values) applied as a
+/// batch to trees of 10 000 to 1 000 000 entries, to show the O(log n) cost per change.
+fn state_tree(c: &mut Criterion) {
+    use tradeledger_contracts::smt::{root, update_batch};
+    use tradeledger_types::domain::sha256;
+    const CHANGES: u64 = 3_000;
+    let mut group = c.benchmark_group("state_tree");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(CHANGES));
+    for entries in [10_000u64, 100_000, 1_000_000] {
+        let key = |i: u64| sha256(&i.to_be_bytes());
+        let mut all: Vec<(Hash32, Option<Hash32>)> = (0..entries).map(|i| (key(i), Some(key(i + entries)))).collect();
+        all.sort_unstable_by_key(|c| c.0);
+        let mut store = MemStore::new();
+        update_batch(&mut store, &all).expect("memory store");
+        drop(all);
+        let mut round = 0u64;
+        group.bench_function(format!("update_3000_of_{entries}"), |b| {
+            b.iter(|| {
+                round += 1;
+                let stride = entries / CHANGES;
+                let mut changes: Vec<(Hash32, Option<Hash32>)> =
+                    (0..CHANGES).map(|j| (key(j * stride + round % stride), Some(sha256(&round.to_be_bytes())))).collect();
+                changes.sort_unstable_by_key(|c| c.0);
+                update_batch(&mut store, &changes).expect("memory store");
+                root(&store).expect("memory store")
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, state_tree);
 criterion_main!(benches);
