@@ -214,7 +214,9 @@ fn state_tree(c: &mut Criterion) {
     group.throughput(Throughput::Elements(CHANGES));
     for entries in [10_000u64, 100_000, 1_000_000] {
         let key = |i: u64| sha256(&i.to_be_bytes());
-        let mut all: Vec<(Hash32, Option<Hash32>)> = (0..entries).map(|i| (key(i), Some(key(i + entries)))).collect();
+        let mut all: Vec<(Hash32, Option<Hash32>)> = (0..entries)
+            .map(|i| (key(i), Some(key(i + entries))))
+            .collect();
         all.sort_unstable_by_key(|c| c.0);
         let mut store = MemStore::new();
         update_batch(&mut store, &all).expect("memory store");
@@ -224,8 +226,14 @@ fn state_tree(c: &mut Criterion) {
             b.iter(|| {
                 round += 1;
                 let stride = entries / CHANGES;
-                let mut changes: Vec<(Hash32, Option<Hash32>)> =
-                    (0..CHANGES).map(|j| (key(j * stride + round % stride), Some(sha256(&round.to_be_bytes())))).collect();
+                let mut changes: Vec<(Hash32, Option<Hash32>)> = (0..CHANGES)
+                    .map(|j| {
+                        (
+                            key(j * stride + round % stride),
+                            Some(sha256(&round.to_be_bytes())),
+                        )
+                    })
+                    .collect();
                 changes.sort_unstable_by_key(|c| c.0);
                 update_batch(&mut store, &changes).expect("memory store");
                 root(&store).expect("memory store")

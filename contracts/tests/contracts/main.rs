@@ -3,6 +3,7 @@
 // Table rows are tuples `(description, input, expected)`; naming each row type would not help.
 #![allow(clippy::type_complexity)]
 
+mod api;
 mod custom_rules;
 mod determinism;
 mod governance;
