@@ -90,6 +90,27 @@ fn custom_rules_table() {
             Some(CustomRuleFault::TooLarge),
         ),
         (
+            "one huge string at once",
+            r#"let s = "x"; s.pad(2_000_000_000, "y"); true"#,
+            1_000_000,
+            false,
+            Some(CustomRuleFault::TooLarge),
+        ),
+        (
+            "one huge blob at once",
+            "let b = blob(2_000_000_000); true",
+            1_000_000,
+            false,
+            Some(CustomRuleFault::TooLarge),
+        ),
+        (
+            "one huge array at once",
+            "let a = []; a.pad(2_000_000_000, 0); true",
+            1_000_000,
+            false,
+            Some(CustomRuleFault::TooLarge),
+        ),
+        (
             "not a boolean",
             "42",
             10_000,
