@@ -33,7 +33,7 @@ impl BlockMeta {
 pub(crate) enum Parent {
     /// The committed tip or an uncommitted block: a child can be placed.
     Known(BlockMeta),
-    /// A committed block below the tip: a child would fork the committed chain.
+    /// Not the tip, at or below its height: a child would fork the committed chain.
     Committed,
     /// Not held.
     Unknown,
@@ -113,7 +113,7 @@ impl BlockTree {
         if let Some((meta, _)) = self.blocks.get(hash) {
             return Parent::Known(*meta);
         }
-        if height < self.tip.height || self.is_committed(hash, height) {
+        if height <= self.tip.height || self.is_committed(hash, height) {
             return Parent::Committed;
         }
         Parent::Unknown

@@ -262,7 +262,9 @@ impl Consensus {
             return; // its parent was pruned by a commit meanwhile
         }
         if let Some(qc) = self.verified_qcs.get(&(block.header.round, hash)).cloned() {
+            // Its QC arrived first (votes or a later proposal): it may finalise its parent.
             self.tree.certify(&qc);
+            self.try_commit(&hash, out);
         }
         if block.header.round == self.round {
             self.try_vote(&block, out);
