@@ -117,6 +117,7 @@
 //! ```
 
 pub mod builders;
+pub mod client;
 pub mod epc;
 pub mod epcis;
 pub mod recorder;
