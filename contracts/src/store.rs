@@ -13,6 +13,10 @@ pub type Entries = Vec<(Vec<u8>, Vec<u8>)>;
 
 /// A byte-keyed key-value store.
 ///
+/// Reads must see the store's own earlier writes (execution and genesis read back tree nodes they
+/// wrote). A database behind it can either write through, or be wrapped in [`BufferedStore`] to
+/// collect one block's changes and commit them atomically.
+///
 /// Contract: `get` returns the value of the last `put` for the key not followed by a `delete`;
 /// `scan_prefix` returns entries whose key starts with `prefix`, in ascending byte order of the
 /// key, at most `limit` of them, starting after `after` when given. Execution never depends on
@@ -96,5 +100,99 @@ impl Store for MemStore {
             .take(limit)
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect())
+    }
+}
+
+/// Changes collected by a [`BufferedStore`]: `Some(value)` to put, `None` to delete, by key.
+pub type Changes = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+
+/// A [`Store`] that reads through to `base` and keeps every write in memory, so a block's writes
+/// can be committed in one atomic batch (or dropped if execution fails). The node wraps its
+/// database in one per block and writes [`BufferedStore::into_changes`] with its `WriteBatch`.
+pub struct BufferedStore<'a, S: Store> {
+    base: &'a S,
+    changes: Changes,
+}
+
+impl<'a, S: Store> BufferedStore<'a, S> {
+    /// A buffer over `base`, with no changes yet.
+    pub fn new(base: &'a S) -> Self {
+        BufferedStore {
+            base,
+            changes: Changes::new(),
+        }
+    }
+
+    /// The collected changes, in key order.
+    pub fn into_changes(self) -> Changes {
+        self.changes
+    }
+}
+
+impl<S: Store> Store for BufferedStore<'_, S> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        match self.changes.get(key) {
+            Some(v) => Ok(v.clone()),
+            None => self.base.get(key),
+        }
+    }
+
+    fn put(&mut self, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
+        self.changes.insert(key.to_vec(), Some(value.to_vec()));
+        Ok(())
+    }
+
+    fn delete(&mut self, key: &[u8]) -> Result<(), StoreError> {
+        self.changes.insert(key.to_vec(), None);
+        Ok(())
+    }
+
+    fn scan_prefix(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Entries, StoreError> {
+        let start = match after {
+            Some(a) => Bound::Excluded(a.to_vec()),
+            None => Bound::Included(prefix.to_vec()),
+        };
+        let pending: Vec<(&Vec<u8>, &Option<Vec<u8>>)> = self
+            .changes
+            .range((start, Bound::Unbounded))
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .collect();
+        // Deletions can hide base entries, so ask the base for that many more.
+        let hidden = pending.iter().filter(|(_, v)| v.is_none()).count();
+        let mut merged: BTreeMap<Vec<u8>, Option<Vec<u8>>> = self
+            .base
+            .scan_prefix(prefix, after, limit.saturating_add(hidden))?
+            .into_iter()
+            .map(|(k, v)| (k, Some(v)))
+            .collect();
+        for (k, v) in pending {
+            merged.insert(k.clone(), v.clone());
+        }
+        Ok(merged
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .take(limit)
+            .collect())
+    }
+}
+
+impl MemStore {
+    /// Applies changes collected by a [`BufferedStore`].
+    pub fn apply(&mut self, changes: Changes) {
+        for (k, v) in changes {
+            match v {
+                Some(v) => {
+                    self.entries.insert(k, v);
+                }
+                None => {
+                    self.entries.remove(&k);
+                }
+            }
+        }
     }
 }

@@ -207,3 +207,39 @@ fn pending_rule_sets_are_bounded() {
         (9, 9, 1_000)
     );
 }
+
+#[test]
+fn buffered_execution_commits_the_same_state() {
+    let mut direct = Chain::new();
+    let mut base = Chain::new();
+    let mut p = Parties::new();
+    let mut events = vec![
+        p.exporter
+            .sign(Payload::ShipmentDeclaration(testkit::declaration("S1"))),
+    ];
+    for h in 0..4u64 {
+        let e = testkit::custody(
+            "S1",
+            "departing",
+            "MXUPN",
+            T0_MS + DAY_MS + h * 600_000,
+            vec![],
+        );
+        events.push(p.carrier.sign(Payload::Custody(e)));
+    }
+    let expected = direct.block(&events);
+    let ctx = BlockContext {
+        height: 1,
+        block_time_ms: direct.time_ms,
+    };
+    let mut buffer = BufferedStore::new(&base.store);
+    let got = execute(&mut buffer, &ctx, &events).expect("memory store");
+    assert_eq!(
+        timeline(&buffer, "S1", 1, 2).expect("memory store"),
+        timeline(&direct.store, "S1", 1, 2).expect("memory store")
+    );
+    let changes = buffer.into_changes();
+    assert_eq!(got, expected);
+    base.store.apply(changes);
+    assert_eq!(base.store, direct.store);
+}
