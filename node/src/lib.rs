@@ -12,6 +12,7 @@
 //! - [`api`]: the HTTP API (axum), Prometheus metrics and the OpenAPI document.
 
 pub mod api;
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod driver;
@@ -23,6 +24,7 @@ pub mod mempool;
 pub mod metrics;
 pub mod network;
 pub mod node;
+pub mod query;
 pub mod status;
 pub mod storage;
 pub mod sync;

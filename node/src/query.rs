@@ -49,14 +49,21 @@ fn s(v: &Value) -> String {
 pub fn run(node: &str, what: &What, output: Output) -> Result<String> {
     let client = BlockingClient::new(node)?;
     let v: Value = match what {
-        What::Shipment { id } => client.shipment(id).with_context(|| format!("shipment {id}"))?,
+        What::Shipment { id } => client
+            .shipment(id)
+            .with_context(|| format!("shipment {id}"))?,
         What::Event { id } => {
-            let id: tradeledger_types::EventId = id.parse().with_context(|| format!("event id {id:?}"))?;
+            let id: tradeledger_types::EventId =
+                id.parse().with_context(|| format!("event id {id:?}"))?;
             client.get_json(&format!("/v1/events/{id}"))?
         }
         What::Block { height } => {
-            let path = if height == "latest" { "/v1/blocks/latest".to_owned() } else {
-                let h: u64 = height.parse().with_context(|| format!("block height {height:?} is not a number or `latest`"))?;
+            let path = if height == "latest" {
+                "/v1/blocks/latest".to_owned()
+            } else {
+                let h: u64 = height.parse().with_context(|| {
+                    format!("block height {height:?} is not a number or `latest`")
+                })?;
                 format!("/v1/blocks/{h}")
             };
             client.get_json(&path)?
@@ -76,27 +83,71 @@ pub fn run(node: &str, what: &What, output: Output) -> Result<String> {
                 writeln!(out, "  none")?;
             }
             for f in flags {
-                writeln!(out, "  {:<30} {:<9} v{:<3} height {:<6} {}", s(&f["rule_id"]), s(&f["severity"]), s(&f["rule_set_version"]), s(&f["height"]), s(&f["detail"]))?;
+                writeln!(
+                    out,
+                    "  {:<30} {:<9} v{:<3} height {:<6} {}",
+                    s(&f["rule_id"]),
+                    s(&f["severity"]),
+                    s(&f["rule_set_version"]),
+                    s(&f["height"]),
+                    s(&f["detail"])
+                )?;
             }
             writeln!(out, "\ntimeline")?;
-            writeln!(out, "  {:<7} {:<22} {:<22} event", "height", "kind", "organisation")?;
+            writeln!(
+                out,
+                "  {:<7} {:<22} {:<22} event",
+                "height", "kind", "organisation"
+            )?;
             for t in v["timeline"].as_array().cloned().unwrap_or_default() {
-                writeln!(out, "  {:<7} {:<22} {:<22} {}", s(&t["height"]), s(&t["kind"]), s(&t["org"]), s(&t["event_id"]))?;
+                writeln!(
+                    out,
+                    "  {:<7} {:<22} {:<22} {}",
+                    s(&t["height"]),
+                    s(&t["kind"]),
+                    s(&t["org"]),
+                    s(&t["event_id"])
+                )?;
             }
         }
         What::Event { .. } => {
-            for k in ["id", "status", "height", "index", "block_hash", "outcome", "reject_code", "reason"] {
+            for k in [
+                "id",
+                "status",
+                "height",
+                "index",
+                "block_hash",
+                "outcome",
+                "reject_code",
+                "reason",
+            ] {
                 if !v[k].is_null() {
                     writeln!(out, "{k:<12} {}", s(&v[k]))?;
                 }
             }
             for f in v["flags"].as_array().cloned().unwrap_or_default() {
-                writeln!(out, "flag         {} [{}] {}", s(&f["rule_id"]), s(&f["severity"]), s(&f["detail"]))?;
+                writeln!(
+                    out,
+                    "flag         {} [{}] {}",
+                    s(&f["rule_id"]),
+                    s(&f["severity"]),
+                    s(&f["detail"])
+                )?;
             }
         }
         What::Block { .. } => {
             let h = &v["block"]["header"];
-            for k in ["height", "round", "parent_hash", "proposer", "block_time_ms", "event_count", "events_root", "state_root", "results_root"] {
+            for k in [
+                "height",
+                "round",
+                "parent_hash",
+                "proposer",
+                "block_time_ms",
+                "event_count",
+                "events_root",
+                "state_root",
+                "results_root",
+            ] {
                 writeln!(out, "{k:<14} {}", s(&h[k]))?;
             }
             writeln!(out, "{:<14} {}", "hash", s(&v["hash"]))?;
@@ -104,7 +155,7 @@ pub fn run(node: &str, what: &What, output: Output) -> Result<String> {
         What::Status => {
             if let Value::Object(m) = &v {
                 for (k, val) in m {
-                    writeln!(out, "{k:<20} {}", s(val))?;
+                    writeln!(out, "{k:<20} {}", s(&val))?;
                 }
             }
         }

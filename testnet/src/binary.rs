@@ -14,9 +14,20 @@ pub fn node_binary() -> Result<PathBuf> {
     let me = std::env::current_exe().context("cannot locate the current executable")?;
     let dir = me.parent().context("executable has no parent directory")?;
     let bin = dir.join("tradeledger");
-    if let (Some(cargo), Some(manifest)) = (std::env::var_os("CARGO"), std::env::var_os("CARGO_MANIFEST_DIR")) {
+    if let (Some(cargo), Some(manifest)) = (
+        std::env::var_os("CARGO"),
+        std::env::var_os("CARGO_MANIFEST_DIR"),
+    ) {
         let mut cmd = Command::new(cargo);
-        cmd.args(["build", "--quiet", "-p", "tradeledger-node", "--bin", "tradeledger"]).current_dir(PathBuf::from(manifest));
+        cmd.args([
+            "build",
+            "--quiet",
+            "-p",
+            "tradeledger-node",
+            "--bin",
+            "tradeledger",
+        ])
+        .current_dir(PathBuf::from(manifest));
         if dir.ends_with("release") {
             cmd.arg("--release");
         }
@@ -27,7 +38,10 @@ pub fn node_binary() -> Result<PathBuf> {
         }
     }
     if !bin.exists() {
-        bail!("{} not found: build it with `cargo build -p tradeledger-node` or set TRADELEDGER_BIN", bin.display());
+        bail!(
+            "{} not found: build it with `cargo build -p tradeledger-node` or set TRADELEDGER_BIN",
+            bin.display()
+        );
     }
     Ok(bin)
 }

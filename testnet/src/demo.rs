@@ -37,20 +37,41 @@ impl Demo<'_> {
         let key = setup::read_key(&self.dir.join(&id.key))?;
         let seq_file = SeqFile::new(self.dir.join("keys").join(format!("{name}.seq")));
         let signer = seq_file.restore_signer(key, &self.network.chain_id)?;
-        Ok(Party { name: name.to_owned(), signer, seq_file })
+        Ok(Party {
+            name: name.to_owned(),
+            signer,
+            seq_file,
+        })
     }
 
     /// Signs, submits and waits for the commit; fails if the contracts rejected the event.
     fn submit(&mut self, who: &mut Party, what: &str, payload: Payload) -> Result<EventStatus> {
-        let event = who.signer.sign(payload).with_context(|| format!("{what}: payload invalid"))?;
+        let event = who
+            .signer
+            .sign(payload)
+            .with_context(|| format!("{what}: payload invalid"))?;
         who.seq_file.store(who.signer.next_seq())?;
-        let receipt = self.client.submit(&event).with_context(|| format!("{what}: submission refused"))?;
-        let status = self.client.wait_committed(&receipt.id, COMMIT_WAIT).with_context(|| format!("{what}: not committed"))?;
-        let outcome = status.details.get("outcome").map(|o| o.to_string()).unwrap_or_default();
+        let receipt = self
+            .client
+            .submit(&event)
+            .with_context(|| format!("{what}: submission refused"))?;
+        let status = self
+            .client
+            .wait_committed(&receipt.id, COMMIT_WAIT)
+            .with_context(|| format!("{what}: not committed"))?;
+        let outcome = status
+            .details
+            .get("outcome")
+            .map(|o| o.to_string())
+            .unwrap_or_default();
         if status.status != "committed" || outcome.contains("rejected") {
             bail!("{what} by {}: {} {outcome}", who.name, status.status);
         }
-        println!("  ✓ {what:<58} {} at height {}", who.name, status.height.unwrap_or(0));
+        println!(
+            "  ✓ {what:<58} {} at height {}",
+            who.name,
+            status.height.unwrap_or(0)
+        );
         self.submitted.push((what.to_owned(), receipt.id));
         Ok(status)
     }
@@ -67,10 +88,22 @@ fn party_of(org: &str, name: &str, address: &str, country: &str) -> tradeledger_
 }
 
 fn location(locode: &str, lat: i32, lon: i32) -> Location {
-    Location { locode: Some(locode.into()), lat_micro_deg: Some(lat), lon_micro_deg: Some(lon), site: None }
+    Location {
+        locode: Some(locode.into()),
+        lat_micro_deg: Some(lat),
+        lon_micro_deg: Some(lon),
+        site: None,
+    }
 }
 
-fn custody(shipment: &str, step: &str, at_ms: u64, place: Location, epcs: &[String], seal: Option<Seal>) -> Payload {
+fn custody(
+    shipment: &str,
+    step: &str,
+    at_ms: u64,
+    place: Location,
+    epcs: &[String],
+    seal: Option<Seal>,
+) -> Payload {
     Payload::Custody(CustodyEvent {
         shipment_id: shipment.into(),
         event_type: EpcisEventType::Object,
@@ -88,7 +121,15 @@ fn custody(shipment: &str, step: &str, at_ms: u64, place: Location, epcs: &[Stri
     })
 }
 
-fn goods(line: u32, desc: &str, hs: &str, qty: u64, unit: &str, value: u64, origin: &str) -> GoodsLine {
+fn goods(
+    line: u32,
+    desc: &str,
+    hs: &str,
+    qty: u64,
+    unit: &str,
+    value: u64,
+    origin: &str,
+) -> GoodsLine {
     GoodsLine {
         line,
         description: desc.into(),
@@ -109,7 +150,13 @@ fn goods(line: u32, desc: &str, hs: &str, qty: u64, unit: &str, value: u64, orig
 pub fn run(dir: &Path, network: &Network) -> Result<()> {
     let node = network.nodes.first().context("testnet has no nodes")?;
     let node_url = Network::url(node);
-    let mut d = Demo { dir, network, client: BlockingClient::new(&node_url)?, node_url, submitted: Vec::new() };
+    let mut d = Demo {
+        dir,
+        network,
+        client: BlockingClient::new(&node_url)?,
+        node_url,
+        submitted: Vec::new(),
+    };
     let run = format!("{:06}", now_ms() % 1_000_000);
     let t0 = now_ms() - 3 * 86_400_000; // the trip started three days ago
     let avo = format!("AVO-{run}");
@@ -140,12 +187,30 @@ pub fn run(dir: &Path, network: &Network) -> Result<()> {
             gray_market_restricted: true,
         }),
     )?;
-    d.submit(&mut customs, "accept the recordation", Payload::IprAcceptance(IprAcceptance { recordation_id: rec }))?;
+    d.submit(
+        &mut customs,
+        "accept the recordation",
+        Payload::IprAcceptance(IprAcceptance {
+            recordation_id: rec,
+        }),
+    )?;
 
     println!("\n2. Hass avocados from Michoacán, Uruapan (MXUPN) to Pharr, Texas (USPHR)");
-    let pallets: Vec<String> = (0..2).map(|i| format!("urn:epc:id:sscc:0614141.{run}{i:04}")).collect();
-    let exporter = party_of("mx-avocado-exports", "Aguacates de Michoacán S.A. de C.V.", "Km 3 Carretera Uruapan, Michoacán", "MX");
-    let importer = party_of("us-fresh-imports", "US Fresh Imports LLC", "200 Produce Row, McAllen TX", "US");
+    let pallets: Vec<String> = (0..2)
+        .map(|i| format!("urn:epc:id:sscc:0614141.{run}{i:04}"))
+        .collect();
+    let exporter = party_of(
+        "mx-avocado-exports",
+        "Aguacates de Michoacán S.A. de C.V.",
+        "Km 3 Carretera Uruapan, Michoacán",
+        "MX",
+    );
+    let importer = party_of(
+        "us-fresh-imports",
+        "US Fresh Imports LLC",
+        "200 Produce Row, McAllen TX",
+        "US",
+    );
     d.submit(
         &mut shipper,
         "declare 20 t of Hass avocados, two pallets",
@@ -155,12 +220,26 @@ pub fn run(dir: &Path, network: &Network) -> Result<()> {
             importer: importer.clone(),
             producer: None,
             carrier: "mx-reefer-lines".into(),
-            goods: vec![goods(1, "Fresh Hass avocados, 10 kg cartons", "080440", 20_000, "KGM", 5_000_000, "MX")],
+            goods: vec![goods(
+                1,
+                "Fresh Hass avocados, 10 kg cartons",
+                "080440",
+                20_000,
+                "KGM",
+                5_000_000,
+                "MX",
+            )],
             origin_country: "MX".into(),
             destination_country: "US".into(),
             route: vec![
-                RouteStop { country: "MX".into(), locode: Some("MXUPN".into()) },
-                RouteStop { country: "US".into(), locode: Some("USPHR".into()) },
+                RouteStop {
+                    country: "MX".into(),
+                    locode: Some("MXUPN".into()),
+                },
+                RouteStop {
+                    country: "US".into(),
+                    locode: Some("USPHR".into()),
+                },
             ],
             epcs: pallets.clone(),
             departure_ms: t0,
@@ -178,7 +257,12 @@ pub fn run(dir: &Path, network: &Network) -> Result<()> {
             exporter: exporter.clone(),
             producer: Some(exporter.clone()),
             importer: importer.clone(),
-            goods: vec![CertifiedGood { line: 1, description: "Fresh Hass avocados".into(), hs_code: "080440".into(), criterion: OriginCriterion::A }],
+            goods: vec![CertifiedGood {
+                line: 1,
+                description: "Fresh Hass avocados".into(),
+                hs_code: "080440".into(),
+                criterion: OriginCriterion::A,
+            }],
             blanket_period: None,
             signatory_name: "María López, Export Manager".into(),
             signed_ms: t0 - HOUR_MS,
@@ -188,13 +272,28 @@ pub fn run(dir: &Path, network: &Network) -> Result<()> {
     d.submit(
         &mut carrier,
         "RFID read at the packhouse: both pallets, e-seal applied",
-        custody(&avo, "shipping", t0, packhouse, &pallets, Some(Seal { seal_id: format!("ESEAL-{run}"), status: SealStatus::Applied })),
+        custody(
+            &avo,
+            "shipping",
+            t0,
+            packhouse,
+            &pallets,
+            Some(Seal {
+                seal_id: format!("ESEAL-{run}"),
+                status: SealStatus::Applied,
+            }),
+        ),
     )?;
     // The reefer logs every 15 minutes: 7 °C, then a 3-hour excursion to 15.5 °C, then 7 °C again.
     let readings: Vec<Reading> = (0..40)
         .map(|i| {
             let value_milli = if (8..20).contains(&i) { 15_500 } else { 7_000 };
-            Reading { kind: SensorKind::Temperature, value_milli, unit: "CEL".into(), time_ms: t0 + i * 15 * MIN_MS }
+            Reading {
+                kind: SensorKind::Temperature,
+                value_milli,
+                unit: "CEL".into(),
+                time_ms: t0 + i * 15 * MIN_MS,
+            }
         })
         .collect();
     d.submit(
@@ -203,7 +302,12 @@ pub fn run(dir: &Path, network: &Network) -> Result<()> {
         Payload::SensorReport(SensorReport {
             shipment_id: avo.clone(),
             device_id: "REEFER-7781".into(),
-            stats: vec![SeriesStats { kind: SensorKind::Temperature, count: 40, min_milli: 7_000, max_milli: 15_500 }],
+            stats: vec![SeriesStats {
+                kind: SensorKind::Temperature,
+                count: 40,
+                min_milli: 7_000,
+                max_milli: 15_500,
+            }],
             series_len: 40,
             series_root: None,
             readings,
@@ -213,7 +317,17 @@ pub fn run(dir: &Path, network: &Network) -> Result<()> {
     d.submit(
         &mut carrier,
         "border portal read at Pharr: pallet 2 missing, e-seal intact",
-        custody(&avo, "arriving", t0 + 28 * HOUR_MS, portal, &pallets[..1], Some(Seal { seal_id: format!("ESEAL-{run}"), status: SealStatus::Intact })),
+        custody(
+            &avo,
+            "arriving",
+            t0 + 28 * HOUR_MS,
+            portal,
+            &pallets[..1],
+            Some(Seal {
+                seal_id: format!("ESEAL-{run}"),
+                status: SealStatus::Intact,
+            }),
+        ),
     )?;
     d.submit(
         &mut quarantine,
@@ -229,7 +343,15 @@ pub fn run(dir: &Path, network: &Network) -> Result<()> {
     )?;
 
     println!("\n3. Smartphones bearing the recorded VOLTARA mark, made by an unlicensed factory");
-    let mut phones = goods(1, "Smartphones, 128 GB", "851713", 500, "C62", 22_500_000, "CN");
+    let mut phones = goods(
+        1,
+        "Smartphones, 128 GB",
+        "851713",
+        500,
+        "C62",
+        22_500_000,
+        "CN",
+    );
     phones.brand = Some("Voltara".into());
     phones.manufacturer = Some("Shenzhen Bright Star Electronics".into());
     d.submit(
@@ -238,13 +360,27 @@ pub fn run(dir: &Path, network: &Network) -> Result<()> {
         Payload::ShipmentDeclaration(ShipmentDeclaration {
             shipment_id: elec.clone(),
             exporter: exporter.clone(),
-            importer: party_of("us-gadget-outlet", "Gadget Outlet Corp", "9 Commerce St, Laredo TX", "US"),
+            importer: party_of(
+                "us-gadget-outlet",
+                "Gadget Outlet Corp",
+                "9 Commerce St, Laredo TX",
+                "US",
+            ),
             producer: None,
             carrier: "mx-reefer-lines".into(),
             goods: vec![phones],
             origin_country: "MX".into(),
             destination_country: "US".into(),
-            route: vec![RouteStop { country: "MX".into(), locode: Some("MXNLD".into()) }, RouteStop { country: "US".into(), locode: Some("USLRD".into()) }],
+            route: vec![
+                RouteStop {
+                    country: "MX".into(),
+                    locode: Some("MXNLD".into()),
+                },
+                RouteStop {
+                    country: "US".into(),
+                    locode: Some("USLRD".into()),
+                },
+            ],
             epcs: vec![],
             departure_ms: t0,
             arrival_ms: t0 + 12 * HOUR_MS,
@@ -252,15 +388,43 @@ pub fn run(dir: &Path, network: &Network) -> Result<()> {
     )?;
 
     println!("\n4. Hot-rolled steel from Hamilton, Ontario: tariff shift and 80 % RVC");
-    let steel_exporter = party_of("ca-northern-steel", "Northern Steel Works Ltd.", "1 Mill Rd, Hamilton ON", "CA");
-    let steel_importer = party_of("us-detroit-fab", "Detroit Fabrication Inc", "77 Forge Ave, Detroit MI", "US");
-    let mut coil = goods(1, "Hot-rolled steel coil, 6 mm", "720851", 100_000, "KGM", 10_000_000, "CA");
+    let steel_exporter = party_of(
+        "ca-northern-steel",
+        "Northern Steel Works Ltd.",
+        "1 Mill Rd, Hamilton ON",
+        "CA",
+    );
+    let steel_importer = party_of(
+        "us-detroit-fab",
+        "Detroit Fabrication Inc",
+        "77 Forge Ave, Detroit MI",
+        "US",
+    );
+    let mut coil = goods(
+        1,
+        "Hot-rolled steel coil, 6 mm",
+        "720851",
+        100_000,
+        "KGM",
+        10_000_000,
+        "CA",
+    );
     coil.cost = Some(CostData {
         transaction_value_minor: 10_000_000,
         net_cost_minor: 9_000_000,
         materials: vec![
-            Material { description: "Iron ore pellets (Brazil)".into(), hs_code: "260112".into(), value_minor: 2_000_000, originating: false },
-            Material { description: "Coking coal (Canada)".into(), hs_code: "270112".into(), value_minor: 1_500_000, originating: true },
+            Material {
+                description: "Iron ore pellets (Brazil)".into(),
+                hs_code: "260112".into(),
+                value_minor: 2_000_000,
+                originating: false,
+            },
+            Material {
+                description: "Coking coal (Canada)".into(),
+                hs_code: "270112".into(),
+                value_minor: 1_500_000,
+                originating: true,
+            },
         ],
     });
     d.submit(
@@ -275,7 +439,16 @@ pub fn run(dir: &Path, network: &Network) -> Result<()> {
             goods: vec![coil],
             origin_country: "CA".into(),
             destination_country: "US".into(),
-            route: vec![RouteStop { country: "CA".into(), locode: Some("CAHAM".into()) }, RouteStop { country: "US".into(), locode: Some("USDET".into()) }],
+            route: vec![
+                RouteStop {
+                    country: "CA".into(),
+                    locode: Some("CAHAM".into()),
+                },
+                RouteStop {
+                    country: "US".into(),
+                    locode: Some("USDET".into()),
+                },
+            ],
             epcs: vec![],
             departure_ms: t0,
             arrival_ms: t0 + 20 * HOUR_MS,
@@ -292,21 +465,51 @@ pub fn run(dir: &Path, network: &Network) -> Result<()> {
             exporter: steel_exporter.clone(),
             producer: Some(steel_exporter.clone()),
             importer: steel_importer,
-            goods: vec![CertifiedGood { line: 1, description: "Hot-rolled steel coil".into(), hs_code: "720851".into(), criterion: OriginCriterion::B }],
+            goods: vec![CertifiedGood {
+                line: 1,
+                description: "Hot-rolled steel coil".into(),
+                hs_code: "720851".into(),
+                criterion: OriginCriterion::B,
+            }],
             blanket_period: None,
             signatory_name: "J. Tremblay, Trade Compliance".into(),
             signed_ms: t0 - HOUR_MS,
         }),
     )?;
-    d.submit(&mut carrier, "pickup at Hamilton", custody(&steel, "shipping", t0 + HOUR_MS, location("CAHAM", 43_255_000, -79_871_000), &[], None))?;
-    d.submit(&mut carrier, "arrival at Detroit", custody(&steel, "arriving", t0 + 6 * HOUR_MS, location("USDET", 42_331_000, -83_046_000), &[], None))?;
+    d.submit(
+        &mut carrier,
+        "pickup at Hamilton",
+        custody(
+            &steel,
+            "shipping",
+            t0 + HOUR_MS,
+            location("CAHAM", 43_255_000, -79_871_000),
+            &[],
+            None,
+        ),
+    )?;
+    d.submit(
+        &mut carrier,
+        "arrival at Detroit",
+        custody(
+            &steel,
+            "arriving",
+            t0 + 6 * HOUR_MS,
+            location("USDET", 42_331_000, -83_046_000),
+            &[],
+            None,
+        ),
+    )?;
 
     println!("\n5. Governance: quarantine tightens the avocado excursion tolerance to 60 minutes");
     let height = d.client.status()?.height;
     let version = current_rule_set_version(&d.client).unwrap_or(1) + 1;
     d.submit(
         &mut quarantine,
-        &format!("rule set v{version}: avocado excursions tolerated 60 min (from height {})", height + 2),
+        &format!(
+            "rule set v{version}: avocado excursions tolerated 60 min (from height {})",
+            height + 2
+        ),
         Payload::RuleSetUpdate(RuleSetUpdate {
             version,
             effective_height: height + 2,
@@ -323,15 +526,30 @@ pub fn run(dir: &Path, network: &Network) -> Result<()> {
 
     println!("\nLanes");
     let mut missing = Vec::new();
-    expect(&d.client, &avo, "red", &["risk.cold_chain_excursion", "risk.rfid_mismatch"], &mut missing)?;
-    expect(&d.client, &elec, "red", &["ipr.possible_counterfeit"], &mut missing)?;
+    expect(
+        &d.client,
+        &avo,
+        "red",
+        &["risk.cold_chain_excursion", "risk.rfid_mismatch"],
+        &mut missing,
+    )?;
+    expect(
+        &d.client,
+        &elec,
+        "red",
+        &["ipr.possible_counterfeit"],
+        &mut missing,
+    )?;
     expect(&d.client, &steel, "green", &[], &mut missing)?;
     let steel_json = d.client.shipment(&steel)?.to_string();
     if !steel_json.contains("confirmed") {
         missing.push(format!("{steel}: origin not confirmed"));
     }
 
-    println!("\nAudit (trusting only {})", dir.join(&network.genesis).display());
+    println!(
+        "\nAudit (trusting only {})",
+        dir.join(&network.genesis).display()
+    );
     audit(dir, network, &d.node_url, &d.submitted, &mut missing)?;
 
     if !missing.is_empty() {
@@ -343,7 +561,10 @@ pub fn run(dir: &Path, network: &Network) -> Result<()> {
 
 fn current_rule_set_version(client: &BlockingClient) -> Option<u32> {
     let s = client.status().ok()?;
-    s.details.get("rule_set_version").and_then(serde_json::Value::as_u64).and_then(|v| u32::try_from(v).ok())
+    s.details
+        .get("rule_set_version")
+        .and_then(serde_json::Value::as_u64)
+        .and_then(|v| u32::try_from(v).ok())
 }
 
 /// Collects every `rule` string in the shipment's flags.
@@ -359,11 +580,28 @@ fn flag_rules(v: &serde_json::Value) -> BTreeSet<String> {
     out
 }
 
-fn expect(client: &BlockingClient, shipment: &str, lane: &str, flags: &[&str], missing: &mut Vec<String>) -> Result<()> {
+fn expect(
+    client: &BlockingClient,
+    shipment: &str,
+    lane: &str,
+    flags: &[&str],
+    missing: &mut Vec<String>,
+) -> Result<()> {
     let v = client.shipment(shipment)?;
-    let got_lane = v.get("lane").and_then(serde_json::Value::as_str).unwrap_or("?").to_owned();
+    let got_lane = v
+        .get("lane")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("?")
+        .to_owned();
     let rules = flag_rules(&v);
-    println!("  {shipment:<14} lane {got_lane:<6} flags: {}", if rules.is_empty() { "none".to_owned() } else { rules.iter().cloned().collect::<Vec<_>>().join(", ") });
+    println!(
+        "  {shipment:<14} lane {got_lane:<6} flags: {}",
+        if rules.is_empty() {
+            "none".to_owned()
+        } else {
+            rules.iter().cloned().collect::<Vec<_>>().join(", ")
+        }
+    );
     if let Some(fl) = v.get("flags").and_then(serde_json::Value::as_array) {
         for f in fl {
             println!(
@@ -385,7 +623,13 @@ fn expect(client: &BlockingClient, shipment: &str, lane: &str, flags: &[&str], m
     Ok(())
 }
 
-fn audit(dir: &Path, network: &Network, url: &str, submitted: &[(String, EventId)], missing: &mut Vec<String>) -> Result<()> {
+fn audit(
+    dir: &Path,
+    network: &Network,
+    url: &str,
+    submitted: &[(String, EventId)],
+    missing: &mut Vec<String>,
+) -> Result<()> {
     let bin = crate::binary::node_binary()?;
     let genesis = dir.join(&network.genesis);
     let verify = Command::new(&bin)
@@ -397,9 +641,15 @@ fn audit(dir: &Path, network: &Network, url: &str, submitted: &[(String, EventId
         .context("running tradeledger audit verify")?;
     print!("{}", String::from_utf8_lossy(&verify.stdout));
     if !verify.status.success() {
-        missing.push(format!("audit verify failed: {}", String::from_utf8_lossy(&verify.stderr).trim()));
+        missing.push(format!(
+            "audit verify failed: {}",
+            String::from_utf8_lossy(&verify.stderr).trim()
+        ));
     }
-    let Some((what, id)) = submitted.iter().find(|(w, _)| w.starts_with("border portal")) else {
+    let Some((what, id)) = submitted
+        .iter()
+        .find(|(w, _)| w.starts_with("border portal"))
+    else {
         missing.push("no border-portal event to prove".into());
         return Ok(());
     };
@@ -412,15 +662,29 @@ fn audit(dir: &Path, network: &Network, url: &str, submitted: &[(String, EventId
         .output()
         .context("running tradeledger audit prove")?;
     if !prove.status.success() {
-        missing.push(format!("audit prove failed: {}", String::from_utf8_lossy(&prove.stderr).trim()));
+        missing.push(format!(
+            "audit prove failed: {}",
+            String::from_utf8_lossy(&prove.stderr).trim()
+        ));
         return Ok(());
     }
-    let check = Command::new(&bin).args(["audit", "check-proof"]).arg(&proof_file).arg("--genesis").arg(&genesis).output()?;
+    let check = Command::new(&bin)
+        .args(["audit", "check-proof"])
+        .arg(&proof_file)
+        .arg("--genesis")
+        .arg(&genesis)
+        .output()?;
     print!("{}", String::from_utf8_lossy(&check.stdout));
     if check.status.success() {
-        println!("  offline proof of \"{what}\" verified with no node: {}", proof_file.display());
+        println!(
+            "  offline proof of \"{what}\" verified with no node: {}",
+            proof_file.display()
+        );
     } else {
-        missing.push(format!("offline proof failed: {}", String::from_utf8_lossy(&check.stderr).trim()));
+        missing.push(format!(
+            "offline proof failed: {}",
+            String::from_utf8_lossy(&check.stderr).trim()
+        ));
     }
     Ok(())
 }

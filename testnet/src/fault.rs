@@ -27,7 +27,10 @@ pub enum Action {
 /// Applies `action` to each named node.
 pub fn run(dir: &Path, action: Action, names: &[String]) -> Result<()> {
     let network = Network::load(dir)?;
-    let nodes: Vec<&NodeEntry> = names.iter().map(|n| network.node(n)).collect::<Result<_>>()?;
+    let nodes: Vec<&NodeEntry> = names
+        .iter()
+        .map(|n| network.node(n))
+        .collect::<Result<_>>()?;
     for node in nodes {
         match action {
             Action::Kill => {
@@ -53,7 +56,11 @@ pub fn run(dir: &Path, action: Action, names: &[String]) -> Result<()> {
                     set_link(other, &node.peer_id, cut)?;
                     set_link(node, &other.peer_id, cut)?;
                 }
-                println!("{} {}", if cut { "partitioned" } else { "healed" }, node.name);
+                println!(
+                    "{} {}",
+                    if cut { "partitioned" } else { "healed" },
+                    node.name
+                );
             }
         }
     }
@@ -62,5 +69,7 @@ pub fn run(dir: &Path, action: Action, names: &[String]) -> Result<()> {
 
 fn set_link(at: &NodeEntry, peer: &str, cut: bool) -> Result<()> {
     let client = tradeledger_sdk::client::BlockingClient::new(&Network::url(at))?;
-    client.admin_peer_filter(peer, cut).with_context(|| format!("setting the peer filter on {}", at.name))
+    client
+        .admin_peer_filter(peer, cut)
+        .with_context(|| format!("setting the peer filter on {}", at.name))
 }

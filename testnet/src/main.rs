@@ -21,7 +21,12 @@ use std::time::Duration;
 #[command(name = "tradeledger-testnet", version, about)]
 struct Cli {
     /// Testnet directory (keys, genesis, node homes, logs).
-    #[arg(long, global = true, default_value = "./testnet", env = "TRADELEDGER_TESTNET_DIR")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "./testnet",
+        env = "TRADELEDGER_TESTNET_DIR"
+    )]
     dir: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -87,7 +92,10 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<()> {
     let dir = cli.dir;
     match cli.command {
-        Command::Up { validators, wait_secs } => up(&dir, validators, Duration::from_secs(wait_secs)).map(|_| ()),
+        Command::Up {
+            validators,
+            wait_secs,
+        } => up(&dir, validators, Duration::from_secs(wait_secs)).map(|_| ()),
         Command::Down => down(&dir),
         Command::Status { output } => status(&dir, output),
         Command::Logs { node, tail } => logs(&dir, &node, tail),
@@ -105,19 +113,33 @@ fn up(dir: &Path, validators: usize, wait: Duration) -> Result<Network> {
     let network = if dir.join(network::MANIFEST).exists() {
         let n = Network::load(dir)?;
         if n.nodes.len() != validators && validators != 4 {
-            bail!("{} already holds a {}-validator network; use another --dir or remove it", dir.display(), n.nodes.len());
+            bail!(
+                "{} already holds a {}-validator network; use another --dir or remove it",
+                dir.display(),
+                n.nodes.len()
+            );
         }
         n
     } else {
-        eprintln!("creating a {validators}-validator network in {}", dir.display());
+        eprintln!(
+            "creating a {validators}-validator network in {}",
+            dir.display()
+        );
         setup::create(dir, validators, &bin)?
     };
     for node in &network.nodes {
         let pid = process::start(dir, node, &bin)?;
-        eprintln!("  {:<12} pid {pid:<7} api {}", node.name, Network::url(node));
+        eprintln!(
+            "  {:<12} pid {pid:<7} api {}",
+            node.name,
+            Network::url(node)
+        );
     }
     let height = wait_for_height(dir, &network, 2, wait)?;
-    println!("testnet up: {} validators committing (height {height})", network.nodes.len());
+    println!(
+        "testnet up: {} validators committing (height {height})",
+        network.nodes.len()
+    );
     for node in &network.nodes {
         println!("  {:<12} {}", node.name, Network::url(node));
     }
@@ -134,7 +156,12 @@ fn wait_for_height(dir: &Path, network: &Network, height: u64, wait: Duration) -
             return Ok(lowest.unwrap_or(0));
         }
         if std::time::Instant::now() > deadline {
-            let dead: Vec<&str> = network.nodes.iter().filter(|n| process::running_pid(dir, n).is_none()).map(|n| n.name.as_str()).collect();
+            let dead: Vec<&str> = network
+                .nodes
+                .iter()
+                .filter(|n| process::running_pid(dir, n).is_none())
+                .map(|n| n.name.as_str())
+                .collect();
             bail!(
                 "nodes did not reach height {height} within {:?} (heights {heights:?}; not running: {dead:?}); see `tradeledger-testnet logs NODE`",
                 wait
@@ -154,14 +181,23 @@ fn down(dir: &Path) -> Result<()> {
     let network = Network::load(dir)?;
     for node in &network.nodes {
         let stopped = process::stop(dir, node, Duration::from_secs(10))?;
-        println!("  {:<12} {}", node.name, if stopped { "stopped" } else { "was not running" });
+        println!(
+            "  {:<12} {}",
+            node.name,
+            if stopped {
+                "stopped"
+            } else {
+                "was not running"
+            }
+        );
     }
     Ok(())
 }
 
 fn status(dir: &Path, output: Output) -> Result<()> {
     let network = Network::load(dir)?;
-    let genesis = std::fs::canonicalize(dir.join(&network.genesis)).context("genesis file missing")?;
+    let genesis =
+        std::fs::canonicalize(dir.join(&network.genesis)).context("genesis file missing")?;
     let rows: Vec<serde_json::Value> = network
         .nodes
         .iter()
@@ -182,7 +218,9 @@ fn status(dir: &Path, output: Output) -> Result<()> {
                     r["name"].as_str().unwrap_or(""),
                     r["api"].as_str().unwrap_or(""),
                     r["running"],
-                    r["height"].as_u64().map_or("-".to_owned(), |h| h.to_string())
+                    r["height"]
+                        .as_u64()
+                        .map_or("-".to_owned(), |h| h.to_string())
                 );
             }
         }
@@ -194,7 +232,8 @@ fn logs(dir: &Path, name: &str, tail: Option<usize>) -> Result<()> {
     let network = Network::load(dir)?;
     let node = network.node(name)?;
     let path = process::log_file(dir, node);
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     let lines: Vec<&str> = text.lines().collect();
     let start = tail.map_or(0, |n| lines.len().saturating_sub(n));
     for l in &lines[start..] {

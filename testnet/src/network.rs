@@ -52,15 +52,22 @@ impl Network {
     /// Reads `DIR/testnet.toml`.
     pub fn load(dir: &Path) -> Result<Network> {
         let path = dir.join(MANIFEST);
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("no testnet in {} (run `tradeledger-testnet up --dir {}` first)", dir.display(), dir.display()))?;
-        toml::from_str(&text).with_context(|| format!("{} is not a valid testnet manifest", path.display()))
+        let text = std::fs::read_to_string(&path).with_context(|| {
+            format!(
+                "no testnet in {} (run `tradeledger-testnet up --dir {}` first)",
+                dir.display(),
+                dir.display()
+            )
+        })?;
+        toml::from_str(&text)
+            .with_context(|| format!("{} is not a valid testnet manifest", path.display()))
     }
 
     /// Writes `DIR/testnet.toml`.
     pub fn save(&self, dir: &Path) -> Result<()> {
         let path = dir.join(MANIFEST);
-        std::fs::write(&path, toml::to_string_pretty(self)?).with_context(|| format!("writing {}", path.display()))
+        std::fs::write(&path, toml::to_string_pretty(self)?)
+            .with_context(|| format!("writing {}", path.display()))
     }
 
     /// The node with this name.
@@ -73,7 +80,10 @@ impl Network {
 
     /// The identity with this name.
     pub fn identity(&self, name: &str) -> Result<&IdentityEntry> {
-        self.identities.iter().find(|i| i.name == name).with_context(|| format!("no identity named {name:?} in the testnet"))
+        self.identities
+            .iter()
+            .find(|i| i.name == name)
+            .with_context(|| format!("no identity named {name:?} in the testnet"))
     }
 
     /// Base URL of a node's API.

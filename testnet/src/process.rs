@@ -36,7 +36,10 @@ pub fn start(dir: &Path, node: &NodeEntry, node_bin: &Path) -> Result<i32> {
     if let Some(pid) = running_pid(dir, node) {
         return Ok(pid);
     }
-    let log = std::fs::OpenOptions::new().create(true).append(true).open(log_file(dir, node))?;
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log_file(dir, node))?;
     let child = Command::new(node_bin)
         .arg("run")
         .arg("--home")
@@ -54,14 +57,19 @@ pub fn start(dir: &Path, node: &NodeEntry, node_bin: &Path) -> Result<i32> {
 
 /// Sends a signal to the node's process.
 pub fn signal(dir: &Path, node: &NodeEntry, sig: Signal) -> Result<i32> {
-    let Some(pid) = running_pid(dir, node) else { bail!("node {} is not running", node.name) };
-    kill(Pid::from_raw(pid), sig).with_context(|| format!("sending {sig} to node {} (pid {pid})", node.name))?;
+    let Some(pid) = running_pid(dir, node) else {
+        bail!("node {} is not running", node.name)
+    };
+    kill(Pid::from_raw(pid), sig)
+        .with_context(|| format!("sending {sig} to node {} (pid {pid})", node.name))?;
     Ok(pid)
 }
 
 /// Stops the node: SIGTERM (after SIGCONT, in case it is paused), then SIGKILL after `grace`.
 pub fn stop(dir: &Path, node: &NodeEntry, grace: Duration) -> Result<bool> {
-    let Some(pid) = running_pid(dir, node) else { return Ok(false) };
+    let Some(pid) = running_pid(dir, node) else {
+        return Ok(false);
+    };
     let p = Pid::from_raw(pid);
     // Errors here mean the process is already gone, which is what we want.
     kill(p, Signal::SIGCONT).ok();

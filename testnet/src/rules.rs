@@ -31,12 +31,19 @@ pub fn initial_rule_set() -> RuleSet {
             },
         ],
         de_minimis_bp: 1_000,
-        reference_values: vec![ReferenceValue { hs_code: "851713".into(), currency: "USD".into(), unit_value_minor: 45_000, tolerance_bp: 5_000 }],
+        reference_values: vec![ReferenceValue {
+            hs_code: "851713".into(),
+            currency: "USD".into(),
+            unit_value_minor: 45_000,
+            tolerance_bp: 5_000,
+        }],
         seal_authorised_locodes: vec!["MXUPN".into(), "USPHR".into()],
         treatment_gap_minutes_max: 60,
         late_arrival_hours_max: 24,
         custom_rules: vec![],
         custom_rule_fuel: 10_000,
-        lane: LanePolicy { warnings_for_red: 3 },
+        lane: LanePolicy {
+            warnings_for_red: 3,
+        },
     }
 }

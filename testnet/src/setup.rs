@@ -28,20 +28,42 @@ pub fn create(dir: &Path, validators: usize, node_bin: &Path) -> Result<Network>
     if validators < 4 {
         bail!("--validators must be at least 4 (n = 3f+1 with f ≥ 1), got {validators}");
     }
-    std::fs::create_dir_all(dir.join("keys")).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::create_dir_all(dir.join("keys"))
+        .with_context(|| format!("creating {}", dir.display()))?;
     let mut orgs = Vec::new();
     let mut identities = Vec::new();
-    let mut agencies: Vec<(String, String, String, Role)> =
-        AGENCIES.iter().map(|(n, o, c, r)| ((*n).to_owned(), (*o).to_owned(), (*c).to_owned(), *r)).collect();
+    let mut agencies: Vec<(String, String, String, Role)> = AGENCIES
+        .iter()
+        .map(|(n, o, c, r)| ((*n).to_owned(), (*o).to_owned(), (*c).to_owned(), *r))
+        .collect();
     for i in 5..=validators {
-        agencies.push((format!("agency-{i}"), format!("agency-{i}"), "US".to_owned(), Role::Auditor));
+        agencies.push((
+            format!("agency-{i}"),
+            format!("agency-{i}"),
+            "US".to_owned(),
+            Role::Auditor,
+        ));
     }
-    let everyone = agencies.iter().cloned().chain(OTHERS.iter().map(|(n, o, c, r)| ((*n).to_owned(), (*o).to_owned(), (*c).to_owned(), *r)));
+    let everyone = agencies.iter().cloned().chain(
+        OTHERS
+            .iter()
+            .map(|(n, o, c, r)| ((*n).to_owned(), (*o).to_owned(), (*c).to_owned(), *r)),
+    );
     for (name, org, country, role) in everyone {
         let key_rel = Path::new("keys").join(format!("{name}.key"));
         let key = write_key(&dir.join(&key_rel))?;
-        orgs.push(Organisation { id: org.clone(), name: legal_name(&org), country, roles: vec![role], keys: vec![key.public()] });
-        identities.push(IdentityEntry { name, org, key: key_rel });
+        orgs.push(Organisation {
+            id: org.clone(),
+            name: legal_name(&org),
+            country,
+            roles: vec![role],
+            keys: vec![key.public()],
+        });
+        identities.push(IdentityEntry {
+            name,
+            org,
+            key: key_rel,
+        });
     }
     let mut nodes = Vec::new();
     let mut infos = Vec::new();
@@ -58,7 +80,14 @@ pub fn create(dir: &Path, validators: usize, node_bin: &Path) -> Result<Network>
             peer_id: peer_id.clone(),
             voting_power: 1,
         });
-        nodes.push(NodeEntry { name: name.clone(), org: org.clone(), home, api: format!("127.0.0.1:{}", free_port()?), p2p_port: free_port()?, peer_id });
+        nodes.push(NodeEntry {
+            name: name.clone(),
+            org: org.clone(),
+            home,
+            api: format!("127.0.0.1:{}", free_port()?),
+            p2p_port: free_port()?,
+            peer_id,
+        });
     }
     let genesis = Genesis {
         chain_id: CHAIN_ID.into(),
@@ -66,11 +95,22 @@ pub fn create(dir: &Path, validators: usize, node_bin: &Path) -> Result<Network>
         organisations: orgs,
         validators: infos,
         rule_set: crate::rules::initial_rule_set(),
-        consensus: ConsensusParams { round_timeout_base_ms: 1_000, round_timeout_max_ms: 8_000, ..ConsensusParams::default() },
+        consensus: ConsensusParams {
+            round_timeout_base_ms: 1_000,
+            round_timeout_max_ms: 8_000,
+            ..ConsensusParams::default()
+        },
     };
-    genesis.validate().context("generated genesis is invalid (a bug in the testnet)")?;
+    genesis
+        .validate()
+        .context("generated genesis is invalid (a bug in the testnet)")?;
     std::fs::write(dir.join("genesis.toml"), genesis.to_toml())?;
-    let network = Network { chain_id: CHAIN_ID.into(), genesis: "genesis.toml".into(), nodes, identities };
+    let network = Network {
+        chain_id: CHAIN_ID.into(),
+        genesis: "genesis.toml".into(),
+        nodes,
+        identities,
+    };
     for node in &network.nodes {
         init_home(dir, &network, node, node_bin)?;
     }
@@ -104,7 +144,11 @@ fn init_home(dir: &Path, network: &Network, node: &NodeEntry, node_bin: &Path) -
         .output()
         .context("running tradeledger init")?;
     if !out.status.success() {
-        bail!("tradeledger init for {} failed: {}", node.name, String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "tradeledger init for {} failed: {}",
+            node.name,
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     Ok(())
 }
@@ -140,17 +184,26 @@ pub fn write_key(path: &Path) -> Result<SecretKey> {
 
 /// Reads a key file written by [`write_key`] or `tradeledger keys generate`.
 pub fn read_key(path: &Path) -> Result<SecretKey> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading key file {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading key file {}", path.display()))?;
     let mut seed = [0u8; 32];
-    hex::decode_to_slice(text.trim(), &mut seed).with_context(|| format!("{}: expected 64 hex characters", path.display()))?;
+    hex::decode_to_slice(text.trim(), &mut seed)
+        .with_context(|| format!("{}: expected 64 hex characters", path.display()))?;
     Ok(SecretKey::from_seed(seed))
 }
 
 fn peer_id(node_bin: &Path, key: &Path) -> Result<String> {
-    let out = Command::new(node_bin).args(["keys", "show"]).arg(key).output().context("running tradeledger keys show")?;
+    let out = Command::new(node_bin)
+        .args(["keys", "show"])
+        .arg(key)
+        .output()
+        .context("running tradeledger keys show")?;
     let text = String::from_utf8_lossy(&out.stdout);
     text.lines()
-        .find_map(|l| l.strip_prefix("peer_id = ").map(|v| v.trim_matches('"').to_owned()))
+        .find_map(|l| {
+            l.strip_prefix("peer_id = ")
+                .map(|v| v.trim_matches('"').to_owned())
+        })
         .with_context(|| format!("tradeledger keys show printed no peer_id: {text}"))
 }
 
@@ -160,5 +213,8 @@ fn free_port() -> Result<u16> {
 
 /// Milliseconds since the Unix epoch (the testnet is an edge tool; it may read the clock).
 pub fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }

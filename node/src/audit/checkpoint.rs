@@ -44,7 +44,12 @@ wire_struct! {
 impl Checkpoint {
     /// The tip it records.
     pub fn tip(&self) -> Tip {
-        Tip { height: self.height, hash: self.hash, state_root: self.state_root, results_root: self.results_root }
+        Tip {
+            height: self.height,
+            hash: self.hash,
+            state_root: self.state_root,
+            results_root: self.results_root,
+        }
     }
 }
 
@@ -57,7 +62,9 @@ impl StateDir {
     /// Opens (creating) the directory.
     pub fn open(dir: &Path) -> Result<StateDir> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        Ok(StateDir { dir: dir.to_path_buf() })
+        Ok(StateDir {
+            dir: dir.to_path_buf(),
+        })
     }
 
     /// The saved checkpoint, if any, checked against `genesis_hash`.
@@ -68,9 +75,14 @@ impl StateDir {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
         };
-        let cp: Checkpoint = codec::from_canonical(&bytes, usize::MAX, "audit checkpoint").with_context(|| format!("{} is corrupt", path.display()))?;
+        let cp: Checkpoint = codec::from_canonical(&bytes, usize::MAX, "audit checkpoint")
+            .with_context(|| format!("{} is corrupt", path.display()))?;
         if cp.genesis_hash != genesis_hash {
-            bail!("{} was verified against another genesis ({}); use another --state-dir", self.dir.display(), cp.genesis_hash);
+            bail!(
+                "{} was verified against another genesis ({}); use another --state-dir",
+                self.dir.display(),
+                cp.genesis_hash
+            );
         }
         Ok(Some(cp))
     }
@@ -80,7 +92,12 @@ impl StateDir {
     /// after the last checkpoint by a run that stopped). Returns the new length.
     pub fn append_blocks(&self, log_bytes: u64, blocks: &[Vec<u8>]) -> Result<u64> {
         let path = self.dir.join("blocks.log");
-        let mut f = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).with_context(|| format!("opening {}", path.display()))?;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("opening {}", path.display()))?;
         f.set_len(log_bytes)?;
         use std::io::Seek as _;
         f.seek(std::io::SeekFrom::Start(log_bytes))?;
@@ -98,7 +115,8 @@ impl StateDir {
     pub fn save(&self, cp: &Checkpoint) -> Result<()> {
         let tmp = self.dir.join("checkpoint.cbor.tmp");
         let path = self.dir.join("checkpoint.cbor");
-        let mut f = std::fs::File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
+        let mut f =
+            std::fs::File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
         f.write_all(&codec::to_canonical(cp))?;
         f.sync_all()?;
         std::fs::rename(&tmp, &path).with_context(|| format!("renaming to {}", path.display()))?;

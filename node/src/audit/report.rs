@@ -59,11 +59,24 @@ pub struct Dossier {
 
 /// Builds the dossier, fetching and checking a proof for every event.
 pub fn build(client: &BlockingClient, genesis: &Genesis, shipment: &str) -> Result<Dossier> {
-    let s = client.shipment(shipment).with_context(|| format!("shipment {shipment}"))?;
+    let s = client
+        .shipment(shipment)
+        .with_context(|| format!("shipment {shipment}"))?;
     let mut events = Vec::new();
-    for t in s.get("timeline").and_then(Value::as_array).cloned().unwrap_or_default() {
-        let id_hex = t.get("event_id").and_then(Value::as_str).unwrap_or_default().to_owned();
-        let id: EventId = id_hex.parse().with_context(|| format!("timeline event id {id_hex:?}"))?;
+    for t in s
+        .get("timeline")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+    {
+        let id_hex = t
+            .get("event_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let id: EventId = id_hex
+            .parse()
+            .with_context(|| format!("timeline event id {id_hex:?}"))?;
         let (signer, proof) = match fetch_proof(client, &id) {
             Ok(p) => {
                 let signer = p.event.body.signer.to_hex();
@@ -76,8 +89,16 @@ pub fn build(client: &BlockingClient, genesis: &Genesis, shipment: &str) -> Resu
         };
         events.push(DossierEvent {
             event_id: id_hex,
-            kind: t.get("kind").and_then(Value::as_str).unwrap_or_default().to_owned(),
-            org: t.get("org").and_then(Value::as_str).unwrap_or_default().to_owned(),
+            kind: t
+                .get("kind")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            org: t
+                .get("org")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
             signer,
             height: t.get("height").and_then(Value::as_u64).unwrap_or(0),
             block_time_ms: t.get("block_time_ms").and_then(Value::as_u64).unwrap_or(0),
@@ -96,7 +117,11 @@ pub fn build(client: &BlockingClient, genesis: &Genesis, shipment: &str) -> Resu
 }
 
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
 }
 
 fn text(v: &Value) -> String {
@@ -111,8 +136,23 @@ pub fn render(d: &Dossier, format: Format) -> Result<String> {
         Format::Csv => {
             writeln!(out, "event_id,kind,org,signer,height,block_time_ms,proof")?;
             for e in &d.events {
-                let row = [&e.event_id, &e.kind, &e.org, &e.signer, &e.height.to_string(), &e.block_time_ms.to_string(), &e.proof];
-                writeln!(out, "{}", row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","))?;
+                let row = [
+                    &e.event_id,
+                    &e.kind,
+                    &e.org,
+                    &e.signer,
+                    &e.height.to_string(),
+                    &e.block_time_ms.to_string(),
+                    &e.proof,
+                ];
+                writeln!(
+                    out,
+                    "{}",
+                    row.iter()
+                        .map(|f| csv_field(f))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )?;
             }
         }
         Format::Md => {
@@ -123,9 +163,20 @@ pub fn render(d: &Dossier, format: Format) -> Result<String> {
             if flags.is_empty() {
                 writeln!(out, "None.\n")?;
             } else {
-                writeln!(out, "| rule | severity | rule set | height | detail |\n|---|---|---|---|---|")?;
+                writeln!(
+                    out,
+                    "| rule | severity | rule set | height | detail |\n|---|---|---|---|---|"
+                )?;
                 for f in flags {
-                    writeln!(out, "| {} | {} | v{} | {} | {} |", text(&f["rule_id"]), text(&f["severity"]), f["rule_set_version"], f["height"], text(&f["detail"]))?;
+                    writeln!(
+                        out,
+                        "| {} | {} | v{} | {} | {} |",
+                        text(&f["rule_id"]),
+                        text(&f["severity"]),
+                        f["rule_set_version"],
+                        f["height"],
+                        text(&f["detail"])
+                    )?;
                 }
                 writeln!(out)?;
             }
@@ -137,9 +188,20 @@ pub fn render(d: &Dossier, format: Format) -> Result<String> {
             for l in d.lane_history.as_array().cloned().unwrap_or_default() {
                 writeln!(out, "- height {}: `{}`", l["height"], l["change"])?;
             }
-            writeln!(out, "\n## Timeline\n\n| height | kind | signed by | event | proof |\n|---|---|---|---|---|")?;
+            writeln!(
+                out,
+                "\n## Timeline\n\n| height | kind | signed by | event | proof |\n|---|---|---|---|---|"
+            )?;
             for e in &d.events {
-                writeln!(out, "| {} | {} | {} | `{}` | {} |", e.height, e.kind, e.org, &e.event_id[..16.min(e.event_id.len())], e.proof)?;
+                writeln!(
+                    out,
+                    "| {} | {} | {} | `{}` | {} |",
+                    e.height,
+                    e.kind,
+                    e.org,
+                    &e.event_id[..16.min(e.event_id.len())],
+                    e.proof
+                )?;
             }
         }
     }

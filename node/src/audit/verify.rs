@@ -50,7 +50,9 @@ pub enum Reason {
         id: Hash32,
     },
     /// The certificate names another block.
-    #[error("certificate is for block {certified} (height {height}, round {round}), not this block {hash}")]
+    #[error(
+        "certificate is for block {certified} (height {height}, round {round}), not this block {hash}"
+    )]
     CertifiesOther {
         /// Hash certified.
         certified: Hash32,
@@ -65,7 +67,9 @@ pub enum Reason {
     #[error("certificate: {0}")]
     Certificate(String),
     /// The header's state root differs from re-execution.
-    #[error("state root {header} in the header, {computed} by re-executing up to height {executed}")]
+    #[error(
+        "state root {header} in the header, {computed} by re-executing up to height {executed}"
+    )]
     StateRoot {
         /// Root in the header.
         header: Hash32,
@@ -125,19 +129,41 @@ impl ChainVerifier {
     /// A verifier at genesis.
     pub fn new(genesis: &Genesis) -> Result<ChainVerifier, Failure> {
         let fail = |reason| Failure { height: 0, reason };
-        let validators = genesis.validator_set().map_err(|e| fail(Reason::Execution(e.to_string())))?;
+        let validators = genesis
+            .validator_set()
+            .map_err(|e| fail(Reason::Execution(e.to_string())))?;
         let mut store = MemStore::new();
-        let state_root = init_genesis(&mut store, genesis).map_err(|e| fail(Reason::Execution(e.to_string())))?;
-        let tip = Tip { height: 0, hash: genesis.hash(), state_root, results_root: results_root(&[]) };
-        Ok(ChainVerifier { chain_id: genesis.chain_id.clone(), validators, store, tip, events_checked: 0 })
+        let state_root = init_genesis(&mut store, genesis)
+            .map_err(|e| fail(Reason::Execution(e.to_string())))?;
+        let tip = Tip {
+            height: 0,
+            hash: genesis.hash(),
+            state_root,
+            results_root: results_root(&[]),
+        };
+        Ok(ChainVerifier {
+            chain_id: genesis.chain_id.clone(),
+            validators,
+            store,
+            tip,
+            events_checked: 0,
+        })
     }
 
     /// Resumes from a checkpoint (state entries and tip saved after a verified block).
-    pub fn resume(genesis: &Genesis, entries: Vec<(Vec<u8>, Vec<u8>)>, tip: Tip, events_checked: u64) -> Result<ChainVerifier, Failure> {
+    pub fn resume(
+        genesis: &Genesis,
+        entries: Vec<(Vec<u8>, Vec<u8>)>,
+        tip: Tip,
+        events_checked: u64,
+    ) -> Result<ChainVerifier, Failure> {
         let mut v = ChainVerifier::new(genesis)?;
         let mut store = MemStore::new();
         for (k, val) in &entries {
-            store.put(k, val).map_err(|e| Failure { height: tip.height, reason: Reason::Execution(e.to_string()) })?;
+            store.put(k, val).map_err(|e| Failure {
+                height: tip.height,
+                reason: Reason::Execution(e.to_string()),
+            })?;
         }
         v.store = store;
         v.tip = tip;
@@ -161,12 +187,24 @@ impl ChainVerifier {
     }
 
     /// Checks the certificate of a block: names it and holds a quorum of the validator set.
-    pub fn check_certificate(&self, block_hash: Hash32, height: u64, round: u64, qc: &QuorumCertificate) -> Result<(), Reason> {
+    pub fn check_certificate(
+        &self,
+        block_hash: Hash32,
+        height: u64,
+        round: u64,
+        qc: &QuorumCertificate,
+    ) -> Result<(), Reason> {
         let d = &qc.data;
         if d.block_hash != block_hash || d.height != height || d.round != round {
-            return Err(Reason::CertifiesOther { certified: d.block_hash, height: d.height, round: d.round, hash: block_hash });
+            return Err(Reason::CertifiesOther {
+                certified: d.block_hash,
+                height: d.height,
+                round: d.round,
+                hash: block_hash,
+            });
         }
-        qc.verify(&self.chain_id, &self.validators).map_err(|e| Reason::Certificate(e.to_string()))
+        qc.verify(&self.chain_id, &self.validators)
+            .map_err(|e| Reason::Certificate(e.to_string()))
     }
 
     /// Verifies the next block and executes it.
@@ -176,51 +214,90 @@ impl ChainVerifier {
         let header = &cb.block.header;
         let expected = self.tip.height + 1;
         if h != expected {
-            return Err(Failure { height: expected, reason: Reason::Height { expected, found: h } });
+            return Err(Failure {
+                height: expected,
+                reason: Reason::Height { expected, found: h },
+            });
         }
         if header.chain_id != self.chain_id {
             return Err(fail(Reason::Chain(header.chain_id.clone())));
         }
         if header.parent_hash != self.tip.hash {
-            return Err(fail(Reason::ParentHash { expected: self.tip.hash, found: header.parent_hash }));
+            return Err(fail(Reason::ParentHash {
+                expected: self.tip.hash,
+                found: header.parent_hash,
+            }));
         }
         let j = &cb.block.justify;
         if h == 1 {
             if !j.is_genesis() || j.data.block_hash != self.tip.hash {
-                return Err(fail(Reason::Justify("height 1 must carry the genesis certificate".into())));
+                return Err(fail(Reason::Justify(
+                    "height 1 must carry the genesis certificate".into(),
+                )));
             }
         } else {
             let d = &j.data;
             if d.block_hash != self.tip.hash || d.height != self.tip.height {
-                return Err(fail(Reason::Justify(format!("it names block {} at height {}", d.block_hash, d.height))));
+                return Err(fail(Reason::Justify(format!(
+                    "it names block {} at height {}",
+                    d.block_hash, d.height
+                ))));
             }
-            j.verify(&self.chain_id, &self.validators).map_err(|e| fail(Reason::Justify(e.to_string())))?;
+            j.verify(&self.chain_id, &self.validators)
+                .map_err(|e| fail(Reason::Justify(e.to_string())))?;
         }
         if !cb.block.events_match_header() {
             return Err(fail(Reason::EventsRoot));
         }
-        let messages: Vec<Vec<u8>> = cb.block.events.iter().map(|e| e.body.signing_bytes()).collect();
+        let messages: Vec<Vec<u8>> = cb
+            .block
+            .events
+            .iter()
+            .map(|e| e.body.signing_bytes())
+            .collect();
         let items: Vec<BatchItem<'_>> = cb
             .block
             .events
             .iter()
             .zip(&messages)
-            .map(|(e, m)| BatchItem { key: &e.body.signer, message: m, signature: &e.signature })
+            .map(|(e, m)| BatchItem {
+                key: &e.body.signer,
+                message: m,
+                signature: &e.signature,
+            })
             .collect();
         if let Some(index) = crypto::verify_batch(&items).iter().position(Result::is_err) {
-            return Err(fail(Reason::EventSignature { index, id: cb.block.events[index].id() }));
+            return Err(fail(Reason::EventSignature {
+                index,
+                id: cb.block.events[index].id(),
+            }));
         }
         let hash = cb.block.hash();
-        self.check_certificate(hash, h, header.round, &cb.qc).map_err(fail)?;
+        self.check_certificate(hash, h, header.round, &cb.qc)
+            .map_err(fail)?;
         if header.state_root != self.tip.state_root {
-            return Err(fail(Reason::StateRoot { header: header.state_root, computed: self.tip.state_root, executed: h - 1 }));
+            return Err(fail(Reason::StateRoot {
+                header: header.state_root,
+                computed: self.tip.state_root,
+                executed: h - 1,
+            }));
         }
         if header.results_root != self.tip.results_root {
-            return Err(fail(Reason::ResultsRoot { header: header.results_root, computed: self.tip.results_root, executed: h - 1 }));
+            return Err(fail(Reason::ResultsRoot {
+                header: header.results_root,
+                computed: self.tip.results_root,
+                executed: h - 1,
+            }));
         }
-        let results = execute_block(&mut self.store, &cb.block).map_err(|e| fail(Reason::Execution(e.to_string())))?;
+        let results = execute_block(&mut self.store, &cb.block)
+            .map_err(|e| fail(Reason::Execution(e.to_string())))?;
         self.events_checked += cb.block.events.len() as u64;
-        self.tip = Tip { height: h, hash, state_root: results.state_root, results_root: results.results_root };
+        self.tip = Tip {
+            height: h,
+            hash,
+            state_root: results.state_root,
+            results_root: results.results_root,
+        };
         Ok(())
     }
 }

@@ -17,8 +17,14 @@ impl BlockingClient {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| ClientError::Transport { url: base_url.to_owned(), reason: format!("cannot start a runtime: {e}") })?;
-        Ok(BlockingClient { inner: Client::new(base_url)?, rt })
+            .map_err(|e| ClientError::Transport {
+                url: base_url.to_owned(),
+                reason: format!("cannot start a runtime: {e}"),
+            })?;
+        Ok(BlockingClient {
+            inner: Client::new(base_url)?,
+            rt,
+        })
     }
 
     /// The async client inside.
@@ -42,7 +48,11 @@ impl BlockingClient {
     }
 
     /// See [`Client::wait_committed`].
-    pub fn wait_committed(&self, id: &EventId, timeout: Duration) -> Result<EventStatus, ClientError> {
+    pub fn wait_committed(
+        &self,
+        id: &EventId,
+        timeout: Duration,
+    ) -> Result<EventStatus, ClientError> {
         self.rt.block_on(self.inner.wait_committed(id, timeout))
     }
 
@@ -68,6 +78,7 @@ impl BlockingClient {
 
     /// See [`Client::admin_peer_filter`].
     pub fn admin_peer_filter(&self, peer_id: &str, blocked: bool) -> Result<(), ClientError> {
-        self.rt.block_on(self.inner.admin_peer_filter(peer_id, blocked))
+        self.rt
+            .block_on(self.inner.admin_peer_filter(peer_id, blocked))
     }
 }

@@ -62,6 +62,9 @@ pub enum ClientError {
 impl ClientError {
     /// True for failures that may pass by themselves (transport, 5xx, 429): retry with backoff.
     pub fn is_transient(&self) -> bool {
-        matches!(self, ClientError::Transport { .. } | ClientError::Unavailable { .. })
+        matches!(
+            self,
+            ClientError::Transport { .. } | ClientError::Unavailable { .. }
+        )
     }
 }

@@ -30,7 +30,11 @@ pub struct Retry {
 
 impl Default for Retry {
     fn default() -> Self {
-        Retry { attempts: 6, backoff_initial: Duration::from_millis(100), backoff_max: Duration::from_secs(3) }
+        Retry {
+            attempts: 6,
+            backoff_initial: Duration::from_millis(100),
+            backoff_max: Duration::from_secs(3),
+        }
     }
 }
 
@@ -49,8 +53,15 @@ impl Client {
             .timeout(Duration::from_secs(10))
             .pool_max_idle_per_host(16)
             .build()
-            .map_err(|e| ClientError::Transport { url: base_url.to_owned(), reason: e.to_string() })?;
-        Ok(Client { base: base_url.trim_end_matches('/').to_owned(), http, retry: Retry::default() })
+            .map_err(|e| ClientError::Transport {
+                url: base_url.to_owned(),
+                reason: e.to_string(),
+            })?;
+        Ok(Client {
+            base: base_url.trim_end_matches('/').to_owned(),
+            http,
+            retry: Retry::default(),
+        })
     }
 
     /// The same client with another retry policy.
@@ -89,7 +100,10 @@ impl Client {
                 .await;
             let result = match sent {
                 Ok(resp) => model::receipt(&url, resp).await,
-                Err(e) => Err(ClientError::Transport { url: url.clone(), reason: e.to_string() }),
+                Err(e) => Err(ClientError::Transport {
+                    url: url.clone(),
+                    reason: e.to_string(),
+                }),
             };
             match result {
                 Err(e) if e.is_transient() && attempt < self.retry.attempts => {
@@ -108,7 +122,11 @@ impl Client {
     }
 
     /// Polls until the event is committed or rejected, or `timeout` passes.
-    pub async fn wait_committed(&self, id: &EventId, timeout: Duration) -> Result<EventStatus, ClientError> {
+    pub async fn wait_committed(
+        &self,
+        id: &EventId,
+        timeout: Duration,
+    ) -> Result<EventStatus, ClientError> {
         let deadline = tokio::time::Instant::now() + timeout;
         let mut delay = Duration::from_millis(20);
         loop {
@@ -119,7 +137,10 @@ impl Client {
                 Err(e) => return Err(e),
             }
             if tokio::time::Instant::now() >= deadline {
-                return Err(ClientError::Timeout { what: format!("event {id} to commit"), after: timeout });
+                return Err(ClientError::Timeout {
+                    what: format!("event {id} to commit"),
+                    after: timeout,
+                });
             }
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(Duration::from_millis(250));
@@ -137,9 +158,20 @@ impl Client {
     }
 
     /// `GET` of any API path, as JSON.
-    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+    pub async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> Result<T, ClientError> {
         let url = self.url(path);
-        let resp = self.http.get(&url).send().await.map_err(|e| ClientError::Transport { url: url.clone(), reason: e.to_string() })?;
+        let resp = self
+            .http
+            .get(&url)
+            .send()
+            .await
+            .map_err(|e| ClientError::Transport {
+                url: url.clone(),
+                reason: e.to_string(),
+            })?;
         model::json(&url, resp).await
     }
 
@@ -152,21 +184,33 @@ impl Client {
             .header(reqwest::header::ACCEPT, "application/cbor")
             .send()
             .await
-            .map_err(|e| ClientError::Transport { url: url.clone(), reason: e.to_string() })?;
+            .map_err(|e| ClientError::Transport {
+                url: url.clone(),
+                reason: e.to_string(),
+            })?;
         model::bytes(&url, resp).await
     }
 
     /// Cuts (`blocked = true`) or restores the node's link to a peer (the node's admin API, for
     /// fault injection on test networks).
     pub async fn admin_peer_filter(&self, peer_id: &str, blocked: bool) -> Result<(), ClientError> {
-        let url = self.url(if blocked { "/admin/peers/block" } else { "/admin/peers/unblock" });
+        let url = self.url(if blocked {
+            "/admin/peers/block"
+        } else {
+            "/admin/peers/unblock"
+        });
         let resp = self
             .http
             .post(&url)
             .json(&serde_json::json!({"peers": [peer_id]}))
             .send()
             .await
-            .map_err(|e| ClientError::Transport { url: url.clone(), reason: e.to_string() })?;
-        model::json::<serde_json::Value>(&url, resp).await.map(|_| ())
+            .map_err(|e| ClientError::Transport {
+                url: url.clone(),
+                reason: e.to_string(),
+            })?;
+        model::json::<serde_json::Value>(&url, resp)
+            .await
+            .map(|_| ())
     }
 }

@@ -62,30 +62,56 @@ async fn check(url: &str, resp: reqwest::Response) -> Result<reqwest::Response, 
     let code = status.as_u16();
     let text = resp.text().await.unwrap_or_default();
     if code == 404 {
-        return Err(ClientError::NotFound { url: url.to_owned() });
+        return Err(ClientError::NotFound {
+            url: url.to_owned(),
+        });
     }
     if code == 429 || status.is_server_error() {
-        return Err(ClientError::Unavailable { url: url.to_owned(), status: code, message: text });
+        return Err(ClientError::Unavailable {
+            url: url.to_owned(),
+            status: code,
+            message: text,
+        });
     }
     let (code_str, message) = match serde_json::from_str::<ApiError>(&text) {
         Ok(e) => (e.error, e.message),
         Err(_) => ("http_error".to_owned(), text),
     };
-    Err(ClientError::Rejected { url: url.to_owned(), status: code, code: code_str, message })
+    Err(ClientError::Rejected {
+        url: url.to_owned(),
+        status: code,
+        code: code_str,
+        message,
+    })
 }
 
-pub(super) async fn json<T: serde::de::DeserializeOwned>(url: &str, resp: reqwest::Response) -> Result<T, ClientError> {
+pub(super) async fn json<T: serde::de::DeserializeOwned>(
+    url: &str,
+    resp: reqwest::Response,
+) -> Result<T, ClientError> {
     let resp = check(url, resp).await?;
-    let bytes = resp.bytes().await.map_err(|e| ClientError::Transport { url: url.to_owned(), reason: e.to_string() })?;
-    serde_json::from_slice(&bytes).map_err(|e| ClientError::BadResponse { url: url.to_owned(), reason: e.to_string() })
+    let bytes = resp.bytes().await.map_err(|e| ClientError::Transport {
+        url: url.to_owned(),
+        reason: e.to_string(),
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| ClientError::BadResponse {
+        url: url.to_owned(),
+        reason: e.to_string(),
+    })
 }
 
 pub(super) async fn bytes(url: &str, resp: reqwest::Response) -> Result<Vec<u8>, ClientError> {
     let resp = check(url, resp).await?;
-    let b = resp.bytes().await.map_err(|e| ClientError::Transport { url: url.to_owned(), reason: e.to_string() })?;
+    let b = resp.bytes().await.map_err(|e| ClientError::Transport {
+        url: url.to_owned(),
+        reason: e.to_string(),
+    })?;
     Ok(b.to_vec())
 }
 
-pub(super) async fn receipt(url: &str, resp: reqwest::Response) -> Result<SubmitReceipt, ClientError> {
+pub(super) async fn receipt(
+    url: &str,
+    resp: reqwest::Response,
+) -> Result<SubmitReceipt, ClientError> {
     json(url, resp).await
 }
