@@ -2,6 +2,7 @@
 
 use crate::custom::CustomRules;
 use crate::error::ExecError;
+use crate::governance::RuleIndex;
 use crate::outcome::{Derived, RejectCode, Rejection};
 use crate::state::StateView;
 use crate::store::Store;
@@ -44,6 +45,7 @@ pub(crate) struct Ctx<'a, 'b, S: Store> {
     pub view: &'a mut StateView<'b, S>,
     pub block: BlockContext,
     pub rules: &'a RuleSet,
+    pub index: &'a RuleIndex<'a>,
     pub custom: &'a mut CustomRules,
     pub id: EventId,
     /// True when the signer is a registered device acting for `org`.

@@ -23,7 +23,10 @@ use std::collections::BTreeMap;
 use tradeledger_types::{CustomRule, RuleSet, Severity};
 
 /// Upper bound on fuel per evaluation, whatever the rule set says (bounds the work per event).
-pub const CUSTOM_RULE_FUEL_MAX: u32 = 1_000_000;
+pub const CUSTOM_RULE_FUEL_MAX: u32 = 100_000;
+/// Most custom rules evaluated per event: updates that would exceed it are rejected, and of a
+/// genesis rule set with more, only the first ones are evaluated.
+pub const CUSTOM_RULES_MAX: usize = 32;
 /// Longest string a rule may build, bytes.
 pub const STRING_BYTES_MAX: usize = 4096;
 /// Largest array a rule may build.
@@ -88,7 +91,12 @@ impl CustomRules {
     pub(crate) fn new(rules: &RuleSet) -> Self {
         CustomRules {
             engine: engine(rules.custom_rule_fuel),
-            rules: rules.custom_rules.clone(),
+            rules: rules
+                .custom_rules
+                .iter()
+                .take(CUSTOM_RULES_MAX)
+                .cloned()
+                .collect(),
             compiled: BTreeMap::new(),
         }
     }

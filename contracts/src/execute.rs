@@ -3,7 +3,7 @@
 use crate::context::{BlockContext, Ctx, Fail, Step, reject};
 use crate::custom::CustomRules;
 use crate::error::ExecError;
-use crate::governance::{self, entry_in_force};
+use crate::governance::{self, RuleIndex, entry_in_force};
 use crate::outcome::{EventOutcome, RejectCode, Status, results_root};
 use crate::records::{EventRecord, SignerRecord};
 use crate::state::{StateView, flush, read_record};
@@ -42,23 +42,28 @@ pub fn execute<S: Store>(
     let chain_id: String =
         read_record(store, &keys::chain_id())?.ok_or(ExecError::NotInitialised)?;
     let rules = entry_in_force(store, block.height)?.rule_set;
+    let env = Env {
+        chain_id: &chain_id,
+        block,
+        rules: &rules,
+        index: RuleIndex::new(&rules),
+    };
     let mut custom = CustomRules::new(&rules);
     let mut view = StateView::new(&*store);
     let mut outcomes = Vec::with_capacity(events.len());
     for ev in events {
         let id = ev.id();
-        let (status, records) =
-            match run_event(&mut view, &chain_id, block, &rules, &mut custom, ev, id) {
-                Ok(records) => {
-                    view.apply_event();
-                    (Status::Applied, records)
-                }
-                Err(Fail::Reject(r)) => {
-                    view.discard_event();
-                    (Status::Rejected(r), Vec::new())
-                }
-                Err(Fail::Exec(e)) => return Err(e),
-            };
+        let (status, records) = match run_event(&mut view, &env, &mut custom, ev, id) {
+            Ok(records) => {
+                view.apply_event();
+                (Status::Applied, records)
+            }
+            Err(Fail::Reject(r)) => {
+                view.discard_event();
+                (Status::Rejected(r), Vec::new())
+            }
+            Err(Fail::Exec(e)) => return Err(e),
+        };
         outcomes.push(EventOutcome {
             event_id: id,
             status,
@@ -84,20 +89,29 @@ pub fn execute_block<S: Store>(store: &mut S, block: &Block) -> Result<BlockResu
     execute(store, &ctx, &block.events)
 }
 
+/// What every event of a block shares.
+struct Env<'r> {
+    chain_id: &'r str,
+    block: &'r BlockContext,
+    rules: &'r RuleSet,
+    index: RuleIndex<'r>,
+}
+
 fn run_event<S: Store>(
     view: &mut StateView<'_, S>,
-    chain_id: &str,
-    block: &BlockContext,
-    rules: &RuleSet,
+    env: &Env<'_>,
     custom: &mut CustomRules,
     ev: &SignedEvent,
     id: EventId,
 ) -> Step<Vec<crate::Derived>> {
     let body = &ev.body;
-    if body.chain_id != chain_id {
+    if body.chain_id != env.chain_id {
         return reject(
             RejectCode::WrongChain,
-            format!("signed for chain {:?}, this is {chain_id:?}", body.chain_id),
+            format!(
+                "signed for chain {:?}, this is {:?}",
+                body.chain_id, env.chain_id
+            ),
         );
     }
     if let Err(e) = body.payload.validate() {
@@ -115,7 +129,7 @@ fn run_event<S: Store>(
         );
     };
     if let Some(d) = &signer.device {
-        if d.revoked_from_height.is_some_and(|h| h <= block.height) {
+        if d.revoked_from_height.is_some_and(|h| h <= env.block.height) {
             return reject(
                 RejectCode::DeviceRevoked,
                 format!("device {} is revoked", d.device_id),
@@ -153,8 +167,9 @@ fn run_event<S: Store>(
 
     let mut cx = Ctx {
         view,
-        block: *block,
-        rules,
+        block: *env.block,
+        rules: env.rules,
+        index: &env.index,
         custom,
         id,
         device,
@@ -174,7 +189,7 @@ fn run_event<S: Store>(
         kind,
         org: cx.org.id.clone(),
         shipment_id,
-        height: block.height,
+        height: env.block.height,
         corrected_by: None,
     };
     cx.view.put(keys::event(&id), &record);

@@ -10,7 +10,10 @@ use crate::outcome::{Derived, RejectCode};
 use crate::records::RuleSetEntry;
 use crate::state::read_record;
 use crate::store::Store;
-use tradeledger_types::{CommodityRule, ProductRule, Role, RuleChange, RuleSet, RuleSetUpdate};
+use std::collections::BTreeMap;
+use tradeledger_types::{
+    CommodityRule, ProductRule, ReferenceValue, Role, RuleChange, RuleSet, RuleSetUpdate,
+};
 
 /// Most updates accepted but not yet in force (bounds the search for the rule set in force).
 pub const PENDING_RULE_SETS_MAX: u32 = 8;
@@ -73,22 +76,58 @@ fn upsert<T, K: Ord>(list: &mut Vec<T>, item: T, key: impl Fn(&T) -> K) {
     }
 }
 
-/// The commodity rule for an HS code: the longest matching prefix.
-pub fn commodity_for<'r>(rules: &'r RuleSet, hs: &str) -> Option<&'r CommodityRule> {
-    rules
-        .commodities
-        .iter()
-        .filter(|c| hs.starts_with(c.hs_prefix.as_str()))
-        .max_by_key(|c| c.hs_prefix.len())
+/// Lookups into a rule set by key, built once per block so each lookup costs O(log n) whatever
+/// the size of the lists: the commodity and product rules by HS prefix (the longest matching
+/// prefix wins; of equal prefixes, the later in the list), reference values by HS code and
+/// currency.
+pub struct RuleIndex<'r> {
+    commodities: BTreeMap<&'r str, &'r CommodityRule>,
+    products: BTreeMap<&'r str, &'r ProductRule>,
+    references: BTreeMap<(&'r str, &'r str), &'r ReferenceValue>,
 }
 
-/// The product-specific rule of origin for an HS code: the longest matching prefix.
-pub fn product_rule_for<'r>(rules: &'r RuleSet, hs: &str) -> Option<&'r ProductRule> {
-    rules
-        .product_rules
-        .iter()
-        .filter(|c| hs.starts_with(c.hs_prefix.as_str()))
-        .max_by_key(|c| c.hs_prefix.len())
+impl<'r> RuleIndex<'r> {
+    /// Indexes `rules`.
+    pub fn new(rules: &'r RuleSet) -> Self {
+        RuleIndex {
+            commodities: rules
+                .commodities
+                .iter()
+                .map(|c| (c.hs_prefix.as_str(), c))
+                .collect(),
+            products: rules
+                .product_rules
+                .iter()
+                .map(|c| (c.hs_prefix.as_str(), c))
+                .collect(),
+            references: rules
+                .reference_values
+                .iter()
+                .map(|r| ((r.hs_code.as_str(), r.currency.as_str()), r))
+                .collect(),
+        }
+    }
+
+    /// The commodity rule for an HS code.
+    pub fn commodity(&self, hs: &str) -> Option<&'r CommodityRule> {
+        longest(&self.commodities, hs)
+    }
+
+    /// The product-specific rule of origin for an HS code.
+    pub fn product_rule(&self, hs: &str) -> Option<&'r ProductRule> {
+        longest(&self.products, hs)
+    }
+
+    /// The reference value for an HS code in a currency.
+    pub fn reference(&self, hs: &str, currency: &str) -> Option<&'r ReferenceValue> {
+        self.references.get(&(hs, currency)).copied()
+    }
+}
+
+fn longest<'r, T>(map: &BTreeMap<&'r str, &'r T>, hs: &str) -> Option<&'r T> {
+    (2..=hs.len().min(6))
+        .rev()
+        .find_map(|n| hs.get(..n).and_then(|p| map.get(p).copied()))
 }
 
 /// The rule-set entry in force at `height`: the latest version whose effective height is at most
@@ -151,6 +190,12 @@ pub(crate) fn update<S: Store>(cx: &mut Ctx<'_, '_, S>, u: &RuleSetUpdate) -> St
     let next = apply_changes(&base.rule_set, u.version, &u.changes);
     if let Err(e) = next.validate() {
         return reject(RejectCode::InvalidRuleSet, e.to_string());
+    }
+    if next.custom_rules.len() > custom::CUSTOM_RULES_MAX {
+        return reject(
+            RejectCode::InvalidRuleSet,
+            format!("custom_rules: at most {} rules", custom::CUSTOM_RULES_MAX),
+        );
     }
     for c in &u.changes {
         if let RuleChange::SetCustomRule(rule) = c

@@ -18,6 +18,7 @@ use crate::lane;
 use crate::outcome::{Derived, IprOutcome, IprVerdict, RejectCode};
 use crate::records::{LicenceRecord, RecordationRecord, ShipmentRecord};
 use crate::store::Store;
+use std::collections::BTreeMap;
 use tradeledger_types::{
     IprAcceptance, IprLicence, IprRecordation, IprRevocation, LicenceScope, Severity, TimeMs,
 };
@@ -26,13 +27,22 @@ use tradeledger_types::{
 pub const FLAG_COUNTERFEIT: &str = "ipr.possible_counterfeit";
 /// Rule id of the gray-market flag.
 pub const FLAG_GRAY_MARKET: &str = "ipr.gray_market";
-/// Most recordations per mark and licences per recordation (bounds the work per goods line).
-pub const REGISTRY_ENTRIES_MAX: usize = 256;
+/// Most recordations of one mark (bounds the work per goods line).
+pub const RECORDATIONS_PER_MARK_MAX: usize = 32;
+/// Most licences under one recordation to one licensee (bounds the work per goods line).
+pub const LICENCES_PER_LICENSEE_MAX: usize = 16;
 /// Most links in a licence chain (owner → licensee → sub-licensee ...).
 pub const LICENCE_CHAIN_DEPTH_MAX: usize = 8;
 
 fn norm(s: &str) -> String {
     s.trim().to_lowercase()
+}
+
+fn sorted_norm(names: &[String]) -> Vec<String> {
+    let mut v: Vec<String> = names.iter().map(|n| norm(n)).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
 /// A rights holder records a mark.
@@ -51,10 +61,13 @@ pub(crate) fn record<S: Store>(cx: &mut Ctx<'_, '_, S>, r: &IprRecordation) -> S
     }
     let mk = keys::mark(&norm(&r.mark));
     let mut ids: Vec<String> = cx.view.get(&mk)?.unwrap_or_default();
-    if ids.len() >= REGISTRY_ENTRIES_MAX {
+    if ids.len() >= RECORDATIONS_PER_MARK_MAX {
         return reject(
             RejectCode::RegistryFull,
-            format!("mark {:?} has {REGISTRY_ENTRIES_MAX} recordations", r.mark),
+            format!(
+                "mark {:?} has {RECORDATIONS_PER_MARK_MAX} recordations",
+                r.mark
+            ),
         );
     }
     ids.push(r.recordation_id.clone());
@@ -64,6 +77,9 @@ pub(crate) fn record<S: Store>(cx: &mut Ctx<'_, '_, S>, r: &IprRecordation) -> S
         &RecordationRecord {
             recordation: r.clone(),
             accepted_height: None,
+            manufacturers_norm: sorted_norm(&r.authorised_manufacturers),
+            importers_norm: sorted_norm(&r.authorised_importers),
+            hs_prefixes_sorted: sorted_norm(&r.hs_prefixes),
         },
     );
     Ok(())
@@ -138,14 +154,14 @@ pub(crate) fn licence<S: Store>(cx: &mut Ctx<'_, '_, S>, l: &IprLicence) -> Step
             );
         }
     }
-    let lk = keys::licences_of(&l.recordation_id);
+    let lk = keys::licences_of(&l.recordation_id, &norm(&l.licensee));
     let mut ids: Vec<String> = cx.view.get(&lk)?.unwrap_or_default();
-    if ids.len() >= REGISTRY_ENTRIES_MAX {
+    if ids.len() >= LICENCES_PER_LICENSEE_MAX {
         return reject(
             RejectCode::RegistryFull,
             format!(
-                "recordation {:?} has {REGISTRY_ENTRIES_MAX} licences",
-                l.recordation_id
+                "{:?} already holds {LICENCES_PER_LICENSEE_MAX} licences under recordation {:?}",
+                l.licensee, l.recordation_id
             ),
         );
     }
@@ -232,29 +248,28 @@ fn chain_valid_at<S: Store>(cx: &Ctx<'_, '_, S>, l: &LicenceRecord, t: TimeMs) -
     Ok(false)
 }
 
+/// True when `who` (trimmed, lowercased) may manufacture or import under the recordation at `t`:
+/// named by it, or holding a licence whose chain is valid then. Costs one lookup in the sorted
+/// names and at most [`LICENCES_PER_LICENSEE_MAX`] × [`LICENCE_CHAIN_DEPTH_MAX`] reads.
 fn licensed<S: Store>(
     cx: &Ctx<'_, '_, S>,
-    rec: &IprRecordation,
+    rec: &RecordationRecord,
     who: &str,
     scope: LicenceScope,
     t: TimeMs,
 ) -> Step<bool> {
-    let who = norm(who);
     let direct = match scope {
-        LicenceScope::Manufacture => &rec.authorised_manufacturers,
-        LicenceScope::Import => &rec.authorised_importers,
+        LicenceScope::Manufacture => &rec.manufacturers_norm,
+        LicenceScope::Import => &rec.importers_norm,
     };
-    if direct.iter().any(|n| norm(n) == who) {
+    if direct.binary_search_by(|n| n.as_str().cmp(who)).is_ok() {
         return Ok(true);
     }
-    let ids: Vec<String> = cx
-        .view
-        .get(&keys::licences_of(&rec.recordation_id))?
-        .unwrap_or_default();
+    let key = keys::licences_of(&rec.recordation.recordation_id, who);
+    let ids: Vec<String> = cx.view.get(&key)?.unwrap_or_default();
     for id in ids {
         if let Some(l) = cx.view.get::<LicenceRecord>(&keys::licence(&id))?
             && l.licence.scope == scope
-            && norm(&l.licence.licensee) == who
             && chain_valid_at(cx, &l, t)?
         {
             return Ok(true);
@@ -267,36 +282,63 @@ fn licensed<S: Store>(
 pub(crate) fn check_goods<S: Store>(cx: &mut Ctx<'_, '_, S>, rec: &mut ShipmentRecord) -> Step {
     let d = rec.declaration.clone();
     let t = d.departure_ms;
+    let importer = norm(&d.importer.name);
+    // One evaluation per recordation and manufacturer, however many lines repeat them.
+    let mut memo: BTreeMap<(String, Option<String>), IprOutcome> = BTreeMap::new();
+    let mut marks: BTreeMap<String, Vec<RecordationRecord>> = BTreeMap::new();
     for g in &d.goods {
         let Some(brand) = &g.brand else { continue };
-        let ids: Vec<String> = cx.view.get(&keys::mark(&norm(brand)))?.unwrap_or_default();
-        for id in ids {
-            let Some(r): Option<RecordationRecord> = cx.view.get(&keys::recordation(&id))? else {
-                continue;
-            };
+        let mark = norm(brand);
+        if !marks.contains_key(&mark) {
+            let ids: Vec<String> = cx.view.get(&keys::mark(&mark))?.unwrap_or_default();
+            let mut recs = Vec::with_capacity(ids.len());
+            for id in ids {
+                if let Some(r) = cx.view.get::<RecordationRecord>(&keys::recordation(&id))? {
+                    recs.push(r);
+                }
+            }
+            marks.insert(mark.clone(), recs);
+        }
+        let Some(recs) = marks.get(&mark) else {
+            continue;
+        };
+        for r in recs {
             let rc = &r.recordation;
             let in_effect =
                 r.accepted_height.is_some() && rc.valid_from_ms <= t && t <= rc.valid_until_ms;
-            let covers = rc.hs_prefixes.is_empty()
-                || rc
-                    .hs_prefixes
-                    .iter()
-                    .any(|p| g.hs_code.starts_with(p.as_str()));
+            let hs = &g.hs_code;
+            let covers = r.hs_prefixes_sorted.is_empty()
+                || (1..=hs.len()).any(|n| {
+                    hs.get(..n).is_some_and(|p| {
+                        r.hs_prefixes_sorted
+                            .binary_search_by(|x| x.as_str().cmp(p))
+                            .is_ok()
+                    })
+                });
             if !in_effect || !covers {
                 continue;
             }
-            let maker_ok = match &g.manufacturer {
-                Some(m) => licensed(cx, rc, m, LicenceScope::Manufacture, t)?,
-                None => false,
-            };
-            let outcome = if !maker_ok {
-                IprOutcome::PossibleCounterfeit
-            } else if rc.gray_market_restricted
-                && !licensed(cx, rc, &d.importer.name, LicenceScope::Import, t)?
-            {
-                IprOutcome::GrayMarket
-            } else {
-                IprOutcome::Authorised
+            let maker = g.manufacturer.as_deref().map(norm);
+            let memo_key = (rc.recordation_id.clone(), maker.clone());
+            let outcome = match memo.get(&memo_key) {
+                Some(o) => *o,
+                None => {
+                    let maker_ok = match &maker {
+                        Some(m) => licensed(cx, r, m, LicenceScope::Manufacture, t)?,
+                        None => false,
+                    };
+                    let o = if !maker_ok {
+                        IprOutcome::PossibleCounterfeit
+                    } else if rc.gray_market_restricted
+                        && !licensed(cx, r, &importer, LicenceScope::Import, t)?
+                    {
+                        IprOutcome::GrayMarket
+                    } else {
+                        IprOutcome::Authorised
+                    };
+                    memo.insert(memo_key, o);
+                    o
+                }
             };
             match outcome {
                 IprOutcome::PossibleCounterfeit => {
@@ -322,7 +364,7 @@ pub(crate) fn check_goods<S: Store>(cx: &mut Ctx<'_, '_, S>, rec: &mut ShipmentR
             cx.records.push(Derived::Ipr(IprVerdict {
                 shipment_id: d.shipment_id.clone(),
                 line: g.line,
-                recordation_id: id.clone(),
+                recordation_id: rc.recordation_id.clone(),
                 outcome,
             }));
         }

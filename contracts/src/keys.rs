@@ -70,7 +70,10 @@ pub fn mark(mark_lower: &str) -> Vec<u8> {
 pub fn licence(id: &str) -> Vec<u8> {
     with(b"i\0l", id.as_bytes())
 }
-/// The licences granted under a recordation.
-pub fn licences_of(recordation_id: &str) -> Vec<u8> {
-    with(b"i\0L", recordation_id.as_bytes())
+/// The licences granted under a recordation to one licensee (name trimmed and lowercased).
+pub fn licences_of(recordation_id: &str, licensee_norm: &str) -> Vec<u8> {
+    let mut k = with(b"i\0L", recordation_id.as_bytes());
+    k.push(0);
+    k.extend_from_slice(licensee_norm.as_bytes());
+    k
 }

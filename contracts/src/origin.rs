@@ -18,13 +18,14 @@
 //!    the RVC only.
 
 use crate::context::{Ctx, Step, reject};
-use crate::governance::product_rule_for;
+use crate::governance::RuleIndex;
 use crate::keys;
 use crate::lane;
 use crate::outcome::{Derived, OriginCheck, OriginVerdict, RejectCode};
 use crate::records::ShipmentRecord;
 use crate::shipment;
 use crate::store::Store;
+use std::collections::BTreeMap;
 use tradeledger_types::{
     CertificateOfOrigin, CertifierRole, EventKind, GoodsLine, OriginCriterion, Party, RuleSet,
     Severity, ShipmentDeclaration, TariffShift,
@@ -123,9 +124,11 @@ fn run_checks(
             "the blanket period does not cover the planned departure",
         );
     }
+    let lines: BTreeMap<u32, &GoodsLine> = d.goods.iter().map(|l| (l.line, l)).collect();
+    let index = RuleIndex::new(rules);
     let mut notes = Vec::new();
     for g in &c.goods {
-        let Some(line) = d.goods.iter().find(|l| l.line == g.line) else {
+        let Some(line) = lines.get(&g.line).copied() else {
             return fail(
                 OriginCheck::GoodsLine,
                 Some(g.line),
@@ -142,7 +145,7 @@ fn run_checks(
                 ),
             );
         }
-        notes.push(check_criterion(line, g.criterion, rules)?);
+        notes.push(check_criterion(line, g.criterion, rules, &index)?);
     }
     Ok(notes.join("; "))
 }
@@ -151,6 +154,7 @@ fn check_criterion(
     line: &GoodsLine,
     criterion: OriginCriterion,
     rules: &RuleSet,
+    index: &RuleIndex<'_>,
 ) -> Result<String, Failure> {
     let l = Some(line.line);
     let non_originating = || {
@@ -182,7 +186,7 @@ fn check_criterion(
             ))
         }
         OriginCriterion::B | OriginCriterion::D => {
-            let Some(rule) = product_rule_for(rules, &line.hs_code) else {
+            let Some(rule) = index.product_rule(&line.hs_code) else {
                 return fail(
                     OriginCheck::NoProductRule,
                     l,

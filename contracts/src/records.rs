@@ -139,6 +139,12 @@ wire_struct! {
         pub recordation: IprRecordation,
         /// Height of customs' acceptance.
         pub accepted_height: Option<u64>,
+        /// The directly authorised manufacturers, trimmed, lowercased, sorted, unique.
+        pub manufacturers_norm: Vec<String>,
+        /// The directly authorised importers, trimmed, lowercased, sorted, unique.
+        pub importers_norm: Vec<String>,
+        /// The HS prefixes covered, sorted, unique (empty: all goods).
+        pub hs_prefixes_sorted: Vec<String>,
     }
 }
 

@@ -3,7 +3,7 @@
 //! in force.
 
 use crate::context::{Ctx, Step, reject};
-use crate::governance::commodity_for;
+use crate::governance::RuleIndex;
 use crate::lane;
 use crate::origin::FLAG_FIRST_CUSTODY_COUNTRY;
 use crate::outcome::{Derived, RejectCode, TreatmentVerdict};
@@ -181,14 +181,11 @@ fn border_portal<S: Store>(cx: &mut Ctx<'_, '_, S>, rec: &mut ShipmentRecord, e:
 }
 
 /// The commodity rule of the shipment: that of the first goods line with one.
-fn commodity<'r>(
-    rules: &'r tradeledger_types::RuleSet,
-    rec: &ShipmentRecord,
-) -> Option<&'r CommodityRule> {
+fn commodity<'r>(index: &RuleIndex<'r>, rec: &ShipmentRecord) -> Option<&'r CommodityRule> {
     rec.declaration
         .goods
         .iter()
-        .find_map(|g| commodity_for(rules, &g.hs_code))
+        .find_map(|g| index.commodity(&g.hs_code))
 }
 
 /// Distance of a value outside `[min, max]` (0 inside).
@@ -241,7 +238,7 @@ pub fn excursion_severity(cc: &ColdChain) -> Severity {
 pub(crate) fn sensor<S: Store>(cx: &mut Ctx<'_, '_, S>, s: &SensorReport) -> Step {
     let mut rec = shipment::load(cx, &s.shipment_id)?;
     check_carrier(cx, &rec)?;
-    if let Some(c) = commodity(cx.rules, &rec).cloned() {
+    if let Some(c) = commodity(cx.index, &rec).cloned() {
         let added = accumulate(&mut rec.cold_chain, &c, &s.readings);
         let tolerance_ms = u64::from(c.excursion_minutes_max) * 60_000;
         if added > 0 && rec.cold_chain.outside_ms > tolerance_ms {
@@ -321,12 +318,7 @@ pub(crate) fn inspection<S: Store>(cx: &mut Ctx<'_, '_, S>, i: &InspectionResult
 pub(crate) fn value_anomaly<S: Store>(cx: &mut Ctx<'_, '_, S>, rec: &mut ShipmentRecord) {
     let goods = rec.declaration.goods.clone();
     for g in &goods {
-        let Some(r) = cx
-            .rules
-            .reference_values
-            .iter()
-            .find(|r| r.hs_code == g.hs_code && r.currency == g.currency)
-        else {
+        let Some(r) = cx.index.reference(&g.hs_code, &g.currency) else {
             continue;
         };
         let expected = u128::from(r.unit_value_minor) * u128::from(g.quantity);
