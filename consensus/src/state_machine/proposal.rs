@@ -147,7 +147,7 @@ impl Consensus {
         if self
             .proposals_seen
             .get(&h.round)
-            .is_some_and(|seen| seen.len() >= PROPOSALS_PER_ROUND_MAX)
+            .is_some_and(|seen| seen.len() >= PROPOSALS_PER_ROUND_MAX && !seen.contains(&hash))
         {
             // Checked before any signature: a leader cannot make us verify without end.
             return self.drops.count(DropReason::Equivocation);
@@ -183,10 +183,13 @@ impl Consensus {
             return self.drops.count(reason);
         }
         let seen = self.proposals_seen.entry(h.round).or_default();
-        if seen.len() >= PROPOSALS_PER_ROUND_MAX {
-            return self.drops.count(DropReason::Equivocation);
+        if !seen.contains(&hash) {
+            // (A proposal retried after its parent arrived is already counted.)
+            if seen.len() >= PROPOSALS_PER_ROUND_MAX {
+                return self.drops.count(DropReason::Equivocation);
+            }
+            seen.push(hash);
         }
-        seen.push(hash);
         match self.tree.parent(&h.parent_hash, justify.data.height) {
             Parent::Known(parent) => {
                 if parent.round != justify.data.round || parent.height != justify.data.height {
