@@ -9,7 +9,7 @@ use crate::keys;
 use crate::outcome::{Derived, RejectCode};
 use crate::records::RuleSetEntry;
 use crate::state::read_record;
-use crate::store::{Store, StoreRead};
+use crate::store::Store;
 use std::collections::BTreeMap;
 use tradeledger_types::{
     CommodityRule, ProductRule, ReferenceValue, Role, RuleChange, RuleSet, RuleSetUpdate,
@@ -132,7 +132,7 @@ fn longest<'r, T>(map: &BTreeMap<&'r str, &'r T>, hs: &str) -> Option<&'r T> {
 
 /// The rule-set entry in force at `height`: the latest version whose effective height is at most
 /// `height`.
-pub fn entry_in_force<S: StoreRead>(store: &S, height: u64) -> Result<RuleSetEntry, ExecError> {
+pub fn entry_in_force<S: Store>(store: &S, height: u64) -> Result<RuleSetEntry, ExecError> {
     let latest: u32 =
         read_record(store, &keys::rules_latest())?.ok_or(ExecError::NotInitialised)?;
     let mut v = latest;

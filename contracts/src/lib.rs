@@ -56,4 +56,4 @@ pub use query::{
     rule_set_at, shipment, shipment_status, signer, state_root, timeline,
 };
 pub use records::{EventRecord, ShipmentRecord, SignerRecord, TimelineEntry};
-pub use store::{BufferedStore, Changes, Entries, MemStore, Store, StoreRead};
+pub use store::{BufferedStore, Changes, Entries, MemStore, Store};

@@ -9,26 +9,26 @@ use crate::records::{
 };
 use crate::smt;
 use crate::state::read_record;
-use crate::store::StoreRead;
+use crate::store::Store;
 use tradeledger_types::{EventId, Hash32, Organisation, PublicKey, RuleSet, codec};
 
 /// The state root of the store (zero before genesis).
-pub fn state_root<S: StoreRead>(store: &S) -> Result<Hash32, ExecError> {
+pub fn state_root<S: Store>(store: &S) -> Result<Hash32, ExecError> {
     smt::root(store)
 }
 
 /// The chain id written by genesis.
-pub fn chain_id<S: StoreRead>(store: &S) -> Result<Option<String>, ExecError> {
+pub fn chain_id<S: Store>(store: &S) -> Result<Option<String>, ExecError> {
     read_record(store, &keys::chain_id())
 }
 
 /// The rule set in force at `height` (for a block about to be executed at that height).
-pub fn rule_set_at<S: StoreRead>(store: &S, height: u64) -> Result<RuleSet, ExecError> {
+pub fn rule_set_at<S: Store>(store: &S, height: u64) -> Result<RuleSet, ExecError> {
     Ok(entry_in_force(store, height)?.rule_set)
 }
 
 /// The latest accepted rule set (maybe not yet in force) and its effective height.
-pub fn latest_rule_set<S: StoreRead>(store: &S) -> Result<(RuleSet, u64), ExecError> {
+pub fn latest_rule_set<S: Store>(store: &S) -> Result<(RuleSet, u64), ExecError> {
     let v: u32 = read_record(store, &keys::rules_latest())?.ok_or(ExecError::NotInitialised)?;
     let e = entry_in_force(store, u64::MAX)?;
     debug_assert_eq!(e.rule_set.version, v);
@@ -37,35 +37,32 @@ pub fn latest_rule_set<S: StoreRead>(store: &S) -> Result<(RuleSet, u64), ExecEr
 
 /// A signer's record (organisation, device, last sequence number); the next valid sequence
 /// number is `last_seq + 1`.
-pub fn signer<S: StoreRead>(store: &S, key: &PublicKey) -> Result<Option<SignerRecord>, ExecError> {
+pub fn signer<S: Store>(store: &S, key: &PublicKey) -> Result<Option<SignerRecord>, ExecError> {
     read_record(store, &keys::signer(key))
 }
 
 /// An organisation.
-pub fn organisation<S: StoreRead>(store: &S, id: &str) -> Result<Option<Organisation>, ExecError> {
+pub fn organisation<S: Store>(store: &S, id: &str) -> Result<Option<Organisation>, ExecError> {
     read_record(store, &keys::org(id))
 }
 
 /// An applied event's record (kind, organisation, shipment, height, correction).
-pub fn event<S: StoreRead>(store: &S, id: &EventId) -> Result<Option<EventRecord>, ExecError> {
+pub fn event<S: Store>(store: &S, id: &EventId) -> Result<Option<EventRecord>, ExecError> {
     read_record(store, &keys::event(id))
 }
 
 /// A trademark recordation.
-pub fn recordation<S: StoreRead>(
-    store: &S,
-    id: &str,
-) -> Result<Option<RecordationRecord>, ExecError> {
+pub fn recordation<S: Store>(store: &S, id: &str) -> Result<Option<RecordationRecord>, ExecError> {
     read_record(store, &keys::recordation(id))
 }
 
 /// A licence.
-pub fn licence<S: StoreRead>(store: &S, id: &str) -> Result<Option<LicenceRecord>, ExecError> {
+pub fn licence<S: Store>(store: &S, id: &str) -> Result<Option<LicenceRecord>, ExecError> {
     read_record(store, &keys::licence(id))
 }
 
 /// Everything the contracts keep about a shipment.
-pub fn shipment<S: StoreRead>(store: &S, id: &str) -> Result<Option<ShipmentRecord>, ExecError> {
+pub fn shipment<S: Store>(store: &S, id: &str) -> Result<Option<ShipmentRecord>, ExecError> {
     read_record(store, &keys::shipment(id))
 }
 
@@ -83,10 +80,7 @@ pub struct ShipmentStatus {
 }
 
 /// The lane, flags and origin verdict of a shipment.
-pub fn shipment_status<S: StoreRead>(
-    store: &S,
-    id: &str,
-) -> Result<Option<ShipmentStatus>, ExecError> {
+pub fn shipment_status<S: Store>(store: &S, id: &str) -> Result<Option<ShipmentStatus>, ExecError> {
     Ok(shipment(store, id)?.map(|r| ShipmentStatus {
         lane: r.lane,
         lane_version: r.lane_version,
@@ -96,7 +90,7 @@ pub fn shipment_status<S: StoreRead>(
 }
 
 /// Up to `limit` timeline entries of a shipment from entry `from` (0 is the declaration), in order.
-pub fn timeline<S: StoreRead>(
+pub fn timeline<S: Store>(
     store: &S,
     id: &str,
     from: u32,

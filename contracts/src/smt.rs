@@ -13,7 +13,7 @@
 //! entries, about 25 levels for tens of millions of keys.
 
 use crate::error::{ExecError, printable_key};
-use crate::store::{Store, StoreRead};
+use crate::store::Store;
 use tradeledger_types::domain::sha256;
 use tradeledger_types::{Domain, Hash32, merkle};
 
@@ -114,7 +114,7 @@ fn position(depth: usize, h: &Hash32) -> Vec<u8> {
     out
 }
 
-fn read<S: StoreRead>(store: &S, depth: usize, h: &Hash32) -> Result<Option<Node>, ExecError> {
+fn read<S: Store>(store: &S, depth: usize, h: &Hash32) -> Result<Option<Node>, ExecError> {
     let pos = position(depth, h);
     match store.get(&pos)? {
         Some(bytes) => Node::decode(&pos, &bytes).map(Some),
@@ -148,7 +148,7 @@ enum Sub {
 }
 
 /// The root of the tree held in `store` (zero for an empty state).
-pub fn root<S: StoreRead>(store: &S) -> Result<Hash32, ExecError> {
+pub fn root<S: Store>(store: &S) -> Result<Hash32, ExecError> {
     Ok(read(store, 0, &Hash32::ZERO)?.map_or(Hash32::ZERO, |n| n.hash()))
 }
 
@@ -275,7 +275,7 @@ fn build<S: Store>(
 }
 
 /// Resolves an untouched subtree below `depth` (on side `right`) to a leaf, if it is one.
-fn resolve<S: StoreRead>(
+fn resolve<S: Store>(
     store: &S,
     depth: usize,
     path: &Hash32,

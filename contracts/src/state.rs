@@ -5,7 +5,7 @@
 use crate::error::{ExecError, printable_key};
 use crate::keys::VALUE_PREFIX;
 use crate::smt;
-use crate::store::{Store, StoreRead};
+use crate::store::Store;
 use serde::{Serialize, de::DeserializeOwned};
 use std::collections::BTreeMap;
 use tradeledger_types::codec;
@@ -30,7 +30,7 @@ fn value_key(key: &[u8]) -> Vec<u8> {
 }
 
 /// Reads one record straight from a store (queries, outside execution).
-pub(crate) fn read_record<S: StoreRead, T: Serialize + DeserializeOwned>(
+pub(crate) fn read_record<S: Store, T: Serialize + DeserializeOwned>(
     store: &S,
     key: &[u8],
 ) -> Result<Option<T>, ExecError> {

@@ -21,18 +21,13 @@ pub type Entries = Vec<(Vec<u8>, Vec<u8>)>;
 /// `scan_prefix` returns entries whose key starts with `prefix`, in ascending byte order of the
 /// key, at most `limit` of them, starting after `after` when given. Execution never depends on
 /// anything else (no iteration order of hash maps, no timestamps).
-pub trait Store: StoreRead {
+pub trait Store {
+    /// The value stored under `key`.
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
     /// Stores `value` under `key`, replacing any previous value.
     fn put(&mut self, key: &[u8], value: &[u8]) -> Result<(), StoreError>;
     /// Removes `key` (a no-op when absent).
     fn delete(&mut self, key: &[u8]) -> Result<(), StoreError>;
-}
-
-/// The reading half of [`Store`]: enough for queries and for [`BufferedStore`]'s base (a database
-/// snapshot).
-pub trait StoreRead {
-    /// The value stored under `key`.
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
     /// Up to `limit` entries under `prefix` in ascending key order, strictly after `after` when
     /// given.
     fn scan_prefix(
@@ -74,6 +69,10 @@ impl MemStore {
 }
 
 impl Store for MemStore {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.entries.get(key).cloned())
+    }
+
     fn put(&mut self, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
         self.entries.insert(key.to_vec(), value.to_vec());
         Ok(())
@@ -82,12 +81,6 @@ impl Store for MemStore {
     fn delete(&mut self, key: &[u8]) -> Result<(), StoreError> {
         self.entries.remove(key);
         Ok(())
-    }
-}
-
-impl StoreRead for MemStore {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.entries.get(key).cloned())
     }
 
     fn scan_prefix(
@@ -116,12 +109,12 @@ pub type Changes = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
 /// A [`Store`] that reads through to `base` and keeps every write in memory, so a block's writes
 /// can be committed in one atomic batch (or dropped if execution fails). The node wraps its
 /// database in one per block and writes [`BufferedStore::into_changes`] with its `WriteBatch`.
-pub struct BufferedStore<'a, S: StoreRead + ?Sized> {
+pub struct BufferedStore<'a, S: Store> {
     base: &'a S,
     changes: Changes,
 }
 
-impl<'a, S: StoreRead + ?Sized> BufferedStore<'a, S> {
+impl<'a, S: Store> BufferedStore<'a, S> {
     /// A buffer over `base`, with no changes yet.
     pub fn new(base: &'a S) -> Self {
         BufferedStore {
@@ -136,7 +129,14 @@ impl<'a, S: StoreRead + ?Sized> BufferedStore<'a, S> {
     }
 }
 
-impl<S: StoreRead + ?Sized> Store for BufferedStore<'_, S> {
+impl<S: Store> Store for BufferedStore<'_, S> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        match self.changes.get(key) {
+            Some(v) => Ok(v.clone()),
+            None => self.base.get(key),
+        }
+    }
+
     fn put(&mut self, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
         self.changes.insert(key.to_vec(), Some(value.to_vec()));
         Ok(())
@@ -145,15 +145,6 @@ impl<S: StoreRead + ?Sized> Store for BufferedStore<'_, S> {
     fn delete(&mut self, key: &[u8]) -> Result<(), StoreError> {
         self.changes.insert(key.to_vec(), None);
         Ok(())
-    }
-}
-
-impl<S: StoreRead + ?Sized> StoreRead for BufferedStore<'_, S> {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        match self.changes.get(key) {
-            Some(v) => Ok(v.clone()),
-            None => self.base.get(key),
-        }
     }
 
     fn scan_prefix(
