@@ -17,7 +17,9 @@ use crate::signer::{SignError, Signer};
 use std::collections::BTreeMap;
 use tradeledger_types::merkle::{self, InclusionProof, leaf_hash, node_hash};
 use tradeledger_types::validate as v;
-use tradeledger_types::{FieldError, Hash32, Payload, Reading, SensorKind, SensorReport, SeriesStats, SignedEvent};
+use tradeledger_types::{
+    FieldError, Hash32, Payload, Reading, SensorKind, SensorReport, SeriesStats, SignedEvent,
+};
 
 /// Default largest batch carried whole in a report.
 pub const CARRY_WHOLE_MAX: usize = 64;
@@ -40,7 +42,12 @@ pub struct RecorderConfig {
 impl Default for RecorderConfig {
     /// 1,000 readings or 15 minutes, whichever comes first; 64 carried whole, else 32 sampled.
     fn default() -> Self {
-        RecorderConfig { readings_per_report: 1000, window_ms: 15 * 60 * 1000, carry_whole_max: CARRY_WHOLE_MAX, sample_len: SAMPLE_LEN }
+        RecorderConfig {
+            readings_per_report: 1000,
+            window_ms: 15 * 60 * 1000,
+            carry_whole_max: CARRY_WHOLE_MAX,
+            sample_len: SAMPLE_LEN,
+        }
     }
 }
 
@@ -51,7 +58,9 @@ pub enum RecordError {
     #[error("{0}")]
     Invalid(#[from] FieldError),
     /// A reading older than the device's previous one (reports hold readings in time order).
-    #[error("device {device_id}: reading at {time_ms} ms is older than the previous one at {last_ms} ms")]
+    #[error(
+        "device {device_id}: reading at {time_ms} ms is older than the previous one at {last_ms} ms"
+    )]
     OutOfOrder {
         /// The device.
         device_id: String,
@@ -89,7 +98,11 @@ pub struct Series {
 
 impl Series {
     fn new(device_id: &str, capacity: usize) -> Self {
-        Series { device_id: device_id.to_owned(), units: Vec::new(), samples: Vec::with_capacity(capacity) }
+        Series {
+            device_id: device_id.to_owned(),
+            units: Vec::new(),
+            samples: Vec::with_capacity(capacity),
+        }
     }
 
     /// A series from readings (which must be in time order).
@@ -101,11 +114,21 @@ impl Series {
         Ok(s)
     }
 
-    fn push(&mut self, kind: SensorKind, value_milli: i64, unit: &str, time_ms: u64) -> Result<(), RecordError> {
+    fn push(
+        &mut self,
+        kind: SensorKind,
+        value_milli: i64,
+        unit: &str,
+        time_ms: u64,
+    ) -> Result<(), RecordError> {
         if let Some(last) = self.samples.last()
             && time_ms < last.time_ms
         {
-            return Err(RecordError::OutOfOrder { device_id: self.device_id.clone(), time_ms, last_ms: last.time_ms });
+            return Err(RecordError::OutOfOrder {
+                device_id: self.device_id.clone(),
+                time_ms,
+                last_ms: last.time_ms,
+            });
         }
         let idx = match self.units.iter().position(|(k, u)| *k == kind && u == unit) {
             Some(i) => i,
@@ -115,8 +138,14 @@ impl Series {
                 self.units.len() - 1
             }
         };
-        let unit = u8::try_from(idx).map_err(|_| RecordError::TooManyUnits { device_id: self.device_id.clone() })?;
-        self.samples.push(Sample { unit, value_milli, time_ms });
+        let unit = u8::try_from(idx).map_err(|_| RecordError::TooManyUnits {
+            device_id: self.device_id.clone(),
+        })?;
+        self.samples.push(Sample {
+            unit,
+            value_milli,
+            time_ms,
+        });
         Ok(())
     }
 
@@ -139,7 +168,12 @@ impl Series {
     pub fn reading(&self, i: usize) -> Option<Reading> {
         let s = self.samples.get(i)?;
         let (kind, unit) = &self.units[usize::from(s.unit)];
-        Some(Reading { kind: *kind, value_milli: s.value_milli, unit: unit.clone(), time_ms: s.time_ms })
+        Some(Reading {
+            kind: *kind,
+            value_milli: s.value_milli,
+            unit: unit.clone(),
+            time_ms: s.time_ms,
+        })
     }
 
     /// Every reading, in time order.
@@ -163,19 +197,30 @@ impl Series {
     /// The inclusion proof of reading `i` under [`Self::root`]: verify it with
     /// `proof.verify(&tradeledger_types::codec::to_canonical(&reading), &root)`.
     pub fn prove(&self, i: usize) -> Option<(Reading, InclusionProof)> {
-        let leaves: Vec<Vec<u8>> = self.readings().iter().map(tradeledger_types::codec::to_canonical).collect();
+        let leaves: Vec<Vec<u8>> = self
+            .readings()
+            .iter()
+            .map(tradeledger_types::codec::to_canonical)
+            .collect();
         let proof = merkle::prove(&leaves, i)?;
         Some((self.reading(i)?, proof))
     }
 
     /// The report for this series: whole if it has at most `carry_whole_max` readings, else a
     /// sample with the root.
-    pub fn report(&self, shipment_id: &str, carry_whole_max: usize, sample_len: usize) -> SensorReport {
+    pub fn report(
+        &self,
+        shipment_id: &str,
+        carry_whole_max: usize,
+        sample_len: usize,
+    ) -> SensorReport {
         let n = self.len();
         let mut stats: BTreeMap<SensorKind, (u32, i64, i64, usize, usize)> = BTreeMap::new();
         for (i, s) in self.samples.iter().enumerate() {
             let kind = self.units[usize::from(s.unit)].0;
-            let e = stats.entry(kind).or_insert((0, s.value_milli, s.value_milli, i, i));
+            let e = stats
+                .entry(kind)
+                .or_insert((0, s.value_milli, s.value_milli, i, i));
             e.0 = e.0.saturating_add(1);
             if s.value_milli < e.1 {
                 (e.1, e.3) = (s.value_milli, i);
@@ -192,7 +237,10 @@ impl Series {
             idx.extend(stats.values().flat_map(|s| [s.3, s.4]));
             idx.sort_unstable();
             idx.dedup();
-            (idx.into_iter().filter_map(|i| self.reading(i)).collect(), Some(self.root()))
+            (
+                idx.into_iter().filter_map(|i| self.reading(i)).collect(),
+                Some(self.root()),
+            )
         };
         SensorReport {
             shipment_id: shipment_id.to_owned(),
@@ -200,7 +248,12 @@ impl Series {
             readings,
             stats: stats
                 .into_iter()
-                .map(|(kind, (count, min_milli, max_milli, _, _))| SeriesStats { kind, count, min_milli, max_milli })
+                .map(|(kind, (count, min_milli, max_milli, _, _))| SeriesStats {
+                    kind,
+                    count,
+                    min_milli,
+                    max_milli,
+                })
                 .collect(),
             series_len: u32::try_from(n).unwrap_or(u32::MAX),
             series_root,
@@ -209,7 +262,12 @@ impl Series {
 }
 
 /// The report for a whole series given as readings (in time order): used by the EPCIS importer.
-pub fn report_from_series(shipment_id: &str, device_id: &str, readings: &[Reading], carry_whole_max: usize) -> SensorReport {
+pub fn report_from_series(
+    shipment_id: &str,
+    device_id: &str,
+    readings: &[Reading],
+    carry_whole_max: usize,
+) -> SensorReport {
     match Series::from_readings(device_id, readings) {
         Ok(s) => s.report(shipment_id, carry_whole_max, SAMPLE_LEN),
         // Readings that do not fit a series (too many units) are carried whole; validation
@@ -227,7 +285,13 @@ pub fn report_from_series(shipment_id: &str, device_id: &str, readings: &[Readin
 
 /// Canonical CBOR of a [`Reading`] (`[kind, value_milli, unit, time_ms]`), written directly into
 /// `out`; byte-identical to `codec::to_canonical(&reading)` (checked by tests).
-pub fn encode_reading(kind: SensorKind, value_milli: i64, unit: &str, time_ms: u64, out: &mut Vec<u8>) {
+pub fn encode_reading(
+    kind: SensorKind,
+    value_milli: i64,
+    unit: &str,
+    time_ms: u64,
+    out: &mut Vec<u8>,
+) {
     out.push(0x84);
     let name = kind_name(kind);
     head(3, name.len() as u64, out);
@@ -309,10 +373,19 @@ pub struct Recorder {
 
 impl Recorder {
     /// A recorder signing with `signer` for `shipment_id`.
-    pub fn new(signer: Signer, shipment_id: impl Into<String>, config: RecorderConfig) -> Result<Self, RecordError> {
+    pub fn new(
+        signer: Signer,
+        shipment_id: impl Into<String>,
+        config: RecorderConfig,
+    ) -> Result<Self, RecordError> {
         let shipment_id = shipment_id.into();
         v::id("shipment_id", &shipment_id)?;
-        Ok(Recorder { signer, shipment_id, config, open: BTreeMap::new() })
+        Ok(Recorder {
+            signer,
+            shipment_id,
+            config,
+            open: BTreeMap::new(),
+        })
     }
 
     /// The signer (its next sequence number is the one to persist).
@@ -332,8 +405,18 @@ impl Recorder {
 
     /// Records one reading; returns the reports it completed (none, or one; two only when a
     /// one-reading batch size meets a window boundary).
-    pub fn record(&mut self, device_id: &str, reading: &Reading) -> Result<Vec<Emitted>, RecordError> {
-        self.record_value(device_id, reading.kind, reading.value_milli, &reading.unit, reading.time_ms)
+    pub fn record(
+        &mut self,
+        device_id: &str,
+        reading: &Reading,
+    ) -> Result<Vec<Emitted>, RecordError> {
+        self.record_value(
+            device_id,
+            reading.kind,
+            reading.value_milli,
+            &reading.unit,
+            reading.time_ms,
+        )
     }
 
     /// Records one reading given by its parts (no allocation unless a report is emitted).
@@ -351,7 +434,9 @@ impl Recorder {
             Some(s) => s,
             None => {
                 v::id("device_id", device_id)?;
-                self.open.entry(device_id.to_owned()).or_insert_with(|| Series::new(device_id, cap))
+                self.open
+                    .entry(device_id.to_owned())
+                    .or_insert_with(|| Series::new(device_id, cap))
             }
         };
         if let Some(first) = series.samples.first()
@@ -361,7 +446,10 @@ impl Recorder {
             let full = std::mem::replace(series, Series::new(device_id, cap));
             out.push(self.emit(full)?);
         }
-        let series = self.open.get_mut(device_id).ok_or_else(|| FieldError::new("device_id", "batch vanished"))?;
+        let series = self
+            .open
+            .get_mut(device_id)
+            .ok_or_else(|| FieldError::new("device_id", "batch vanished"))?;
         series.push(kind, value_milli, unit, time_ms)?;
         if series.len() >= cap {
             let full = std::mem::replace(series, Series::new(device_id, cap));
@@ -381,11 +469,18 @@ impl Recorder {
     /// Emits every open batch, devices in id order.
     pub fn flush_all(&mut self) -> Result<Vec<Emitted>, RecordError> {
         let open = std::mem::take(&mut self.open);
-        open.into_values().filter(|s| !s.is_empty()).map(|s| self.emit(s)).collect()
+        open.into_values()
+            .filter(|s| !s.is_empty())
+            .map(|s| self.emit(s))
+            .collect()
     }
 
     fn emit(&mut self, series: Series) -> Result<Emitted, RecordError> {
-        let report = series.report(&self.shipment_id, self.config.carry_whole_max, self.config.sample_len);
+        let report = series.report(
+            &self.shipment_id,
+            self.config.carry_whole_max,
+            self.config.sample_len,
+        );
         let event = self.signer.sign(Payload::SensorReport(report))?;
         Ok(Emitted { event, series })
     }

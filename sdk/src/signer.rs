@@ -46,7 +46,11 @@ impl Signer {
     /// A signer resuming at `next_seq` (as restored from a [`SeqFile`] or the node).
     /// A `next_seq` of 0 is taken as 1: sequence numbers start at 1.
     pub fn resume(key: SecretKey, chain_id: impl Into<String>, next_seq: u64) -> Self {
-        Signer { key, chain_id: chain_id.into(), next_seq: next_seq.max(1) }
+        Signer {
+            key,
+            chain_id: chain_id.into(),
+            next_seq: next_seq.max(1),
+        }
     }
 
     /// The signer's public key.
@@ -82,8 +86,15 @@ impl Signer {
     /// is then consumed without effect.
     pub fn sign_unvalidated(&mut self, payload: Payload) -> Result<SignedEvent, SignError> {
         let seq = self.next_seq;
-        let next = seq.checked_add(1).ok_or(SignError::SeqExhausted { signer: self.public() })?;
-        let body = EventBody { chain_id: self.chain_id.clone(), signer: self.key.public(), seq, payload };
+        let next = seq.checked_add(1).ok_or(SignError::SeqExhausted {
+            signer: self.public(),
+        })?;
+        let body = EventBody {
+            chain_id: self.chain_id.clone(),
+            signer: self.key.public(),
+            seq,
+            payload,
+        };
         let event = body.sign(&self.key);
         self.next_seq = next;
         Ok(event)
@@ -133,22 +144,34 @@ impl SeqFile {
         let text = match fs::read_to_string(&self.path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => return Err(SeqFileError::Io { path: self.path.clone(), source }),
+            Err(source) => {
+                return Err(SeqFileError::Io {
+                    path: self.path.clone(),
+                    source,
+                });
+            }
         };
         text.trim()
             .parse::<u64>()
             .map(Some)
-            .map_err(|_| SeqFileError::Corrupt { path: self.path.clone(), content: text.chars().take(40).collect() })
+            .map_err(|_| SeqFileError::Corrupt {
+                path: self.path.clone(),
+                content: text.chars().take(40).collect(),
+            })
     }
 
     /// Stores `next_seq` atomically and durably: write a temporary file, fsync, rename over the
     /// old one, fsync the directory.
     pub fn store(&self, next_seq: u64) -> Result<(), SeqFileError> {
-        let io = |source| SeqFileError::Io { path: self.path.clone(), source };
+        let io = |source| SeqFileError::Io {
+            path: self.path.clone(),
+            source,
+        };
         let tmp = self.path.with_extension("tmp");
         {
             let mut f = fs::File::create(&tmp).map_err(io)?;
-            f.write_all(format!("{next_seq}\n").as_bytes()).map_err(io)?;
+            f.write_all(format!("{next_seq}\n").as_bytes())
+                .map_err(io)?;
             f.sync_all().map_err(io)?;
         }
         fs::rename(&tmp, &self.path).map_err(io)?;
@@ -156,7 +179,11 @@ impl SeqFile {
     }
 
     /// A signer restored from this file (next sequence 1 when the file does not exist).
-    pub fn restore_signer(&self, key: SecretKey, chain_id: impl Into<String>) -> Result<Signer, SeqFileError> {
+    pub fn restore_signer(
+        &self,
+        key: SecretKey,
+        chain_id: impl Into<String>,
+    ) -> Result<Signer, SeqFileError> {
         Ok(Signer::resume(key, chain_id, self.load()?.unwrap_or(1)))
     }
 }
@@ -171,12 +198,17 @@ pub(crate) fn sync_parent(path: &Path) -> std::io::Result<()> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use tradeledger_types::{ClearanceDecision, Decision};
 
     fn clearance(reason: &str, decision: Decision) -> Payload {
-        Payload::Clearance(ClearanceDecision { shipment_id: "SHP-1".into(), decision, reason: reason.into() })
+        Payload::Clearance(ClearanceDecision {
+            shipment_id: "SHP-1".into(),
+            decision,
+            reason: reason.into(),
+        })
     }
 
     #[test]
@@ -194,7 +226,10 @@ mod tests {
     fn invalid_payload_names_the_field_and_consumes_no_sequence() {
         let mut s = Signer::new(SecretKey::from_seed([1; 32]), "demo");
         let err = s.sign(clearance("", Decision::Hold)).unwrap_err();
-        assert!(matches!(&err, SignError::Invalid(f) if f.field == "reason"), "{err}");
+        assert!(
+            matches!(&err, SignError::Invalid(f) if f.field == "reason"),
+            "{err}"
+        );
         assert_eq!(s.next_seq(), 1);
     }
 
@@ -205,7 +240,9 @@ mod tests {
         assert_eq!(f.load().unwrap(), None);
         f.store(42).unwrap();
         assert_eq!(f.load().unwrap(), Some(42));
-        let s = f.restore_signer(SecretKey::from_seed([2; 32]), "demo").unwrap();
+        let s = f
+            .restore_signer(SecretKey::from_seed([2; 32]), "demo")
+            .unwrap();
         assert_eq!(s.next_seq(), 42);
         std::fs::write(f.path(), "forty-two").unwrap();
         assert!(matches!(f.load(), Err(SeqFileError::Corrupt { .. })));

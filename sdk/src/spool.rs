@@ -128,7 +128,13 @@ impl Spool {
         };
         fs::create_dir_all(dir).map_err(io_err(dir))?;
         let log_path = dir.join("events.log");
-        let mut log = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&log_path).map_err(io_err(&log_path))?;
+        let mut log = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&log_path)
+            .map_err(io_err(&log_path))?;
         let mut data = Vec::new();
         log.read_to_end(&mut data).map_err(io_err(&log_path))?;
         if data.len() < HEADER_LEN as usize {
@@ -143,14 +149,22 @@ impl Spool {
             data = header;
         }
         if &data[..8] != MAGIC {
-            return Err(SpoolError::Corrupt { path: log_path, problem: "not a spool log (bad magic)".into() });
+            return Err(SpoolError::Corrupt {
+                path: log_path,
+                problem: "not a spool log (bad magic)".into(),
+            });
         }
         let base = u64::from_le_bytes(data[8..16].try_into().unwrap_or([0; 8]));
         let mut records = Vec::new();
         let mut pos = HEADER_LEN as usize;
-        while let Some((len, sum)) = data.get(pos..pos + RECORD_HEAD).map(|h| (u32::from_le_bytes([h[0], h[1], h[2], h[3]]), &h[4..])) {
+        while let Some((len, sum)) = data
+            .get(pos..pos + RECORD_HEAD)
+            .map(|h| (u32::from_le_bytes([h[0], h[1], h[2], h[3]]), &h[4..]))
+        {
             let start = pos + RECORD_HEAD;
-            let Some(bytes) = data.get(start..start + len as usize) else { break };
+            let Some(bytes) = data.get(start..start + len as usize) else {
+                break;
+            };
             if len as usize > EVENT_BYTES_MAX || Sha256::digest(bytes).as_slice() != sum {
                 break;
             }
@@ -170,11 +184,22 @@ impl Spool {
                 problem: format!("{acked} records acknowledged but the log ends at {total}"),
             });
         }
-        Ok(Spool { log_path, log, ack, base, records, acked, end: pos as u64 })
+        Ok(Spool {
+            log_path,
+            log,
+            ack,
+            base,
+            records,
+            acked,
+            end: pos as u64,
+        })
     }
 
     fn io(&self) -> impl Fn(io::Error) -> SpoolError + '_ {
-        move |source| SpoolError::Io { path: self.log_path.clone(), source }
+        move |source| SpoolError::Io {
+            path: self.log_path.clone(),
+            source,
+        }
     }
 
     /// Appends a signed event durably (fsynced) and returns its global index.
@@ -184,10 +209,13 @@ impl Spool {
 
     /// Appends canonical signed-event bytes durably and returns the record's global index.
     pub fn append_bytes(&mut self, bytes: &[u8]) -> Result<u64, SpoolError> {
-        let len = u32::try_from(bytes.len()).ok().filter(|l| *l as usize <= EVENT_BYTES_MAX).ok_or_else(|| SpoolError::Corrupt {
-            path: self.log_path.clone(),
-            problem: format!("event of {} bytes exceeds {EVENT_BYTES_MAX}", bytes.len()),
-        })?;
+        let len = u32::try_from(bytes.len())
+            .ok()
+            .filter(|l| *l as usize <= EVENT_BYTES_MAX)
+            .ok_or_else(|| SpoolError::Corrupt {
+                path: self.log_path.clone(),
+                problem: format!("event of {} bytes exceeds {EVENT_BYTES_MAX}", bytes.len()),
+            })?;
         let mut rec = Vec::with_capacity(RECORD_HEAD + bytes.len());
         rec.extend_from_slice(&len.to_le_bytes());
         rec.extend_from_slice(&Sha256::digest(bytes));
@@ -220,7 +248,10 @@ impl Spool {
 
     /// Reads the record with global index `index`, if it is still in the log.
     pub fn get(&mut self, index: u64) -> Result<Option<SpooledEvent>, SpoolError> {
-        let Some(&(offset, len)) = index.checked_sub(self.base).and_then(|i| self.records.get(i as usize)) else {
+        let Some(&(offset, len)) = index
+            .checked_sub(self.base)
+            .and_then(|i| self.records.get(i as usize))
+        else {
             return Ok(None);
         };
         let mut bytes = vec![0u8; len as usize];
@@ -240,7 +271,10 @@ impl Spool {
         if index != self.acked || self.pending() == 0 {
             return Err(SpoolError::Corrupt {
                 path: self.log_path.clone(),
-                problem: format!("acknowledged record {index} out of order (next is {})", self.acked),
+                problem: format!(
+                    "acknowledged record {index} out of order (next is {})",
+                    self.acked
+                ),
             });
         }
         self.ack.store(index + 1)?;
@@ -250,11 +284,18 @@ impl Spool {
 
     /// Delivers every pending record in order, persisting the acknowledgement after each.
     /// Stops at the first failure, keeping that record for next time.
-    pub fn deliver<S: Submit>(&mut self, submitter: &mut S) -> Result<usize, DeliverError<S::Error>> {
+    pub fn deliver<S: Submit>(
+        &mut self,
+        submitter: &mut S,
+    ) -> Result<usize, DeliverError<S::Error>> {
         let mut delivered = 0;
         while let Some(rec) = self.peek()? {
             if let Err(error) = submitter.submit(&rec) {
-                return Err(DeliverError::Submit { delivered, index: rec.index, error });
+                return Err(DeliverError::Submit {
+                    delivered,
+                    index: rec.index,
+                    error,
+                });
             }
             self.ack(rec.index)?;
             delivered += 1;
@@ -284,7 +325,10 @@ impl Spool {
             return Ok(());
         }
         let tmp = self.log_path.with_extension("compact");
-        let io_tmp = |source| SpoolError::Io { path: tmp.clone(), source };
+        let io_tmp = |source| SpoolError::Io {
+            path: tmp.clone(),
+            source,
+        };
         let mut out = File::create(&tmp).map_err(io_tmp)?;
         let mut header = MAGIC.to_vec();
         header.extend_from_slice(&self.acked.to_le_bytes());
@@ -292,7 +336,10 @@ impl Spool {
         let mut records = Vec::with_capacity(self.records.len() - keep_from);
         let mut end = HEADER_LEN;
         for i in self.acked..self.base + self.records.len() as u64 {
-            let rec = self.get(i)?.ok_or_else(|| SpoolError::Corrupt { path: self.log_path.clone(), problem: "record vanished".into() })?;
+            let rec = self.get(i)?.ok_or_else(|| SpoolError::Corrupt {
+                path: self.log_path.clone(),
+                problem: "record vanished".into(),
+            })?;
             let len = rec.bytes.len() as u32;
             out.write_all(&len.to_le_bytes()).map_err(io_tmp)?;
             out.write_all(&Sha256::digest(&rec.bytes)).map_err(io_tmp)?;
@@ -304,7 +351,11 @@ impl Spool {
         drop(out);
         fs::rename(&tmp, &self.log_path).map_err(self.io())?;
         sync_parent(&self.log_path).map_err(self.io())?;
-        self.log = OpenOptions::new().read(true).write(true).open(&self.log_path).map_err(self.io())?;
+        self.log = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&self.log_path)
+            .map_err(self.io())?;
         self.base = self.acked;
         self.records = records;
         self.end = end;

@@ -2,6 +2,8 @@
 //! loss or duplicate effect when the delivering process is killed (the test re-runs its own
 //! binary as the child process).
 
+#![allow(clippy::unwrap_used)]
+
 use std::collections::BTreeSet;
 use std::fs::{self, OpenOptions};
 use std::io::Write;
@@ -17,7 +19,13 @@ const CHILD_ENV: &str = "TRADELEDGER_SPOOL_CHILD_DIR";
 
 fn events(n: usize) -> Vec<SignedEvent> {
     let mut signer = Signer::new(SecretKey::from_seed([5; 32]), "tradeledger-demo");
-    (0..n).map(|i| ClearanceBuilder::new(format!("SHP-{i}"), Decision::Release).sign(&mut signer).unwrap()).collect()
+    (0..n)
+        .map(|i| {
+            ClearanceBuilder::new(format!("SHP-{i}"), Decision::Release)
+                .sign(&mut signer)
+                .unwrap()
+        })
+        .collect()
 }
 
 /// A fake node: appends each delivered event id to a file (fsynced), like a node committing it.
@@ -30,7 +38,10 @@ impl Submit for FileSink {
     type Error = std::io::Error;
     fn submit(&mut self, event: &SpooledEvent) -> Result<(), Self::Error> {
         std::thread::sleep(self.delay);
-        let mut f = OpenOptions::new().create(true).append(true).open(&self.path)?;
+        let mut f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)?;
         f.write_all(format!("{}\n", event.id).as_bytes())?;
         f.sync_data()
     }
@@ -56,7 +67,10 @@ impl Submit for Flaky {
 fn delivered_ids(path: &Path) -> Vec<String> {
     let text = fs::read_to_string(path).unwrap_or_default();
     // A line without its newline was cut by the kill: that submission never completed.
-    text.split_inclusive('\n').filter(|l| l.ends_with('\n')).map(|l| l.trim_end().to_owned()).collect()
+    text.split_inclusive('\n')
+        .filter(|l| l.ends_with('\n'))
+        .map(|l| l.trim_end().to_owned())
+        .collect()
 }
 
 #[test]
@@ -67,9 +81,19 @@ fn delivers_in_order_and_resumes_after_a_failure() {
     for (i, e) in evs.iter().enumerate() {
         assert_eq!(spool.append(e).unwrap(), i as u64);
     }
-    let mut sink = Flaky { got: Vec::new(), fail_after: 4 };
+    let mut sink = Flaky {
+        got: Vec::new(),
+        fail_after: 4,
+    };
     let err = spool.deliver(&mut sink).unwrap_err();
-    assert!(matches!(err, DeliverError::Submit { delivered: 4, index: 4, .. }));
+    assert!(matches!(
+        err,
+        DeliverError::Submit {
+            delivered: 4,
+            index: 4,
+            ..
+        }
+    ));
     assert_eq!(spool.pending(), 6);
     drop(spool);
     // Restart: the acknowledged four are not re-sent.
@@ -79,7 +103,10 @@ fn delivers_in_order_and_resumes_after_a_failure() {
     assert_eq!(spool.deliver(&mut sink).unwrap(), 6);
     let got: Vec<SignedEvent> = sink.got.iter().map(|r| r.event().unwrap()).collect();
     assert_eq!(got, evs);
-    assert_eq!(sink.got.iter().map(|r| r.id).collect::<Vec<_>>(), evs.iter().map(SignedEvent::id).collect::<Vec<_>>());
+    assert_eq!(
+        sink.got.iter().map(|r| r.id).collect::<Vec<_>>(),
+        evs.iter().map(SignedEvent::id).collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -109,9 +136,18 @@ fn torn_tail_is_truncated_and_earlier_records_survive() {
     fs::write(&log, &bytes).unwrap();
     let mut spool = Spool::open(dir.path()).unwrap();
     assert_eq!(spool.pending(), 2);
-    let mut sink = Flaky { got: Vec::new(), fail_after: usize::MAX };
+    let mut sink = Flaky {
+        got: Vec::new(),
+        fail_after: usize::MAX,
+    };
     spool.deliver(&mut sink).unwrap();
-    assert_eq!(sink.got.iter().map(|r| r.event().unwrap()).collect::<Vec<_>>(), evs[..2]);
+    assert_eq!(
+        sink.got
+            .iter()
+            .map(|r| r.event().unwrap())
+            .collect::<Vec<_>>(),
+        evs[..2]
+    );
 }
 
 #[test]
@@ -122,12 +158,19 @@ fn compaction_keeps_pending_records_and_indices() {
     for e in &evs[..5] {
         spool.append(e).unwrap();
     }
-    let mut sink = Flaky { got: Vec::new(), fail_after: 3 };
+    let mut sink = Flaky {
+        got: Vec::new(),
+        fail_after: 3,
+    };
     let _ = spool.deliver(&mut sink);
     let before = fs::metadata(dir.path().join("events.log")).unwrap().len();
     spool.compact().unwrap();
     assert!(fs::metadata(dir.path().join("events.log")).unwrap().len() < before);
-    assert_eq!(spool.append(&evs[5]).unwrap(), 5, "indices continue after compaction");
+    assert_eq!(
+        spool.append(&evs[5]).unwrap(),
+        5,
+        "indices continue after compaction"
+    );
     drop(spool);
     let mut spool = Spool::open(dir.path()).unwrap();
     assert_eq!((spool.acked(), spool.pending()), (3, 3));
@@ -136,7 +179,13 @@ fn compaction_keeps_pending_records_and_indices() {
     }
     sink.fail_after = usize::MAX;
     spool.deliver(&mut sink).unwrap();
-    assert_eq!(sink.got.iter().map(|r| r.event().unwrap()).collect::<Vec<_>>(), evs);
+    assert_eq!(
+        sink.got
+            .iter()
+            .map(|r| r.event().unwrap())
+            .collect::<Vec<_>>(),
+        evs
+    );
     let signer = evs[0].body.signer;
     assert_eq!(spool.next_seq_for(&signer).unwrap(), Some(9));
 }
@@ -150,7 +199,10 @@ fn spool_child_process() {
         Some(dir) => {
             let dir = Path::new(&dir);
             let mut spool = Spool::open(dir.join("spool")).unwrap();
-            let mut sink = FileSink { path: dir.join("deliveries.txt"), delay: Duration::from_millis(3) };
+            let mut sink = FileSink {
+                path: dir.join("deliveries.txt"),
+                delay: Duration::from_millis(3),
+            };
             spool.deliver(&mut sink).unwrap();
             spool.compact().unwrap();
         }
@@ -161,7 +213,10 @@ fn spool_child_process() {
             for e in &evs {
                 spool.append(e).unwrap();
             }
-            let mut sink = FileSink { path: dir.path().join("deliveries.txt"), delay: Duration::ZERO };
+            let mut sink = FileSink {
+                path: dir.path().join("deliveries.txt"),
+                delay: Duration::ZERO,
+            };
             assert_eq!(spool.deliver(&mut sink).unwrap(), 5);
             let want: Vec<String> = evs.iter().map(|e| e.id().to_hex()).collect();
             assert_eq!(delivered_ids(&dir.path().join("deliveries.txt")), want);
@@ -185,7 +240,12 @@ fn killed_mid_delivery_loses_nothing_and_duplicates_only_the_in_flight_event() {
     // Kill the deliverer at varying points until it gets to finish on its own (bounded).
     for round in 0..40u64 {
         let mut child = Command::new(&exe)
-            .args(["--exact", "spool_child_process", "--nocapture", "--test-threads=1"])
+            .args([
+                "--exact",
+                "spool_child_process",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CHILD_ENV, dir.path())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -219,10 +279,17 @@ fn killed_mid_delivery_loses_nothing_and_duplicates_only_the_in_flight_event() {
     let want: Vec<String> = evs.iter().map(|e| e.id().to_hex()).collect();
     // Collapse redeliveries: the node ignores an event id it already has.
     let mut seen = BTreeSet::new();
-    let unique: Vec<String> = got.iter().filter(|id| seen.insert((*id).clone())).cloned().collect();
+    let unique: Vec<String> = got
+        .iter()
+        .filter(|id| seen.insert((*id).clone()))
+        .cloned()
+        .collect();
     assert_eq!(unique, want, "every event delivered, in order");
     let duplicates = got.len() - unique.len();
-    assert!(duplicates <= kills, "{duplicates} redeliveries for {kills} kills");
+    assert!(
+        duplicates <= kills,
+        "{duplicates} redeliveries for {kills} kills"
+    );
     // Each redelivery is of the event in flight at the kill: it immediately repeats.
     for w in got.windows(2) {
         if seen.contains(&w[1]) && w[0] != w[1] {

@@ -1,17 +1,28 @@
 use super::{Build, BuildError};
-use tradeledger_types::{Action, CustodyEvent, EpcisEventType, Extension, Location, Payload, Seal, SealStatus, TimeMs};
+use tradeledger_types::{
+    Action, CustodyEvent, EpcisEventType, Extension, Location, Payload, Seal, SealStatus, TimeMs,
+};
 
 /// Builds a [`CustodyEvent`] (pickup, departure, border arrival, RFID portal read).
 #[derive(Debug, Clone)]
 pub struct CustodyBuilder(CustodyEvent);
 
 fn site(id: &str) -> Location {
-    Location { locode: None, lat_micro_deg: None, lon_micro_deg: None, site: Some(id.to_owned()) }
+    Location {
+        locode: None,
+        lat_micro_deg: None,
+        lon_micro_deg: None,
+        site: Some(id.to_owned()),
+    }
 }
 
 impl CustodyBuilder {
     /// An ObjectEvent with action OBSERVE: `biz_step` is a CBV name such as `departing`.
-    pub fn new(shipment_id: impl Into<String>, biz_step: impl Into<String>, event_time_ms: TimeMs) -> Self {
+    pub fn new(
+        shipment_id: impl Into<String>,
+        biz_step: impl Into<String>,
+        event_time_ms: TimeMs,
+    ) -> Self {
         CustodyBuilder(CustodyEvent {
             shipment_id: shipment_id.into(),
             event_type: EpcisEventType::Object,
@@ -60,7 +71,12 @@ impl CustodyBuilder {
     }
     /// Business location given by a UN/LOCODE.
     pub fn biz_locode(self, locode: &str) -> Self {
-        self.biz_location(Location { locode: Some(locode.to_owned()), lat_micro_deg: None, lon_micro_deg: None, site: None })
+        self.biz_location(Location {
+            locode: Some(locode.to_owned()),
+            lat_micro_deg: None,
+            lon_micro_deg: None,
+            site: None,
+        })
     }
     /// Adds an observed EPC (pure-identity URI).
     pub fn epc(mut self, epc: impl Into<String>) -> Self {
@@ -79,12 +95,18 @@ impl CustodyBuilder {
     }
     /// A seal observation.
     pub fn seal(mut self, seal_id: impl Into<String>, status: SealStatus) -> Self {
-        self.0.seal = Some(Seal { seal_id: seal_id.into(), status });
+        self.0.seal = Some(Seal {
+            seal_id: seal_id.into(),
+            status,
+        });
         self
     }
     /// An extension field (`name`, compact JSON value); kept sorted by name.
     pub fn extension(mut self, name: impl Into<String>, json: impl Into<String>) -> Self {
-        let x = Extension { name: name.into(), json: json.into() };
+        let x = Extension {
+            name: name.into(),
+            json: json.into(),
+        };
         let at = self.0.extensions.partition_point(|e| e.name < x.name);
         self.0.extensions.insert(at, x);
         self

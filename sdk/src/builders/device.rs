@@ -8,7 +8,11 @@ pub struct DeviceRegistrationBuilder(DeviceRegistration);
 impl DeviceRegistrationBuilder {
     /// Registers `device_key` as `device_id`; add the kinds it may sign with [`Self::may_sign`].
     pub fn new(device_key: PublicKey, device_id: impl Into<String>) -> Self {
-        DeviceRegistrationBuilder(DeviceRegistration { device_key, device_id: device_id.into(), kinds: Vec::new() })
+        DeviceRegistrationBuilder(DeviceRegistration {
+            device_key,
+            device_id: device_id.into(),
+            kinds: Vec::new(),
+        })
     }
     /// Allows the device to sign `kind` (custody or sensor_report).
     pub fn may_sign(mut self, kind: EventKind) -> Self {
@@ -32,7 +36,10 @@ pub struct DeviceRevocationBuilder(DeviceRevocation);
 impl DeviceRevocationBuilder {
     /// Revokes `device_key` from `effective_height` on.
     pub fn new(device_key: PublicKey, effective_height: u64) -> Self {
-        DeviceRevocationBuilder(DeviceRevocation { device_key, effective_height })
+        DeviceRevocationBuilder(DeviceRevocation {
+            device_key,
+            effective_height,
+        })
     }
 }
 

@@ -8,7 +8,12 @@ pub struct RuleSetUpdateBuilder(RuleSetUpdate);
 impl RuleSetUpdateBuilder {
     /// Rule-set `version` in force from `effective_height`, because `reason`.
     pub fn new(version: u32, effective_height: u64, reason: impl Into<String>) -> Self {
-        RuleSetUpdateBuilder(RuleSetUpdate { version, effective_height, changes: Vec::new(), reason: reason.into() })
+        RuleSetUpdateBuilder(RuleSetUpdate {
+            version,
+            effective_height,
+            changes: Vec::new(),
+            reason: reason.into(),
+        })
     }
     /// Adds a change (at least one).
     pub fn change(mut self, c: RuleChange) -> Self {
@@ -30,7 +35,11 @@ pub struct CorrectionBuilder(Correction);
 impl CorrectionBuilder {
     /// Withdraws the event `corrects`, because `reason`; give [`Self::replacement`] to replace it.
     pub fn new(corrects: EventId, reason: impl Into<String>) -> Self {
-        CorrectionBuilder(Correction { corrects, reason: reason.into(), replacement: None })
+        CorrectionBuilder(Correction {
+            corrects,
+            reason: reason.into(),
+            replacement: None,
+        })
     }
     /// The corrected content (same kind as the original).
     pub fn replacement(mut self, p: Payload) -> Self {

@@ -1,7 +1,7 @@
 use super::{Build, BuildError};
 use tradeledger_types::{
-    ClearanceDecision, Decision, Finding, InspectionKind, InspectionOutcome, InspectionResult, Payload, Reading, TimeMs,
-    TreatmentKind, TreatmentRecord,
+    ClearanceDecision, Decision, Finding, InspectionKind, InspectionOutcome, InspectionResult,
+    Payload, Reading, TimeMs, TreatmentKind, TreatmentRecord,
 };
 
 /// Builds an [`InspectionResult`].
@@ -10,7 +10,12 @@ pub struct InspectionBuilder(InspectionResult);
 
 impl InspectionBuilder {
     /// An inspection of `shipment_id`.
-    pub fn new(shipment_id: impl Into<String>, kind: InspectionKind, outcome: InspectionOutcome, inspected_ms: TimeMs) -> Self {
+    pub fn new(
+        shipment_id: impl Into<String>,
+        kind: InspectionKind,
+        outcome: InspectionOutcome,
+        inspected_ms: TimeMs,
+    ) -> Self {
         InspectionBuilder(InspectionResult {
             shipment_id: shipment_id.into(),
             kind,
@@ -22,12 +27,26 @@ impl InspectionBuilder {
     }
     /// Adds a finding.
     pub fn finding(mut self, code: impl Into<String>, description: impl Into<String>) -> Self {
-        self.0.findings.push(Finding { code: code.into(), description: description.into() });
+        self.0.findings.push(Finding {
+            code: code.into(),
+            description: description.into(),
+        });
         self
     }
     /// The treatment record with its readings (in time order).
-    pub fn treatment(mut self, kind: TreatmentKind, start_ms: TimeMs, end_ms: TimeMs, readings: Vec<Reading>) -> Self {
-        self.0.treatment = Some(TreatmentRecord { kind, start_ms, end_ms, readings });
+    pub fn treatment(
+        mut self,
+        kind: TreatmentKind,
+        start_ms: TimeMs,
+        end_ms: TimeMs,
+        readings: Vec<Reading>,
+    ) -> Self {
+        self.0.treatment = Some(TreatmentRecord {
+            kind,
+            start_ms,
+            end_ms,
+            readings,
+        });
         self
     }
 }
@@ -45,7 +64,11 @@ pub struct ClearanceBuilder(ClearanceDecision);
 impl ClearanceBuilder {
     /// A decision on `shipment_id` (hold and refuse need a [`Self::reason`]).
     pub fn new(shipment_id: impl Into<String>, decision: Decision) -> Self {
-        ClearanceBuilder(ClearanceDecision { shipment_id: shipment_id.into(), decision, reason: String::new() })
+        ClearanceBuilder(ClearanceDecision {
+            shipment_id: shipment_id.into(),
+            decision,
+            reason: String::new(),
+        })
     }
     /// Why.
     pub fn reason(mut self, reason: impl Into<String>) -> Self {

@@ -1,5 +1,7 @@
 use super::{Build, BuildError, required};
-use tradeledger_types::{IprAcceptance, IprLicence, IprRecordation, IprRevocation, LicenceScope, Payload, TimeMs};
+use tradeledger_types::{
+    IprAcceptance, IprLicence, IprRecordation, IprRevocation, LicenceScope, Payload, TimeMs,
+};
 
 /// Builds an [`IprRecordation`].
 #[derive(Debug, Clone)]
@@ -10,7 +12,12 @@ pub struct IprRecordationBuilder {
 
 impl IprRecordationBuilder {
     /// Recordation `recordation_id` of `mark` (registration `registration_no`) owned by `owner`.
-    pub fn new(recordation_id: impl Into<String>, mark: impl Into<String>, registration_no: impl Into<String>, owner: impl Into<String>) -> Self {
+    pub fn new(
+        recordation_id: impl Into<String>,
+        mark: impl Into<String>,
+        registration_no: impl Into<String>,
+        owner: impl Into<String>,
+    ) -> Self {
         IprRecordationBuilder {
             r: IprRecordation {
                 recordation_id: recordation_id.into(),
@@ -68,7 +75,9 @@ pub struct IprAcceptanceBuilder(IprAcceptance);
 impl IprAcceptanceBuilder {
     /// Customs accepts `recordation_id`.
     pub fn new(recordation_id: impl Into<String>) -> Self {
-        IprAcceptanceBuilder(IprAcceptance { recordation_id: recordation_id.into() })
+        IprAcceptanceBuilder(IprAcceptance {
+            recordation_id: recordation_id.into(),
+        })
     }
 }
 
@@ -121,8 +130,16 @@ pub struct IprRevocationBuilder(IprRevocation);
 
 impl IprRevocationBuilder {
     /// Revokes `licence_id` from `effective_ms`.
-    pub fn new(licence_id: impl Into<String>, effective_ms: TimeMs, reason: impl Into<String>) -> Self {
-        IprRevocationBuilder(IprRevocation { licence_id: licence_id.into(), effective_ms, reason: reason.into() })
+    pub fn new(
+        licence_id: impl Into<String>,
+        effective_ms: TimeMs,
+        reason: impl Into<String>,
+    ) -> Self {
+        IprRevocationBuilder(IprRevocation {
+            licence_id: licence_id.into(),
+            effective_ms,
+            reason: reason.into(),
+        })
     }
 }
 

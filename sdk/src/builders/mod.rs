@@ -27,7 +27,9 @@ pub use custody::CustodyBuilder;
 pub use device::{DeviceRegistrationBuilder, DeviceRevocationBuilder};
 pub use governance::{CorrectionBuilder, RuleSetUpdateBuilder};
 pub use inspection::{ClearanceBuilder, InspectionBuilder};
-pub use ipr::{IprAcceptanceBuilder, IprLicenceBuilder, IprRecordationBuilder, IprRevocationBuilder};
+pub use ipr::{
+    IprAcceptanceBuilder, IprLicenceBuilder, IprRecordationBuilder, IprRevocationBuilder,
+};
 pub use origin::CertificateOfOriginBuilder;
 pub use sensor::SensorReportBuilder;
 pub use shipment::{PartyBuilder, ShipmentBuilder};
@@ -92,5 +94,7 @@ pub trait Build: Sized {
 }
 
 pub(crate) fn required<T>(field: &str, v: Option<T>) -> Result<T, BuildError> {
-    v.ok_or_else(|| BuildError::Missing { field: field.to_owned() })
+    v.ok_or_else(|| BuildError::Missing {
+        field: field.to_owned(),
+    })
 }

@@ -1,5 +1,8 @@
 use super::{Build, BuildError, required};
-use tradeledger_types::{BlanketPeriod, CertificateOfOrigin, CertifiedGood, CertifierRole, OriginCriterion, Party, Payload, TimeMs};
+use tradeledger_types::{
+    BlanketPeriod, CertificateOfOrigin, CertifiedGood, CertifierRole, OriginCriterion, Party,
+    Payload, TimeMs,
+};
 
 /// Builds a [`CertificateOfOrigin`] (the nine USMCA data elements).
 #[derive(Debug, Clone)]
@@ -18,7 +21,11 @@ pub struct CertificateOfOriginBuilder {
 
 impl CertificateOfOriginBuilder {
     /// Certificate `certificate_id` for `shipment_id`, certified in `role`.
-    pub fn new(certificate_id: impl Into<String>, shipment_id: impl Into<String>, role: CertifierRole) -> Self {
+    pub fn new(
+        certificate_id: impl Into<String>,
+        shipment_id: impl Into<String>,
+        role: CertifierRole,
+    ) -> Self {
         CertificateOfOriginBuilder {
             certificate_id: certificate_id.into(),
             shipment_id: shipment_id.into(),
@@ -53,8 +60,19 @@ impl CertificateOfOriginBuilder {
         self
     }
     /// Elements 6 and 7: adds a good (at least one).
-    pub fn good(mut self, line: u32, description: impl Into<String>, hs_code: impl Into<String>, criterion: OriginCriterion) -> Self {
-        self.goods.push(CertifiedGood { line, description: description.into(), hs_code: hs_code.into(), criterion });
+    pub fn good(
+        mut self,
+        line: u32,
+        description: impl Into<String>,
+        hs_code: impl Into<String>,
+        criterion: OriginCriterion,
+    ) -> Self {
+        self.goods.push(CertifiedGood {
+            line,
+            description: description.into(),
+            hs_code: hs_code.into(),
+            criterion,
+        });
         self
     }
     /// Element 8: a blanket period of up to 12 months.

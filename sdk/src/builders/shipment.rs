@@ -7,8 +7,18 @@ pub struct PartyBuilder(Party);
 
 impl PartyBuilder {
     /// A party with legal name, postal address and country (ISO 3166-1 alpha-2).
-    pub fn new(name: impl Into<String>, address: impl Into<String>, country: impl Into<String>) -> Self {
-        PartyBuilder(Party { org: None, name: name.into(), address: address.into(), contact: String::new(), country: country.into() })
+    pub fn new(
+        name: impl Into<String>,
+        address: impl Into<String>,
+        country: impl Into<String>,
+    ) -> Self {
+        PartyBuilder(Party {
+            org: None,
+            name: name.into(),
+            address: address.into(),
+            contact: String::new(),
+            country: country.into(),
+        })
     }
     /// The party's organisation on the chain.
     pub fn org(mut self, org: impl Into<String>) -> Self {
@@ -46,7 +56,10 @@ pub struct ShipmentBuilder {
 impl ShipmentBuilder {
     /// A declaration of `shipment_id`.
     pub fn new(shipment_id: impl Into<String>) -> Self {
-        ShipmentBuilder { shipment_id: shipment_id.into(), ..Default::default() }
+        ShipmentBuilder {
+            shipment_id: shipment_id.into(),
+            ..Default::default()
+        }
     }
     /// The exporter (required).
     pub fn exporter(mut self, p: Party) -> Self {
@@ -81,7 +94,10 @@ impl ShipmentBuilder {
     }
     /// Adds a route stop (at least one), origin first.
     pub fn stop(mut self, country: impl Into<String>, locode: Option<&str>) -> Self {
-        self.route.push(RouteStop { country: country.into(), locode: locode.map(str::to_owned) });
+        self.route.push(RouteStop {
+            country: country.into(),
+            locode: locode.map(str::to_owned),
+        });
         self
     }
     /// Adds a declared EPC (pure-identity URI).

@@ -106,6 +106,16 @@ impl Client {
                 }),
             };
             match result {
+                // The node already holds (or has committed) an event with this id: the
+                // submission is done, which is what makes re-submitting after a timeout safe.
+                Err(ClientError::Rejected {
+                    status: 409, code, ..
+                }) => {
+                    return Ok(SubmitReceipt {
+                        id: tradeledger_types::domain::sha256(bytes),
+                        status: code,
+                    });
+                }
                 Err(e) if e.is_transient() && attempt < self.retry.attempts => {
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(self.retry.backoff_max);

@@ -16,7 +16,9 @@ pub enum EpcError {
         input: String,
     },
     /// The header byte is not one of the supported 96-bit schemes.
-    #[error("header 0x{header:02X} is not SGTIN-96 (0x30), SSCC-96 (0x31), GRAI-96 (0x33) or GIAI-96 (0x34)")]
+    #[error(
+        "header 0x{header:02X} is not SGTIN-96 (0x30), SSCC-96 (0x31), GRAI-96 (0x33) or GIAI-96 (0x34)"
+    )]
     UnknownHeader {
         /// The header found.
         header: u8,
@@ -66,7 +68,9 @@ pub enum EpcError {
         digits: usize,
     },
     /// The partitioned reference has the wrong number of digits for the prefix length.
-    #[error("{field} must have {expected} digits with a {prefix_digits}-digit company prefix, got {got}")]
+    #[error(
+        "{field} must have {expected} digits with a {prefix_digits}-digit company prefix, got {got}"
+    )]
     ReferenceLength {
         /// The field.
         field: &'static str,

@@ -53,19 +53,31 @@ impl Epc96 {
         serial: Option<u64>,
     ) -> Result<Self, EpcError> {
         if filter > 7 {
-            return Err(EpcError::OutOfRange { field: "filter", value: filter.to_string(), max: "7".into() });
+            return Err(EpcError::OutOfRange {
+                field: "filter",
+                value: filter.to_string(),
+                max: "7".into(),
+            });
         }
         if !is_digits(company_prefix) {
-            return Err(EpcError::NotNumeric { field: "company prefix", value: company_prefix.into() });
+            return Err(EpcError::NotNumeric {
+                field: "company prefix",
+                value: company_prefix.into(),
+            });
         }
         let partition = scheme
             .partition_for_prefix_digits(company_prefix.len())
-            .ok_or(EpcError::PrefixLength { digits: company_prefix.len() })?;
+            .ok_or(EpcError::PrefixLength {
+                digits: company_prefix.len(),
+            })?;
         let row = scheme.partitions()[usize::from(partition)];
         let ref_field = reference_name(scheme);
         if scheme.reference_padded() {
             if !(reference.is_empty() || is_digits(reference)) {
-                return Err(EpcError::NotNumeric { field: ref_field, value: reference.into() });
+                return Err(EpcError::NotNumeric {
+                    field: ref_field,
+                    value: reference.into(),
+                });
             }
             if reference.len() != row.reference_digits {
                 return Err(EpcError::ReferenceLength {
@@ -77,7 +89,10 @@ impl Epc96 {
             }
         } else {
             check_integer(ref_field, reference)?;
-            let value: u128 = reference.parse().map_err(|_| EpcError::NotNumeric { field: ref_field, value: reference.into() })?;
+            let value: u128 = reference.parse().map_err(|_| EpcError::NotNumeric {
+                field: ref_field,
+                value: reference.into(),
+            })?;
             if value >= 1u128 << row.reference_bits {
                 return Err(EpcError::OutOfRange {
                     field: ref_field,
@@ -88,11 +103,23 @@ impl Epc96 {
         }
         match (scheme.has_serial(), serial) {
             (true, Some(s)) if s > SERIAL_38_MAX => {
-                return Err(EpcError::OutOfRange { field: "serial", value: s.to_string(), max: SERIAL_38_MAX.to_string() });
+                return Err(EpcError::OutOfRange {
+                    field: "serial",
+                    value: s.to_string(),
+                    max: SERIAL_38_MAX.to_string(),
+                });
             }
             (true, Some(_)) | (false, None) => {}
-            (true, None) => return Err(EpcError::MissingSerial { scheme: scheme.id_name() }),
-            (false, Some(_)) => return Err(EpcError::UnexpectedSerial { scheme: scheme.id_name() }),
+            (true, None) => {
+                return Err(EpcError::MissingSerial {
+                    scheme: scheme.id_name(),
+                });
+            }
+            (false, Some(_)) => {
+                return Err(EpcError::UnexpectedSerial {
+                    scheme: scheme.id_name(),
+                });
+            }
         }
         Ok(Epc96 {
             scheme,
@@ -110,7 +137,8 @@ impl Epc96 {
             return Err(EpcError::HexLength { chars: hex.len() });
         }
         let mut bytes = [0u8; 12];
-        hex::decode_to_slice(hex, &mut bytes).map_err(|_| EpcError::NotHex { input: hex.into() })?;
+        hex::decode_to_slice(hex, &mut bytes)
+            .map_err(|_| EpcError::NotHex { input: hex.into() })?;
         Self::from_bytes(&bytes)
     }
 
@@ -124,7 +152,10 @@ impl Epc96 {
         let field = |shift: u32, width: u32| (bits >> shift) & ((1u128 << width) - 1);
         let filter = field(85, 3) as u8;
         let partition = field(82, 3) as u8;
-        let row = *scheme.partitions().get(usize::from(partition)).ok_or(EpcError::BadPartition { partition })?;
+        let row = *scheme
+            .partitions()
+            .get(usize::from(partition))
+            .ok_or(EpcError::BadPartition { partition })?;
         let tail = scheme.tail_bits();
         let prefix_value = field(tail + row.reference_bits, row.prefix_bits);
         let reference_value = field(tail, row.reference_bits);
@@ -142,10 +173,18 @@ impl Epc96 {
                 return Err(EpcError::OutOfRange {
                     field: reference_name(scheme),
                     value: reference_value.to_string(),
-                    max: if row.reference_digits == 0 { "0".into() } else { "9".repeat(row.reference_digits) },
+                    max: if row.reference_digits == 0 {
+                        "0".into()
+                    } else {
+                        "9".repeat(row.reference_digits)
+                    },
                 });
             }
-            if row.reference_digits == 0 { String::new() } else { format!("{reference_value:0width$}", width = row.reference_digits) }
+            if row.reference_digits == 0 {
+                String::new()
+            } else {
+                format!("{reference_value:0width$}", width = row.reference_digits)
+            }
         } else {
             reference_value.to_string()
         };
@@ -157,7 +196,9 @@ impl Epc96 {
             })?)
         } else {
             if tail_value != 0 {
-                return Err(EpcError::ReservedBits { value: tail_value as u32 });
+                return Err(EpcError::ReservedBits {
+                    value: tail_value as u32,
+                });
             }
             None
         };
@@ -170,7 +211,11 @@ impl Epc96 {
         let tail = self.scheme.tail_bits();
         // The constructor checked every field, so these parses cannot fail.
         let prefix: u128 = self.company_prefix.parse().unwrap_or(0);
-        let reference: u128 = if self.reference.is_empty() { 0 } else { self.reference.parse().unwrap_or(0) };
+        let reference: u128 = if self.reference.is_empty() {
+            0
+        } else {
+            self.reference.parse().unwrap_or(0)
+        };
         let mut bits = u128::from(self.scheme.header()) << 88;
         bits |= u128::from(self.filter) << 85;
         bits |= u128::from(self.partition) << 82;
@@ -248,10 +293,16 @@ fn is_digits(s: &str) -> bool {
 /// is allowed).
 fn check_integer(field: &'static str, s: &str) -> Result<(), EpcError> {
     if !is_digits(s) {
-        return Err(EpcError::NotNumeric { field, value: s.into() });
+        return Err(EpcError::NotNumeric {
+            field,
+            value: s.into(),
+        });
     }
     if s.len() > 1 && s.starts_with('0') {
-        return Err(EpcError::LeadingZero { field, value: s.into() });
+        return Err(EpcError::LeadingZero {
+            field,
+            value: s.into(),
+        });
     }
     Ok(())
 }

@@ -15,8 +15,18 @@ pub struct PartitionRow {
     pub reference_digits: usize,
 }
 
-const fn row(prefix_bits: u32, prefix_digits: usize, reference_bits: u32, reference_digits: usize) -> PartitionRow {
-    PartitionRow { prefix_bits, prefix_digits, reference_bits, reference_digits }
+const fn row(
+    prefix_bits: u32,
+    prefix_digits: usize,
+    reference_bits: u32,
+    reference_digits: usize,
+) -> PartitionRow {
+    PartitionRow {
+        prefix_bits,
+        prefix_digits,
+        reference_bits,
+        reference_digits,
+    }
 }
 
 /// A 96-bit EPC binary scheme.
@@ -75,7 +85,12 @@ const GIAI: [PartitionRow; 7] = [
 
 impl Scheme {
     /// Every scheme, in header order.
-    pub const ALL: [Scheme; 4] = [Scheme::Sgtin96, Scheme::Sscc96, Scheme::Grai96, Scheme::Giai96];
+    pub const ALL: [Scheme; 4] = [
+        Scheme::Sgtin96,
+        Scheme::Sscc96,
+        Scheme::Grai96,
+        Scheme::Giai96,
+    ];
 
     /// The header byte.
     pub fn header(self) -> u8 {
@@ -155,11 +170,15 @@ impl Scheme {
 
     /// The partition value for a company prefix of `digits` digits.
     pub fn partition_for_prefix_digits(self, digits: usize) -> Option<u8> {
-        self.partitions().iter().position(|r| r.prefix_digits == digits).and_then(|p| u8::try_from(p).ok())
+        self.partitions()
+            .iter()
+            .position(|r| r.prefix_digits == digits)
+            .and_then(|p| u8::try_from(p).ok())
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -167,9 +186,16 @@ mod tests {
     fn every_table_fills_96_bits() {
         for s in Scheme::ALL {
             for (p, r) in s.partitions().iter().enumerate() {
-                assert_eq!(8 + 3 + 3 + r.prefix_bits + r.reference_bits + s.tail_bits(), 96, "{s:?} partition {p}");
+                assert_eq!(
+                    8 + 3 + 3 + r.prefix_bits + r.reference_bits + s.tail_bits(),
+                    96,
+                    "{s:?} partition {p}"
+                );
                 assert_eq!(r.prefix_digits, 12 - p);
-                assert!(10u128.pow(r.prefix_digits as u32) <= 1u128 << r.prefix_bits, "{s:?} {p} prefix bits");
+                assert!(
+                    10u128.pow(r.prefix_digits as u32) <= 1u128 << r.prefix_bits,
+                    "{s:?} {p} prefix bits"
+                );
             }
         }
     }

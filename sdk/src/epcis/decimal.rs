@@ -42,12 +42,22 @@ pub fn parse_decimal_milli(s: &str) -> Result<i64, MilliError> {
     if frac.len() > 3 {
         return Err(MilliError::TooPrecise);
     }
-    if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+    if int.is_empty()
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
         return Err(MilliError::TooLarge);
     }
     let mut value: i64 = 0;
-    for b in int.bytes().chain(frac.bytes()).chain(std::iter::repeat_n(b'0', 3 - frac.len())) {
-        value = value.checked_mul(10).and_then(|v| v.checked_add(i64::from(b - b'0'))).ok_or(MilliError::TooLarge)?;
+    for b in int
+        .bytes()
+        .chain(frac.bytes())
+        .chain(std::iter::repeat_n(b'0', 3 - frac.len()))
+    {
+        value = value
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(i64::from(b - b'0')))
+            .ok_or(MilliError::TooLarge)?;
     }
     Ok(if neg { -value } else { value })
 }
@@ -65,6 +75,7 @@ pub fn format_milli(v: i64) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -74,18 +85,40 @@ mod tests {
 
     #[test]
     fn converts_exactly() {
-        for (s, v) in [("26.0", 26_000), ("26.1", 26_100), ("-0.55", -550), ("12.125", 12_125), ("7", 7000), ("0.001", 1), ("-3", -3000), ("1e2", 100_000)] {
+        for (s, v) in [
+            ("26.0", 26_000),
+            ("26.1", 26_100),
+            ("-0.55", -550),
+            ("12.125", 12_125),
+            ("7", 7000),
+            ("0.001", 1),
+            ("-3", -3000),
+            ("1e2", 100_000),
+        ] {
             assert_eq!(to_milli(&n(s)), Ok(v), "{s}");
         }
         assert_eq!(to_milli(&n("0.0001")), Err(MilliError::TooPrecise));
         assert_eq!(to_milli(&n("12.3456")), Err(MilliError::TooPrecise));
         assert_eq!(to_milli(&n("1e300")), Err(MilliError::TooLarge));
-        assert_eq!(to_milli(&n("18446744073709551615")), Err(MilliError::TooLarge));
+        assert_eq!(
+            to_milli(&n("18446744073709551615")),
+            Err(MilliError::TooLarge)
+        );
     }
 
     #[test]
     fn formats_back() {
-        for v in [26_000, 26_100, -550, 12_125, 0, 1, -1, i64::MIN + 1, i64::MAX] {
+        for v in [
+            26_000,
+            26_100,
+            -550,
+            12_125,
+            0,
+            1,
+            -1,
+            i64::MIN + 1,
+            i64::MAX,
+        ] {
             let s = format_milli(v);
             assert_eq!(parse_decimal_milli(&s), Ok(v), "{s}");
         }

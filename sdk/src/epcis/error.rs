@@ -14,11 +14,18 @@ pub struct EpcisError {
 impl EpcisError {
     /// A new error at `path`.
     pub fn new(path: impl Into<String>, problem: impl Into<String>) -> Self {
-        EpcisError { path: path.into(), problem: problem.into() }
+        EpcisError {
+            path: path.into(),
+            problem: problem.into(),
+        }
     }
 }
 
 /// Joins a path and a key: `join("a", "b")` is `a.b`, `join("", "b")` is `b`.
 pub(crate) fn join(path: &str, key: &str) -> String {
-    if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
 }

@@ -26,7 +26,10 @@ pub fn default_context() -> Value {
 
 /// Writes an `EPCISDocument` holding the given events, in order.
 pub fn export_document(events: &[ExportEvent<'_>], options: &ExportOptions) -> Value {
-    let list: Vec<Value> = events.iter().map(|e| Value::Object(export_event(e))).collect();
+    let list: Vec<Value> = events
+        .iter()
+        .map(|e| Value::Object(export_event(e)))
+        .collect();
     json!({
         "@context": options.context.clone().unwrap_or_else(default_context),
         "type": "EPCISDocument",
@@ -50,8 +53,14 @@ pub fn export_event(e: &ExportEvent<'_>) -> Map<String, Value> {
         EpcisEventType::Association => "AssociationEvent",
     };
     m.insert("type".into(), type_name.into());
-    m.insert("eventTime".into(), format_rfc3339(c.event_time_ms, c.time_zone_offset_min).into());
-    m.insert("eventTimeZoneOffset".into(), format_offset(c.time_zone_offset_min).into());
+    m.insert(
+        "eventTime".into(),
+        format_rfc3339(c.event_time_ms, c.time_zone_offset_min).into(),
+    );
+    m.insert(
+        "eventTimeZoneOffset".into(),
+        format_offset(c.time_zone_offset_min).into(),
+    );
     if let Some(a) = c.action {
         let a = match a {
             Action::Add => "ADD",
@@ -83,9 +92,15 @@ pub fn export_event(e: &ExportEvent<'_>) -> Map<String, Value> {
     if let Some(p) = &c.parent {
         m.insert("parentID".into(), p.clone().into());
     }
-    m.insert("bizStep".into(), vocab::denormalise(Vocab::BizStep, &c.biz_step).into());
+    m.insert(
+        "bizStep".into(),
+        vocab::denormalise(Vocab::BizStep, &c.biz_step).into(),
+    );
     if let Some(d) = &c.disposition {
-        m.insert("disposition".into(), vocab::denormalise(Vocab::Disposition, d).into());
+        m.insert(
+            "disposition".into(),
+            vocab::denormalise(Vocab::Disposition, d).into(),
+        );
     }
     if let Some(l) = &c.read_point {
         m.insert("readPoint".into(), json!({ "id": location_id(l) }));
@@ -100,7 +115,10 @@ pub fn export_event(e: &ExportEvent<'_>) -> Map<String, Value> {
             SealStatus::Opened => "opened",
             SealStatus::Broken => "broken",
         };
-        m.insert(SEAL_FIELD.into(), json!({ "sealId": s.seal_id, "status": status }));
+        m.insert(
+            SEAL_FIELD.into(),
+            json!({ "sealId": s.seal_id, "status": status }),
+        );
     }
     for x in &c.extensions {
         // Extensions hold compact JSON written by the importer; one that does not parse (a
@@ -109,7 +127,10 @@ pub fn export_event(e: &ExportEvent<'_>) -> Map<String, Value> {
         m.insert(x.name.clone(), value);
     }
     if !m.contains_key("sensorElementList") && !e.sensor_reports.is_empty() {
-        m.insert("sensorElementList".into(), export_sensor_elements(e.sensor_reports));
+        m.insert(
+            "sensorElementList".into(),
+            export_sensor_elements(e.sensor_reports),
+        );
     }
     m
 }

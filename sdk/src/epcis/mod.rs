@@ -82,11 +82,18 @@ pub struct ImportOptions {
 impl ImportOptions {
     /// Every event belongs to `shipment_id`; sensor elements are kept.
     pub fn new(shipment_id: impl Into<String>) -> Self {
-        ImportOptions { shipment_id: shipment_id.into(), shipment_biz_transaction_type: None, keep_sensor_elements: true }
+        ImportOptions {
+            shipment_id: shipment_id.into(),
+            shipment_biz_transaction_type: None,
+            keep_sensor_elements: true,
+        }
     }
 
     /// Reads the shipment id from the `bizTransactionList` entry of this type, when present.
-    pub fn shipment_from_biz_transaction(mut self, biz_transaction_type: impl Into<String>) -> Self {
+    pub fn shipment_from_biz_transaction(
+        mut self,
+        biz_transaction_type: impl Into<String>,
+    ) -> Self {
         self.shipment_biz_transaction_type = Some(biz_transaction_type.into());
         self
     }
@@ -124,13 +131,21 @@ impl ImportedEvent {
     /// The payloads to sign: the custody event, then each sensor report.
     pub fn payloads(&self) -> Vec<Payload> {
         std::iter::once(Payload::Custody(self.custody.clone()))
-            .chain(self.sensor_reports.iter().cloned().map(Payload::SensorReport))
+            .chain(
+                self.sensor_reports
+                    .iter()
+                    .cloned()
+                    .map(Payload::SensorReport),
+            )
             .collect()
     }
 
     /// This event as export input.
     pub fn as_export(&self) -> ExportEvent<'_> {
-        ExportEvent { custody: &self.custody, sensor_reports: &self.sensor_reports }
+        ExportEvent {
+            custody: &self.custody,
+            sensor_reports: &self.sensor_reports,
+        }
     }
 }
 
@@ -149,9 +164,19 @@ impl ImportedDocument {
     /// Exports the events back to an EPCIS 2.0 JSON-LD document with the original context and
     /// creation date (the first event's time when the original had none).
     pub fn to_epcis(&self) -> Value {
-        let creation = self.creation_date_ms.or_else(|| self.events.first().map(|e| e.custody.event_time_ms)).unwrap_or(0);
-        let events: Vec<ExportEvent<'_>> = self.events.iter().map(ImportedEvent::as_export).collect();
-        export_document(&events, &ExportOptions { context: self.context.clone(), creation_date_ms: creation })
+        let creation = self
+            .creation_date_ms
+            .or_else(|| self.events.first().map(|e| e.custody.event_time_ms))
+            .unwrap_or(0);
+        let events: Vec<ExportEvent<'_>> =
+            self.events.iter().map(ImportedEvent::as_export).collect();
+        export_document(
+            &events,
+            &ExportOptions {
+                context: self.context.clone(),
+                creation_date_ms: creation,
+            },
+        )
     }
 }
 

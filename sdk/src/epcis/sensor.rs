@@ -29,12 +29,16 @@ pub(crate) fn import_sensor_elements(
     event_time_ms: u64,
     fallback_device: Option<&str>,
 ) -> Result<(Vec<SensorReport>, Vec<Skipped>), EpcisError> {
-    let arr = list.as_array().ok_or_else(|| EpcisError::new(path, "must be an array"))?;
+    let arr = list
+        .as_array()
+        .ok_or_else(|| EpcisError::new(path, "must be an array"))?;
     let mut per_device: BTreeMap<String, Vec<Reading>> = BTreeMap::new();
     let mut skipped = Vec::new();
     for (i, el) in arr.iter().enumerate() {
         let ep = format!("{path}[{i}]");
-        let el = el.as_object().ok_or_else(|| EpcisError::new(&ep, "must be an object"))?;
+        let el = el
+            .as_object()
+            .ok_or_else(|| EpcisError::new(&ep, "must be an object"))?;
         let meta_path = join(&ep, "sensorMetadata");
         let empty = Map::new();
         let meta = match el.get("sensorMetadata") {
@@ -59,18 +63,25 @@ pub(crate) fn import_sensor_elements(
         };
         for (j, r) in reports.iter().enumerate() {
             let p = format!("{rp}[{j}]");
-            let r = r.as_object().ok_or_else(|| EpcisError::new(&p, "must be an object"))?;
+            let r = r
+                .as_object()
+                .ok_or_else(|| EpcisError::new(&p, "must be an object"))?;
             let measurement = req_str(r, &p, "type")?;
             let time_ms = match r.get("time") {
                 Some(t) => time_at(t, &join(&p, "time"))?.0,
                 None => meta_time.unwrap_or(event_time_ms),
             };
             let Some(value) = r.get("value") else {
-                skipped.push(Skipped { path: p, reason: "no numeric value (kept in the event's extensions)".into() });
+                skipped.push(Skipped {
+                    path: p,
+                    reason: "no numeric value (kept in the event's extensions)".into(),
+                });
                 continue;
             };
             let vp = join(&p, "value");
-            let n = value.as_number().ok_or_else(|| EpcisError::new(&vp, "must be a number"))?;
+            let n = value
+                .as_number()
+                .ok_or_else(|| EpcisError::new(&vp, "must be a number"))?;
             let value_milli = to_milli(n).map_err(|e| match e {
                 MilliError::TooPrecise => {
                     EpcisError::new(&vp, format!("{n} has more than 3 decimal places; readings are held exactly in milli-units"))
@@ -85,15 +96,31 @@ pub(crate) fn import_sensor_elements(
                 None => "C62".to_owned(),
             };
             v::id("", &unit).map_err(|e| EpcisError::new(join(&p, "uom"), e.problem))?;
-            let device = device_at(r, &p)?.or(meta_device).or(fallback_device).unwrap_or(UNKNOWN_DEVICE);
-            per_device.entry(device.to_owned()).or_default().push(Reading { kind, value_milli, unit, time_ms });
+            let device = device_at(r, &p)?
+                .or(meta_device)
+                .or(fallback_device)
+                .unwrap_or(UNKNOWN_DEVICE);
+            per_device
+                .entry(device.to_owned())
+                .or_default()
+                .push(Reading {
+                    kind,
+                    value_milli,
+                    unit,
+                    time_ms,
+                });
         }
     }
     let reports = per_device
         .into_iter()
         .map(|(device, mut readings)| {
             readings.sort_by_key(|r| r.time_ms);
-            report_from_series(shipment_id, &device, &readings, crate::recorder::CARRY_WHOLE_MAX)
+            report_from_series(
+                shipment_id,
+                &device,
+                &readings,
+                crate::recorder::CARRY_WHOLE_MAX,
+            )
         })
         .collect();
     Ok((reports, skipped))
@@ -118,7 +145,8 @@ pub(crate) fn export_sensor_elements(reports: &[SensorReport]) -> Value {
                 .readings
                 .iter()
                 .map(|x| {
-                    let value: Value = serde_json::from_str(&format_milli(x.value_milli)).unwrap_or(Value::Null);
+                    let value: Value =
+                        serde_json::from_str(&format_milli(x.value_milli)).unwrap_or(Value::Null);
                     json!({
                         "type": vocab::measurement_type(x.kind),
                         "time": format_rfc3339(x.time_ms, 0),
@@ -131,7 +159,10 @@ pub(crate) fn export_sensor_elements(reports: &[SensorReport]) -> Value {
             if v::epc("", &r.device_id).is_ok() || r.device_id.contains(':') {
                 meta.insert("deviceID".into(), Value::String(r.device_id.clone()));
             } else {
-                meta.insert("deviceID".into(), Value::String(format!("urn:tradeledger:device:{}", r.device_id)));
+                meta.insert(
+                    "deviceID".into(),
+                    Value::String(format!("urn:tradeledger:device:{}", r.device_id)),
+                );
             }
             json!({ "sensorMetadata": meta, "sensorReport": entries })
         })

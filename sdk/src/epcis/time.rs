@@ -13,14 +13,26 @@ pub fn parse_rfc3339(s: &str) -> Option<(u64, i16)> {
         if !part.iter().all(u8::is_ascii_digit) {
             return None;
         }
-        part.iter().try_fold(0u32, |acc, d| Some(acc * 10 + u32::from(d - b'0')))
+        part.iter()
+            .try_fold(0u32, |acc, d| Some(acc * 10 + u32::from(d - b'0')))
     };
     let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
-    if b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') || b[13] != b':' || b[16] != b':' {
+    if b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     let (hour, minute, second) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
-    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) || hour > 23 || minute > 59 || second > 60 {
+    if !(1..=12).contains(&month)
+        || day == 0
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
         return None;
     }
     let mut i = 19;
@@ -44,9 +56,13 @@ pub fn parse_rfc3339(s: &str) -> Option<(u64, i16)> {
     }
     let offset_min = parse_offset_at(b.get(i..)?)?;
     let days = days_from_civil(i64::from(year), month, day);
-    let secs = days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second.min(59))
-        - i64::from(offset_min) * 60;
-    let ms = u64::try_from(secs).ok()?.checked_mul(1000)?.checked_add(millis)?;
+    let secs =
+        days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second.min(59))
+            - i64::from(offset_min) * 60;
+    let ms = u64::try_from(secs)
+        .ok()?
+        .checked_mul(1000)?
+        .checked_add(millis)?;
     Some((ms, offset_min))
 }
 
@@ -87,7 +103,10 @@ pub fn format_offset(offset_min: i16) -> String {
 pub fn format_rfc3339(ms: u64, offset_min: i16) -> String {
     let local_ms = i128::from(ms) + i128::from(offset_min) * 60_000;
     let local_ms = i64::try_from(local_ms).unwrap_or(i64::MAX);
-    let (days, rem_ms) = (local_ms.div_euclid(86_400_000), local_ms.rem_euclid(86_400_000));
+    let (days, rem_ms) = (
+        local_ms.div_euclid(86_400_000),
+        local_ms.rem_euclid(86_400_000),
+    );
     let (y, m, d) = civil_from_days(days);
     let secs = rem_ms / 1000;
     format!(
@@ -101,7 +120,7 @@ pub fn format_rfc3339(ms: u64, offset_min: i16) -> String {
 }
 
 fn is_leap(y: u32) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+    (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400)
 }
 
 fn days_in_month(y: u32, m: u32) -> u32 {
@@ -137,6 +156,7 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -147,13 +167,28 @@ mod tests {
         assert_eq!(ms, 1_112_582_011_116);
         assert_eq!(format_rfc3339(ms, off), "2005-04-03T20:33:31.116-06:00");
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some((0, 0)));
-        assert_eq!(parse_rfc3339("2005-07-11T11:30:47.0Z").map(|x| x.0), Some(1_121_081_447_000));
-        assert_eq!(format_rfc3339(1_121_081_447_000, 120), "2005-07-11T13:30:47.000+02:00");
+        assert_eq!(
+            parse_rfc3339("2005-07-11T11:30:47.0Z").map(|x| x.0),
+            Some(1_121_081_447_000)
+        );
+        assert_eq!(
+            format_rfc3339(1_121_081_447_000, 120),
+            "2005-07-11T13:30:47.000+02:00"
+        );
     }
 
     #[test]
     fn rejects_malformed() {
-        for s in ["2019-02-29T00:00:00Z", "2019-13-01T00:00:00Z", "2019-01-01 00:00:00Z", "2019-01-01T00:00:00", "1969-12-31T23:59:59Z", "2019-01-01T00:00:00.Z", "2019-01-01T00:00:00+15:00", "yesterday"] {
+        for s in [
+            "2019-02-29T00:00:00Z",
+            "2019-13-01T00:00:00Z",
+            "2019-01-01 00:00:00Z",
+            "2019-01-01T00:00:00",
+            "1969-12-31T23:59:59Z",
+            "2019-01-01T00:00:00.Z",
+            "2019-01-01T00:00:00+15:00",
+            "yesterday",
+        ] {
             assert_eq!(parse_rfc3339(s), None, "{s}");
         }
         assert_eq!(parse_offset("+01:00"), Some(60));

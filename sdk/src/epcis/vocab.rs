@@ -4,21 +4,84 @@ use tradeledger_types::SensorKind;
 
 /// CBV 2.0 business steps, which EPCIS 2.0 JSON writes as bare names.
 pub const BIZ_STEPS: &[&str] = &[
-    "accepting", "arriving", "assembling", "collecting", "commissioning", "consigning", "creating_class_instance",
-    "cycle_counting", "decommissioning", "departing", "destroying", "disassembling", "dispensing", "encoding",
-    "entering_exiting", "holding", "inspecting", "installing", "killing", "loading", "other", "packing", "picking",
-    "receiving", "removing", "repackaging", "repairing", "replacing", "reserving", "retail_selling", "shipping",
-    "staging_outbound", "stock_taking", "stocking", "storing", "transporting", "unloading", "unpacking",
-    "void_shipping", "sensor_reporting", "sampling",
+    "accepting",
+    "arriving",
+    "assembling",
+    "collecting",
+    "commissioning",
+    "consigning",
+    "creating_class_instance",
+    "cycle_counting",
+    "decommissioning",
+    "departing",
+    "destroying",
+    "disassembling",
+    "dispensing",
+    "encoding",
+    "entering_exiting",
+    "holding",
+    "inspecting",
+    "installing",
+    "killing",
+    "loading",
+    "other",
+    "packing",
+    "picking",
+    "receiving",
+    "removing",
+    "repackaging",
+    "repairing",
+    "replacing",
+    "reserving",
+    "retail_selling",
+    "shipping",
+    "staging_outbound",
+    "stock_taking",
+    "stocking",
+    "storing",
+    "transporting",
+    "unloading",
+    "unpacking",
+    "void_shipping",
+    "sensor_reporting",
+    "sampling",
 ];
 
 /// CBV 2.0 dispositions.
 pub const DISPOSITIONS: &[&str] = &[
-    "active", "container_closed", "damaged", "destroyed", "dispensed", "disposed", "encoded", "expired",
-    "in_progress", "in_transit", "inactive", "no_pedigree_match", "non_sellable_other", "partially_dispensed",
-    "recalled", "reserved", "retail_sold", "returned", "sellable_accessible", "sellable_not_accessible", "stolen",
-    "unknown", "available", "completeness_verified", "completeness_inferred", "conformant", "container_open",
-    "mismatch_instance", "mismatch_class", "mismatch_quantity", "needs_replacement", "non_conformant", "unavailable",
+    "active",
+    "container_closed",
+    "damaged",
+    "destroyed",
+    "dispensed",
+    "disposed",
+    "encoded",
+    "expired",
+    "in_progress",
+    "in_transit",
+    "inactive",
+    "no_pedigree_match",
+    "non_sellable_other",
+    "partially_dispensed",
+    "recalled",
+    "reserved",
+    "retail_sold",
+    "returned",
+    "sellable_accessible",
+    "sellable_not_accessible",
+    "stolen",
+    "unknown",
+    "available",
+    "completeness_verified",
+    "completeness_inferred",
+    "conformant",
+    "container_open",
+    "mismatch_instance",
+    "mismatch_class",
+    "mismatch_quantity",
+    "needs_replacement",
+    "non_conformant",
+    "unavailable",
 ];
 
 /// Which vocabulary a value belongs to.
@@ -71,7 +134,9 @@ impl Vocab {
 /// was written (`shipping`, `urn:epcglobal:cbv:bizstep:shipping`,
 /// `https://ref.gs1.org/cbv/BizStep-shipping`); any other URI unchanged.
 pub fn normalise(vocab: Vocab, value: &str) -> String {
-    let prefixes = std::iter::once(vocab.urn_prefix()).chain(vocab.web_prefixes()).chain(std::iter::once(vocab.own_prefix()));
+    let prefixes = std::iter::once(vocab.urn_prefix())
+        .chain(vocab.web_prefixes())
+        .chain(std::iter::once(vocab.own_prefix()));
     for p in prefixes {
         if let Some(rest) = value.strip_prefix(p) {
             return rest.to_owned();
@@ -92,7 +157,12 @@ pub fn denormalise(vocab: Vocab, value: &str) -> String {
 
 /// The bare measurement type (`Temperature` from `gs1:Temperature` or a gs1.org/voc URI).
 pub fn measurement_name(t: &str) -> &str {
-    for p in ["gs1:", "https://gs1.org/voc/", "http://gs1.org/voc/", "https://www.gs1.org/voc/"] {
+    for p in [
+        "gs1:",
+        "https://gs1.org/voc/",
+        "http://gs1.org/voc/",
+        "https://www.gs1.org/voc/",
+    ] {
         if let Some(rest) = t.strip_prefix(p) {
             return rest;
         }
@@ -126,20 +196,40 @@ pub fn measurement_type(kind: SensorKind) -> &'static str {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
     #[test]
     fn normalises_every_spelling() {
-        for s in ["shipping", "urn:epcglobal:cbv:bizstep:shipping", "https://ref.gs1.org/cbv/BizStep-shipping"] {
+        for s in [
+            "shipping",
+            "urn:epcglobal:cbv:bizstep:shipping",
+            "https://ref.gs1.org/cbv/BizStep-shipping",
+        ] {
             assert_eq!(normalise(Vocab::BizStep, s), "shipping");
         }
-        assert_eq!(normalise(Vocab::Disposition, "urn:epcglobal:cbv:disp:in_transit"), "in_transit");
+        assert_eq!(
+            normalise(Vocab::Disposition, "urn:epcglobal:cbv:disp:in_transit"),
+            "in_transit"
+        );
         let custom = "http://epcis.example.org/hc/bizstep/summarising_discharge";
         assert_eq!(normalise(Vocab::BizStep, custom), custom);
-        assert_eq!(denormalise(Vocab::BizStep, "sealing_container"), "urn:tradeledger:bizstep:sealing_container");
-        assert_eq!(normalise(Vocab::BizStep, &denormalise(Vocab::BizStep, "sealing_container")), "sealing_container");
-        assert_eq!(sensor_kind("gs1:Temperature", Some("CEL")), SensorKind::Temperature);
+        assert_eq!(
+            denormalise(Vocab::BizStep, "sealing_container"),
+            "urn:tradeledger:bizstep:sealing_container"
+        );
+        assert_eq!(
+            normalise(
+                Vocab::BizStep,
+                &denormalise(Vocab::BizStep, "sealing_container")
+            ),
+            "sealing_container"
+        );
+        assert_eq!(
+            sensor_kind("gs1:Temperature", Some("CEL")),
+            SensorKind::Temperature
+        );
         assert_eq!(sensor_kind("Temperature", Some("FAH")), SensorKind::Other);
     }
 }
