@@ -7,8 +7,8 @@
 //! Ordering that keeps the sequence gap-free and replay-free across crashes: sign, append the
 //! event to the [`Spool`](crate::spool::Spool) (fsynced), then [`SeqFile::store`] the next
 //! number. On start, resume from the larger of the file and one past the highest sequence this
-//! key has in the spool ([`Spool::next_seq_for`](crate::spool::Spool::next_seq_for)), which
-//! covers a crash between the two writes.
+//! key has in the spool ([`Spool::restore_signer`](crate::spool::Spool::restore_signer) does
+//! both), which covers a crash between the two writes.
 
 use std::fs;
 use std::io::Write as _;

@@ -318,6 +318,22 @@ impl Spool {
         Ok(best)
     }
 
+    /// Restores a signer after a restart: the next sequence number is the larger of the one in
+    /// `seq_file` and one past the highest this key has in the spool (which covers a crash
+    /// after spooling an event but before storing the sequence file). Stores the result.
+    pub fn restore_signer(
+        &mut self,
+        key: tradeledger_types::SecretKey,
+        chain_id: impl Into<String>,
+        seq_file: &SeqFile,
+    ) -> Result<crate::signer::Signer, SpoolError> {
+        let from_file = seq_file.load()?.unwrap_or(1);
+        let from_spool = self.next_seq_for(&key.public())?.unwrap_or(1);
+        let next = from_file.max(from_spool);
+        seq_file.store(next)?;
+        Ok(crate::signer::Signer::resume(key, chain_id, next))
+    }
+
     /// Rewrites the log without the delivered records (atomic: write, fsync, rename).
     pub fn compact(&mut self) -> Result<(), SpoolError> {
         let keep_from = (self.acked - self.base) as usize;

@@ -190,6 +190,35 @@ fn compaction_keeps_pending_records_and_indices() {
     assert_eq!(spool.next_seq_for(&signer).unwrap(), Some(9));
 }
 
+#[test]
+fn signer_resumes_past_spooled_events_after_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = SecretKey::from_seed([5; 32]);
+    let seq_file = tradeledger_sdk::signer::SeqFile::new(dir.path().join("seq"));
+    let mut spool = Spool::open(dir.path().join("spool")).unwrap();
+    let mut signer = spool
+        .restore_signer(key.clone(), "tradeledger-demo", &seq_file)
+        .unwrap();
+    assert_eq!(signer.next_seq(), 1);
+    for i in 0..3 {
+        let e = ClearanceBuilder::new(format!("SHP-{i}"), Decision::Release)
+            .sign(&mut signer)
+            .unwrap();
+        spool.append(&e).unwrap();
+        if i < 2 {
+            seq_file.store(signer.next_seq()).unwrap();
+        } // the third: crash before the sequence file is written
+    }
+    drop(spool);
+    assert_eq!(seq_file.load().unwrap(), Some(3));
+    let mut spool = Spool::open(dir.path().join("spool")).unwrap();
+    let signer = spool
+        .restore_signer(key, "tradeledger-demo", &seq_file)
+        .unwrap();
+    assert_eq!(signer.next_seq(), 4, "no sequence number reused");
+    assert_eq!(seq_file.load().unwrap(), Some(4));
+}
+
 /// The child process: delivers the spool in `TRADELEDGER_SPOOL_CHILD_DIR` to `deliveries.txt`,
 /// slowly, until it is killed or done. Run directly (no variable), it checks the same delivery
 /// in-process.
