@@ -64,7 +64,7 @@ fn as_pointer(path: &str) -> String {
     }
     format!(
         "/{}",
-        path.replace('.', "/").replace('[', "/").replace(']', "")
+        path.replace(['.', '['], "/").replace(']', "")
     )
 }
 
