@@ -116,6 +116,20 @@
 //! assert_eq!(node.0[0].id, event.id());
 //! ```
 
+//!
+//! ## Layout
+//! | module | holds |
+//! |---|---|
+//! | [`signer`] | the key, chain id and next sequence number; the sequence file |
+//! | [`builders`] | one builder per event kind |
+//! | [`epc`] | EPC-96 binary ↔ pure-identity and tag URIs |
+//! | [`epcis`] | EPCIS 2.0 JSON-LD import (with JSON paths in errors) and export |
+//! | [`recorder`] | per-device batching of sensor readings into signed reports |
+//! | [`spool`] | the durable outbox and the [`spool::Submit`] trait a transport implements |
+//!
+//! The HTTP client (a `client` module implementing [`spool::Submit`]) and the
+//! `tradeledger-bridge` binary (MQTT, stdin, `epc` and `epcis` subcommands) build on these.
+
 pub mod builders;
 pub mod client;
 pub mod epc;

@@ -30,7 +30,9 @@ pub enum SignError {
 }
 
 /// Holds a signing key, the chain id, and the next per-signer sequence number.
-#[derive(Debug, Clone)]
+///
+/// Deliberately not `Clone`: two copies would hand out the same sequence numbers.
+#[derive(Debug)]
 pub struct Signer {
     key: SecretKey,
     chain_id: String,

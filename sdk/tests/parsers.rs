@@ -62,10 +62,7 @@ fn as_pointer(path: &str) -> String {
     if path.is_empty() {
         return String::new();
     }
-    format!(
-        "/{}",
-        path.replace(['.', '['], "/").replace(']', "")
-    )
+    format!("/{}", path.replace(['.', '['], "/").replace(']', ""))
 }
 
 proptest! {
