@@ -263,27 +263,8 @@ fn fields(
     )
 }
 
-fn any_fields() -> impl Strategy<Value = (Scheme, usize, (u8, String, String, Option<u64>))> {
-    (prop::sample::select(Scheme::ALL.to_vec()), 0usize..7)
-        .prop_flat_map(|(s, p)| fields(s, p).prop_map(move |f| (s, p, f)))
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
-
-    /// Every scheme and partition: fields → hex → fields, and through both URIs.
-    #[test]
-    fn round_trips_every_partition((scheme, partition, (filter, prefix, reference, serial)) in any_fields()) {
-        let epc = Epc96::new(scheme, filter, &prefix, &reference, serial).unwrap();
-        prop_assert_eq!(usize::from(epc.partition()), partition);
-        let hex = epc.to_hex();
-        prop_assert_eq!(hex.len(), 24);
-        prop_assert_eq!(&Epc96::from_hex(&hex).unwrap(), &epc);
-        prop_assert_eq!(&Epc96::from_tag_uri(&epc.tag_uri()).unwrap(), &epc);
-        prop_assert_eq!(&Epc96::from_pure_uri(&epc.pure_uri(), filter).unwrap(), &epc);
-        let prefix = format!("urn:epc:id:{}:", scheme.id_name());
-        prop_assert!(epc.pure_uri().starts_with(&prefix));
-    }
 
     /// Decoding is the inverse of encoding: any 12 bytes that decode re-encode to themselves.
     #[test]
@@ -293,6 +274,38 @@ proptest! {
         bytes[1..].copy_from_slice(&tail);
         if let Ok(epc) = Epc96::from_bytes(&bytes) {
             prop_assert_eq!(epc.to_bytes(), bytes);
+        }
+    }
+}
+
+/// Every scheme at every partition value (28 tables rows, each with its own random cases):
+/// fields → hex → fields, and through both URIs.
+#[test]
+fn round_trips_every_partition_of_every_scheme() {
+    use proptest::test_runner::{Config, TestRunner};
+    for scheme in Scheme::ALL {
+        for partition in 0..7 {
+            let mut runner = TestRunner::new(Config::with_cases(200));
+            runner
+                .run(
+                    &fields(scheme, partition),
+                    |(filter, prefix, reference, serial)| {
+                        let epc = Epc96::new(scheme, filter, &prefix, &reference, serial).unwrap();
+                        prop_assert_eq!(usize::from(epc.partition()), partition);
+                        let hex = epc.to_hex();
+                        prop_assert_eq!(hex.len(), 24);
+                        prop_assert_eq!(&Epc96::from_hex(&hex).unwrap(), &epc);
+                        prop_assert_eq!(&Epc96::from_tag_uri(&epc.tag_uri()).unwrap(), &epc);
+                        prop_assert_eq!(
+                            &Epc96::from_pure_uri(&epc.pure_uri(), filter).unwrap(),
+                            &epc
+                        );
+                        let prefix_uri = format!("urn:epc:id:{}:", scheme.id_name());
+                        prop_assert!(epc.pure_uri().starts_with(&prefix_uri));
+                        Ok(())
+                    },
+                )
+                .unwrap_or_else(|e| panic!("{scheme:?} partition {partition}: {e}"));
         }
     }
 }
