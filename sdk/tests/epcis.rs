@@ -430,3 +430,62 @@ fn builder_made_events_export_valid() {
         7_125
     );
 }
+
+#[test]
+fn builder_made_events_of_every_type_export_valid() {
+    use tradeledger_sdk::builders::{Build, CustodyBuilder};
+    let validator = schema();
+    let cases = [
+        (EpcisEventType::Object, Some(Action::Observe)),
+        (EpcisEventType::Aggregation, Some(Action::Add)),
+        (EpcisEventType::Transaction, Some(Action::Add)),
+        (EpcisEventType::Transformation, None),
+        (EpcisEventType::Association, Some(Action::Delete)),
+    ];
+    for (event_type, action) in cases {
+        let mut b = CustodyBuilder::new("SHP-1", "loading", 1_772_431_200_000)
+            .kind(event_type, action)
+            .read_point(tradeledger_types::Location {
+                locode: None,
+                lat_micro_deg: Some(19_412_345),
+                lon_micro_deg: Some(-102_056_789),
+                site: None,
+            })
+            .epc("urn:epc:id:sgtin:0614141.812345.6789");
+        if matches!(
+            event_type,
+            EpcisEventType::Aggregation | EpcisEventType::Association | EpcisEventType::Transaction
+        ) {
+            b = b.parent("urn:epc:id:sscc:0614141.1234567890");
+        }
+        let Payload::Custody(custody) = b.build().unwrap() else {
+            unreachable!()
+        };
+        let doc = export_document(
+            &[ExportEvent {
+                custody: &custody,
+                sensor_reports: &[],
+            }],
+            &ExportOptions {
+                context: None,
+                creation_date_ms: 0,
+            },
+        );
+        assert_valid(&validator, &doc, &format!("{event_type:?}"));
+        assert_eq!(
+            doc["epcisBody"]["eventList"][0]["readPoint"]["id"],
+            "geo:19.412345,-102.056789"
+        );
+        let back = import_value(&doc, &ImportOptions::new("SHP-1")).unwrap();
+        let c = &back.events[0].custody;
+        assert_eq!(
+            (c.event_type, c.action, &c.epcs, &c.parent),
+            (
+                custody.event_type,
+                custody.action,
+                &custody.epcs,
+                &custody.parent
+            )
+        );
+    }
+}

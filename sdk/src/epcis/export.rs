@@ -1,6 +1,6 @@
 //! tradeledger payloads → EPCIS 2.0 JSON-LD.
 
-use super::import::SEAL_FIELD;
+use super::import::{SEAL_FIELD, SHIPMENT_URN_PREFIX};
 use super::sensor::export_sensor_elements;
 use super::time::{format_offset, format_rfc3339};
 use super::vocab::{self, Vocab};
@@ -41,7 +41,11 @@ pub fn export_document(events: &[ExportEvent<'_>], options: &ExportOptions) -> V
 
 /// Writes one EPCIS event: the mapped fields, then every kept extension field (which override
 /// mapped ones of the same name, so what was imported comes back as it was), then a
-/// `sensorElementList` built from the reports if the event kept none.
+/// `sensorElementList` built from the reports if the event kept none. A TransactionEvent
+/// without a kept `bizTransactionList` gets one naming the shipment
+/// (`urn:tradeledger:shipment:ID`), and a TransformationEvent without inputs or a kept
+/// `transformationID` gets `urn:tradeledger:transformation:SHIPMENT:TIME_MS`, since EPCIS
+/// requires them.
 pub fn export_event(e: &ExportEvent<'_>) -> Map<String, Value> {
     let c: &CustodyEvent = e.custody;
     let mut m = Map::new();
@@ -75,7 +79,12 @@ pub fn export_event(e: &ExportEvent<'_>) -> Map<String, Value> {
             m.insert("epcList".into(), epcs);
         }
         EpcisEventType::Transaction => {
-            m.insert("bizTransactionList".into(), Value::Array(Vec::new()));
+            // EPCIS requires a business transaction; without a kept list, name the shipment.
+            let shipment = format!("{SHIPMENT_URN_PREFIX}{}", c.shipment_id);
+            m.insert(
+                "bizTransactionList".into(),
+                json!([{ "bizTransaction": shipment }]),
+            );
             m.insert("epcList".into(), epcs);
         }
         EpcisEventType::Aggregation | EpcisEventType::Association => {
@@ -125,6 +134,18 @@ pub fn export_event(e: &ExportEvent<'_>) -> Map<String, Value> {
         // hand-made payload) is exported as a string rather than dropped.
         let value = serde_json::from_str(&x.json).unwrap_or_else(|_| Value::String(x.json.clone()));
         m.insert(x.name.clone(), value);
+    }
+    if c.event_type == EpcisEventType::Transformation
+        && !["inputEPCList", "inputQuantityList", "transformationID"]
+            .iter()
+            .any(|k| m.contains_key(*k))
+    {
+        // EPCIS needs inputs and outputs, or a transformation id tying the halves together.
+        let id = format!(
+            "urn:tradeledger:transformation:{}:{}",
+            c.shipment_id, c.event_time_ms
+        );
+        m.insert("transformationID".into(), id.into());
     }
     if !m.contains_key("sensorElementList") && !e.sensor_reports.is_empty() {
         m.insert(
