@@ -4,6 +4,7 @@
 mod binary;
 mod demo;
 mod fault;
+mod load;
 mod network;
 mod process;
 mod rules;
@@ -67,6 +68,28 @@ enum Command {
     },
     /// Bring the network up if needed and play the border-crossing scenario end to end.
     Demo,
+    /// Open-loop load of pre-signed events through the SDK; prints counts, throughput and
+    /// submission-to-commit latency percentiles.
+    Load {
+        /// Offered events per second.
+        #[arg(long, default_value_t = 1000)]
+        rate: u64,
+        /// Timed window, seconds.
+        #[arg(long, default_value_t = 10)]
+        duration: u64,
+        /// Approximate size of each signed event, bytes.
+        #[arg(long, default_value_t = 300)]
+        event_bytes: usize,
+        /// Device keys signing in parallel.
+        #[arg(long, default_value_t = 64)]
+        devices: usize,
+        /// Most submissions in flight.
+        #[arg(long, default_value_t = 256)]
+        in_flight: usize,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Output::Text)]
+        output: Output,
+    },
     /// Real faults on running nodes.
     Fault {
         /// What to do.
@@ -102,6 +125,34 @@ fn run(cli: Cli) -> Result<()> {
         Command::Demo => {
             let network = up(&dir, 4, Duration::from_secs(90))?;
             demo::run(&dir, &network)
+        }
+        Command::Load { rate, duration, event_bytes, devices, in_flight, output } => {
+            if rate == 0 || duration == 0 || devices == 0 || in_flight == 0 {
+                bail!("--rate, --duration, --devices and --in-flight must be positive");
+            }
+            let network = Network::load(&dir)?;
+            let args = load::LoadArgs { rate, duration_s: duration, event_bytes, devices, in_flight_max: in_flight };
+            let r = load::run(&dir, &network, &args)?;
+            match output {
+                Output::Json => println!(
+                    "{}",
+                    serde_json::json!({
+                        "submitted": r.submitted,
+                        "committed": r.committed,
+                        "rejected": r.rejected,
+                        "throughput_per_s": r.throughput_per_s,
+                        "latency_ms": {"p50": r.latency_ms.p50, "p95": r.latency_ms.p95, "p99": r.latency_ms.p99},
+                        "signing_per_s": r.signing_per_s,
+                        "offered_per_s": r.offered_per_s,
+                    })
+                ),
+                Output::Text => {
+                    println!("submitted {}  committed {}  rejected {}", r.submitted, r.committed, r.rejected);
+                    println!("offered {:.0}/s  committed throughput {:.0}/s  (client signing {:.0}/s, before the window)", r.offered_per_s, r.throughput_per_s, r.signing_per_s);
+                    println!("latency submission→commit: p50 {:.1} ms  p95 {:.1} ms  p99 {:.1} ms", r.latency_ms.p50, r.latency_ms.p95, r.latency_ms.p99);
+                }
+            }
+            Ok(())
         }
         Command::Fault { action, nodes } => fault::run(&dir, action, &nodes),
     }

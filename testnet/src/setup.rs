@@ -166,6 +166,13 @@ fn legal_name(org: &str) -> String {
     }
 }
 
+/// A fresh key from the operating system's random source.
+pub fn fresh_key() -> Result<SecretKey> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("no randomness for a key: {e}"))?;
+    Ok(SecretKey::from_seed(seed))
+}
+
 /// Writes a new key file (64 hex characters, mode 0600) and returns the key.
 pub fn write_key(path: &Path) -> Result<SecretKey> {
     use std::io::Write as _;
