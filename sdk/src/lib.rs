@@ -127,8 +127,11 @@
 //! | [`recorder`] | per-device batching of sensor readings into signed reports |
 //! | [`spool`] | the durable outbox and the [`spool::Submit`] trait a transport implements |
 //!
-//! The HTTP client (a `client` module implementing [`spool::Submit`]) and the
-//! `tradeledger-bridge` binary (MQTT, stdin, `epc` and `epcis` subcommands) build on these.
+//! | [`client`] | the node's HTTP API (async, with a blocking facade) |
+//!
+//! A transport delivers the spool by implementing [`spool::Submit`] (for the HTTP client, a
+//! call to `BlockingClient::submit_bytes` with the record's bytes). The `tradeledger-bridge`
+//! binary (MQTT, stdin, `epc` and `epcis` subcommands) builds on these modules.
 
 pub mod builders;
 pub mod client;
