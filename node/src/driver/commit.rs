@@ -42,7 +42,7 @@ impl Driver {
             .zip(&commit.outcomes)
             .map(|(e, o)| (o.event_id, e.body.signer, e.body.seq))
             .collect();
-        self.mempool.on_commit(&committed);
+        self.mempool.on_commit(height, &committed);
         let now = crate::time::now_ms();
         self.metrics.height.store(height, Ordering::Relaxed);
         self.metrics.blocks_committed.fetch_add(1, Ordering::Relaxed);

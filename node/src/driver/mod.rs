@@ -37,8 +37,9 @@ pub const INPUT_QUEUE: usize = 4096;
 pub const RECOVERY_BLOCKS: u64 = 256;
 /// Longest wait for an input before the driver looks at its timers and the shutdown flag.
 const IDLE_WAKE: Duration = Duration::from_millis(50);
-/// In-flight marks on mempool events older than this are dropped (their block was abandoned).
-const INFLIGHT_MAX_AGE_MS: u64 = 30_000;
+/// In-flight marks on mempool events older than this are dropped (a fallback; commits release
+/// the marks of abandoned blocks first).
+const INFLIGHT_MAX_AGE_MS: u64 = 10_000;
 /// Exit status of a halted node.
 pub const HALT_EXIT_CODE: i32 = 2;
 

@@ -59,7 +59,7 @@ impl Driver {
                 return Ok(false);
             }
         }
-        self.mempool.lock().mark_inflight(ids, crate::time::now_ms());
+        self.mempool.lock().mark_inflight(ids, height, crate::time::now_ms());
         Ok(true)
     }
 }

@@ -140,10 +140,10 @@ impl Mempool {
         self.lock().select(events_max, bytes_max)
     }
 
-    /// Removes committed events.
-    pub fn on_commit(&self, events: &[(EventId, PublicKey, u64)]) {
+    /// Records the commit of the block at `height` with `events` (see [`Pool::on_commit`]).
+    pub fn on_commit(&self, height: u64, events: &[(EventId, PublicKey, u64)]) {
         let mut pool = self.lock();
-        pool.on_commit(events);
+        pool.on_commit(height, events);
         self.update_gauges(&pool);
     }
 }

@@ -25,7 +25,7 @@ pub struct Pool {
     by_arrival: BTreeMap<u64, EventId>,
     by_signer_seq: BTreeMap<(PublicKey, u64), EventId>,
     committed_seq: HashMap<PublicKey, u64>,
-    inflight: HashMap<EventId, u64>,
+    inflight: HashMap<EventId, (u64, u64)>,
     verified: HashSet<EventId>,
     verified_order: VecDeque<EventId>,
     next_arrival: u64,
@@ -142,26 +142,29 @@ impl Pool {
         }
     }
 
-    /// Marks events as included in a proposed (not yet committed) block at `now_ms`, so
-    /// proposals skip them.
-    pub fn mark_inflight(&mut self, ids: impl IntoIterator<Item = EventId>, now_ms: u64) {
+    /// Marks events as included in a proposed (not yet committed) block at `height`, seen at
+    /// `now_ms`, so proposals skip them while that block may still commit.
+    pub fn mark_inflight(&mut self, ids: impl IntoIterator<Item = EventId>, height: u64, now_ms: u64) {
         for id in ids {
-            self.inflight.insert(id, now_ms);
+            self.inflight.insert(id, (height, now_ms));
         }
     }
 
-    /// Forgets in-flight marks older than `max_age_ms` (their blocks were abandoned).
+    /// Forgets in-flight marks older than `max_age_ms` (a fallback: see [`Self::on_commit`]).
     pub fn expire_inflight(&mut self, now_ms: u64, max_age_ms: u64) {
-        self.inflight.retain(|_, at| now_ms.saturating_sub(*at) <= max_age_ms);
+        self.inflight.retain(|_, (_, at)| now_ms.saturating_sub(*at) <= max_age_ms);
     }
 
-    /// Removes committed events and every pending event their signers' sequences now make stale.
-    pub fn on_commit(&mut self, events: &[(EventId, PublicKey, u64)]) {
+    /// Records that the block at `height` committed with `events`: removes them and every
+    /// pending event their signers' sequences now make stale, and releases the in-flight marks
+    /// of blocks at or below `height` (a block that did not commit there never will).
+    pub fn on_commit(&mut self, height: u64, events: &[(EventId, PublicKey, u64)]) {
         for (id, signer, seq) in events {
             self.remove(id);
             self.inflight.remove(id);
             self.learn_committed_seq(*signer, *seq);
         }
+        self.inflight.retain(|_, (h, _)| *h > height);
         let stale: Vec<EventId> = events
             .iter()
             .flat_map(|(_, signer, _)| {
@@ -248,10 +251,12 @@ mod tests {
         let c1 = add(&mut pool, 3, 1);
         let ids: Vec<EventId> = pool.select(100, 1 << 20).iter().map(SignedEvent::id).collect();
         assert_eq!(ids, vec![a1, a2, c1]);
-        pool.mark_inflight([a1], 0);
+        pool.mark_inflight([a1], 5, 0);
         let ids: Vec<EventId> = pool.select(100, 1 << 20).iter().map(SignedEvent::id).collect();
         assert_eq!(ids, vec![a2, c1]);
         assert_eq!(pool.select(1, 1 << 20).len(), 1);
+        pool.on_commit(5, &[]);
+        assert_eq!(pool.select(100, 1 << 20).len(), 3, "block 5 committed without a1: released");
     }
 
     #[test]
@@ -260,7 +265,7 @@ mod tests {
         let a1 = add(&mut pool, 1, 1);
         let a2 = add(&mut pool, 1, 2);
         let signer = sample_event(1, 1).body.signer;
-        pool.on_commit(&[(a1, signer, 2)]);
+        pool.on_commit(1, &[(a1, signer, 2)]);
         assert!(!pool.contains(&a1));
         assert!(!pool.contains(&a2), "seq 2 is now stale");
         assert_eq!(pool.len(), 0);

@@ -185,6 +185,11 @@ impl Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            for i in 0..self.nodes.len() {
+                eprintln!("===== node {i} log (tail) =====\n{}", self.log_tail(i));
+            }
+        }
         for n in &mut self.nodes {
             if let Some(mut c) = n.child.take() {
                 let _ = c.kill();
