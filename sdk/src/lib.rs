@@ -133,8 +133,10 @@
 //! call to `BlockingClient::submit_bytes` with the record's bytes). The `tradeledger-bridge`
 //! binary (MQTT, stdin, `epc` and `epcis` subcommands) builds on these modules.
 
+pub mod bridge;
 pub mod builders;
 pub mod client;
+pub mod delivery;
 pub mod epc;
 pub mod epcis;
 pub mod recorder;

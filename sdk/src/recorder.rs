@@ -368,7 +368,8 @@ pub struct Recorder {
     signer: Signer,
     shipment_id: String,
     config: RecorderConfig,
-    open: BTreeMap<String, Series>,
+    /// Open batches by shipment, then device.
+    open: BTreeMap<String, BTreeMap<String, Series>>,
 }
 
 impl Recorder {
@@ -393,6 +394,13 @@ impl Recorder {
         &self.signer
     }
 
+    /// The signer, to sign other events with the same key (a bridge signs RFID custody events
+    /// and sensor reports with one device key): the sequence stays gap-free because every
+    /// event of the key goes through this one signer.
+    pub fn signer_mut(&mut self) -> &mut Signer {
+        &mut self.signer
+    }
+
     /// Gives the signer back (open batches are dropped: flush first).
     pub fn into_signer(self) -> Signer {
         self.signer
@@ -400,7 +408,11 @@ impl Recorder {
 
     /// Number of readings waiting in open batches.
     pub fn pending(&self) -> usize {
-        self.open.values().map(Series::len).sum()
+        self.open
+            .values()
+            .flat_map(|d| d.values())
+            .map(Series::len)
+            .sum()
     }
 
     /// Records one reading; returns the reports it completed (none, or one; two only when a
@@ -428,56 +440,92 @@ impl Recorder {
         unit: &str,
         time_ms: u64,
     ) -> Result<Vec<Emitted>, RecordError> {
+        let shipment = std::mem::take(&mut self.shipment_id);
+        let out = self.record_for(&shipment, device_id, kind, value_milli, unit, time_ms);
+        self.shipment_id = shipment;
+        out
+    }
+
+    /// Records one reading for another shipment than the recorder's own (a bridge serving
+    /// several containers with one device key): batches are kept per shipment and device.
+    pub fn record_for(
+        &mut self,
+        shipment_id: &str,
+        device_id: &str,
+        kind: SensorKind,
+        value_milli: i64,
+        unit: &str,
+        time_ms: u64,
+    ) -> Result<Vec<Emitted>, RecordError> {
         let mut out = Vec::new();
         let cap = self.config.readings_per_report.max(1);
-        let series = match self.open.get_mut(device_id) {
+        let devices = match self.open.get_mut(shipment_id) {
+            Some(d) => d,
+            None => {
+                v::id("shipment_id", shipment_id)?;
+                self.open.entry(shipment_id.to_owned()).or_default()
+            }
+        };
+        let series = match devices.get_mut(device_id) {
             Some(s) => s,
             None => {
                 v::id("device_id", device_id)?;
-                self.open
+                devices
                     .entry(device_id.to_owned())
                     .or_insert_with(|| Series::new(device_id, cap))
             }
         };
+        let mut full = Vec::new();
         if let Some(first) = series.samples.first()
             && time_ms >= first.time_ms.saturating_add(self.config.window_ms)
             && time_ms >= series.samples.last().map_or(0, |l| l.time_ms)
         {
-            let full = std::mem::replace(series, Series::new(device_id, cap));
-            out.push(self.emit(full)?);
+            full.push(std::mem::replace(series, Series::new(device_id, cap)));
         }
-        let series = self
-            .open
-            .get_mut(device_id)
-            .ok_or_else(|| FieldError::new("device_id", "batch vanished"))?;
-        series.push(kind, value_milli, unit, time_ms)?;
+        if let Err(e) = series.push(kind, value_milli, unit, time_ms) {
+            // Put a batch closed by this reading back: a refused reading changes nothing.
+            if let Some(closed) = full.pop() {
+                *series = closed;
+            }
+            return Err(e);
+        }
         if series.len() >= cap {
-            let full = std::mem::replace(series, Series::new(device_id, cap));
-            out.push(self.emit(full)?);
+            full.push(std::mem::replace(series, Series::new(device_id, cap)));
+        }
+        for s in full {
+            out.push(self.emit(shipment_id, s)?);
         }
         Ok(out)
     }
 
-    /// Emits the open batch of one device, if any.
+    /// Emits the open batch of one device (of the recorder's own shipment), if any.
     pub fn flush(&mut self, device_id: &str) -> Result<Option<Emitted>, RecordError> {
-        match self.open.remove(device_id) {
-            Some(s) if !s.is_empty() => self.emit(s).map(Some),
+        let shipment = self.shipment_id.clone();
+        match self
+            .open
+            .get_mut(&shipment)
+            .and_then(|d| d.remove(device_id))
+        {
+            Some(s) if !s.is_empty() => self.emit(&shipment, s).map(Some),
             _ => Ok(None),
         }
     }
 
-    /// Emits every open batch, devices in id order.
+    /// Emits every open batch, shipments then devices in id order.
     pub fn flush_all(&mut self) -> Result<Vec<Emitted>, RecordError> {
         let open = std::mem::take(&mut self.open);
-        open.into_values()
-            .filter(|s| !s.is_empty())
-            .map(|s| self.emit(s))
-            .collect()
+        let mut out = Vec::new();
+        for (shipment, devices) in open {
+            for s in devices.into_values().filter(|s| !s.is_empty()) {
+                out.push(self.emit(&shipment, s)?);
+            }
+        }
+        Ok(out)
     }
 
-    fn emit(&mut self, series: Series) -> Result<Emitted, RecordError> {
+    fn emit(&mut self, shipment_id: &str, series: Series) -> Result<Emitted, RecordError> {
         let report = series.report(
-            &self.shipment_id,
+            shipment_id,
             self.config.carry_whole_max,
             self.config.sample_len,
         );

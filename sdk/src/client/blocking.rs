@@ -27,6 +27,12 @@ impl BlockingClient {
         })
     }
 
+    /// The same client with another retry policy (see [`Client::with_retry`]).
+    pub fn with_retry(mut self, retry: super::Retry) -> BlockingClient {
+        self.inner = self.inner.with_retry(retry);
+        self
+    }
+
     /// The async client inside.
     pub fn inner(&self) -> &Client {
         &self.inner

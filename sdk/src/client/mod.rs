@@ -9,6 +9,7 @@
 mod blocking;
 mod error;
 mod model;
+mod submit;
 
 pub use blocking::BlockingClient;
 pub use error::ClientError;
