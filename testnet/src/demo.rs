@@ -65,7 +65,8 @@ impl Demo<'_> {
             .map(|o| o.to_string())
             .unwrap_or_default();
         if status.status != "committed" || outcome.contains("rejected") {
-            bail!("{what} by {}: {} {outcome}", who.name, status.status);
+            let detail = |k: &str| status.details.get(k).map(|v| v.to_string()).unwrap_or_default();
+            bail!("{what} by {}: {} {outcome} {} {}", who.name, status.status, detail("reject_code"), detail("reason"));
         }
         println!(
             "  ✓ {what:<58} {} at height {}",
@@ -502,7 +503,8 @@ pub fn run(dir: &Path, network: &Network) -> Result<()> {
     )?;
 
     println!("\n5. Governance: quarantine tightens the avocado excursion tolerance to 60 minutes");
-    let height = d.client.status()?.height;
+    // In force a little later than the event can commit (blocks are produced continuously).
+    let height = d.client.status()?.height + 50;
     let version = current_rule_set_version(&d.client).unwrap_or(1) + 1;
     d.submit(
         &mut quarantine,
@@ -512,7 +514,7 @@ pub fn run(dir: &Path, network: &Network) -> Result<()> {
         ),
         Payload::RuleSetUpdate(RuleSetUpdate {
             version,
-            effective_height: height + 2,
+            effective_height: height,
             changes: vec![RuleChange::SetCommodity(CommodityRule {
                 hs_prefix: "080440".into(),
                 name: "avocado (Hass, mature-green)".into(),
