@@ -23,6 +23,11 @@ pub enum Command {
     Init(InitArgs),
     /// Run the validator node.
     Run(RunArgs),
+    /// Read the chain from a node: shipments, events, blocks, status.
+    Query(crate::audit::cli::QueryArgs),
+    /// Verify the chain, prove events, check saved proofs, export dossiers (trusts only genesis).
+    #[command(subcommand)]
+    Audit(crate::audit::cli::AuditCommand),
 }
 
 /// `tradeledger keys ...`.

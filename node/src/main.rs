@@ -15,6 +15,8 @@ fn main() -> std::process::ExitCode {
         Command::Keys(KeysCommand::Show { file }) => keys_show(&file),
         Command::Init(args) => init(&args),
         Command::Run(args) => tradeledger_node::node::run(&args.home, &args.config),
+        Command::Query(args) => tradeledger_node::audit::cli::run_query(&args),
+        Command::Audit(cmd) => tradeledger_node::audit::cli::run_audit(&cmd),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

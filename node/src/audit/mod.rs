@@ -4,6 +4,7 @@
 //! are checked against the genesis validator set, and state roots against re-execution.
 
 pub mod checkpoint;
+pub mod cli;
 pub mod report;
 pub mod verify;
 
