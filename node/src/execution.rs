@@ -110,24 +110,8 @@ pub enum Halt {
     },
     /// A block's header carries roots that differ from ours: this node's state diverges from
     /// the quorum that certified the block.
-    #[error(
-        "state root mismatch at height {height}: header says state {header_state} / results {header_results}, \
-         this node computed state {ours_state} / results {ours_results} for height {parent_height}"
-    )]
-    RootMismatch {
-        /// Height of the block whose header disagrees.
-        height: u64,
-        /// Height whose roots it carries.
-        parent_height: u64,
-        /// State root in the header.
-        header_state: Hash32,
-        /// Results root in the header.
-        header_results: Hash32,
-        /// Our state root.
-        ours_state: Hash32,
-        /// Our results root.
-        ours_results: Hash32,
-    },
+    #[error("{0}")]
+    RootMismatch(Box<RootMismatch>),
     /// A committed block's parent is not the committed tip.
     #[error("commit of height {height} does not extend the committed tip {tip}")]
     NotExtendingTip {
@@ -136,6 +120,27 @@ pub enum Halt {
         /// Tip hash.
         tip: Hash32,
     },
+}
+
+/// The roots a header carries and the ones this node computed.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "state root mismatch at height {height}: header says state {header_state} / results {header_results}, \
+     this node computed state {ours_state} / results {ours_results} for height {parent_height}"
+)]
+pub struct RootMismatch {
+    /// Height of the block whose header disagrees.
+    pub height: u64,
+    /// Height whose roots it carries.
+    pub parent_height: u64,
+    /// State root in the header.
+    pub header_state: Hash32,
+    /// Results root in the header.
+    pub header_results: Hash32,
+    /// Our state root.
+    pub ours_state: Hash32,
+    /// Our results root.
+    pub ours_results: Hash32,
 }
 
 /// A block executed on top of its ancestors.
@@ -274,14 +279,14 @@ impl Executor {
         if ours.state_root == h.state_root && ours.results_root == h.results_root {
             return Ok(Some(Ok(())));
         }
-        Ok(Some(Err(Halt::RootMismatch {
+        Ok(Some(Err(Halt::RootMismatch(Box::new(RootMismatch {
             height: h.height,
             parent_height: h.height.saturating_sub(1),
             header_state: h.state_root,
             header_results: h.results_root,
             ours_state: ours.state_root,
             ours_results: ours.results_root,
-        })))
+        })))))
     }
 
     /// Executes a block that became final (it must extend the committed tip) and returns its

@@ -220,14 +220,17 @@ impl Store {
         let prefix = idx_signer_prefix(signer);
         let mut upper = prefix.clone();
         upper.extend_from_slice(&u64::MAX.to_be_bytes());
-        for item in self.db.iterator_cf(cf, IteratorMode::From(&upper, Direction::Reverse)) {
-            let (k, _) = item?;
-            if !k.starts_with(&prefix) {
-                break;
+        let mut iter = self.db.iterator_cf(cf, IteratorMode::From(&upper, Direction::Reverse));
+        match iter.next() {
+            Some(item) => {
+                let (k, _) = item?;
+                if !k.starts_with(&prefix) {
+                    return Ok(0);
+                }
+                be_u64(&k[prefix.len()..]).ok_or_else(|| corrupt("signer index", CF_INDEXES, "bad key"))
             }
-            return be_u64(&k[prefix.len()..]).ok_or_else(|| corrupt("signer index", CF_INDEXES, "bad key"));
+            None => Ok(0),
         }
-        Ok(0)
     }
 
     /// A value of the contracts' state.
