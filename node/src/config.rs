@@ -37,7 +37,10 @@ pub enum ConfigError {
 }
 
 fn field(field: &'static str, problem: impl Into<String>) -> ConfigError {
-    ConfigError::Field { field, problem: problem.into() }
+    ConfigError::Field {
+        field,
+        problem: problem.into(),
+    }
 }
 
 /// Log line format.
@@ -214,8 +217,14 @@ impl Config {
     /// Reads `home/config.toml`.
     pub fn load(home: &Path) -> Result<Config, ConfigError> {
         let path = home.join(CONFIG_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
-        toml::from_str(&text).map_err(|e| ConfigError::Parse { path, message: e.to_string() })
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path,
+            message: e.to_string(),
+        })
     }
 
     /// The TOML text.
@@ -225,12 +234,18 @@ impl Config {
 
     /// Checks every value and resolves paths against `home`.
     pub fn resolve(self, home: &Path) -> Result<ResolvedConfig, ConfigError> {
-        let p2p_listen: Multiaddr =
-            self.p2p_listen.parse().map_err(|e| field("p2p_listen", format!("{:?} is not a multiaddr: {e}", self.p2p_listen)))?;
-        let api_listen: SocketAddr = self
-            .api_listen
-            .parse()
-            .map_err(|e| field("api_listen", format!("{:?} is not host:port: {e}", self.api_listen)))?;
+        let p2p_listen: Multiaddr = self.p2p_listen.parse().map_err(|e| {
+            field(
+                "p2p_listen",
+                format!("{:?} is not a multiaddr: {e}", self.p2p_listen),
+            )
+        })?;
+        let api_listen: SocketAddr = self.api_listen.parse().map_err(|e| {
+            field(
+                "api_listen",
+                format!("{:?} is not host:port: {e}", self.api_listen),
+            )
+        })?;
         let mut peers = Vec::new();
         for p in &self.peers {
             peers.push(parse_peer(p).map_err(|problem| field("peers", problem))?);
@@ -239,7 +254,10 @@ impl Config {
             return Err(field("mempool_events_max", "must be positive"));
         }
         if self.mempool_bytes_max < tradeledger_types::codec::EVENT_BYTES_MAX {
-            return Err(field("mempool_bytes_max", "must hold at least one event (65536 bytes)"));
+            return Err(field(
+                "mempool_bytes_max",
+                "must hold at least one event (65536 bytes)",
+            ));
         }
         if self.api_body_bytes_max < 1024 {
             return Err(field("api_body_bytes_max", "must be at least 1024"));
@@ -247,8 +265,15 @@ impl Config {
         if self.sync_blocks_max == 0 {
             return Err(field("sync_blocks_max", "must be positive"));
         }
-        if self.log_filter.parse::<tracing_subscriber::EnvFilter>().is_err() {
-            return Err(field("log_filter", format!("{:?} is not a valid filter", self.log_filter)));
+        if self
+            .log_filter
+            .parse::<tracing_subscriber::EnvFilter>()
+            .is_err()
+        {
+            return Err(field(
+                "log_filter",
+                format!("{:?} is not a valid filter", self.log_filter),
+            ));
         }
         Ok(ResolvedConfig {
             genesis_path: home.join(&self.genesis_file),
@@ -265,7 +290,9 @@ impl Config {
 
 /// Parses `/ip4/1.2.3.4/tcp/26656/p2p/12D3Koo...` into a dial address and a peer id.
 pub fn parse_peer(text: &str) -> Result<PeerAddr, String> {
-    let mut addr: Multiaddr = text.parse().map_err(|e| format!("{text:?} is not a multiaddr: {e}"))?;
+    let mut addr: Multiaddr = text
+        .parse()
+        .map_err(|e| format!("{text:?} is not a multiaddr: {e}"))?;
     match addr.pop() {
         Some(Protocol::P2p(peer_id)) => Ok(PeerAddr { peer_id, addr }),
         _ => Err(format!("{text:?} must end with /p2p/<peer id>")),
@@ -287,8 +314,14 @@ mod tests {
 
     #[test]
     fn wrong_values_name_the_field() {
-        let mut c = Config { api_listen: "nope".into(), ..Config::default() };
-        let e = c.clone().resolve(Path::new("/h")).expect_err("bad api_listen");
+        let mut c = Config {
+            api_listen: "nope".into(),
+            ..Config::default()
+        };
+        let e = c
+            .clone()
+            .resolve(Path::new("/h"))
+            .expect_err("bad api_listen");
         assert!(e.to_string().contains("api_listen"), "{e}");
         c.api_listen = "127.0.0.1:1".into();
         c.peers = vec!["/ip4/127.0.0.1/tcp/1".into()];
@@ -301,7 +334,11 @@ mod tests {
     #[test]
     fn flags_override_file_values() {
         let mut c = Config::default();
-        let args = ConfigArgs { api_listen: Some("127.0.0.1:9".into()), admin_api: Some(true), ..ConfigArgs::default() };
+        let args = ConfigArgs {
+            api_listen: Some("127.0.0.1:9".into()),
+            admin_api: Some(true),
+            ..ConfigArgs::default()
+        };
         args.apply(&mut c);
         assert_eq!(c.api_listen, "127.0.0.1:9");
         assert!(c.admin_api);

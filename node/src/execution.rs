@@ -8,7 +8,7 @@
 //! or is abandoned (then dropped). Execution is deterministic, so executing a block once,
 //! speculatively, gives exactly the writes and roots its commit needs.
 
-use crate::storage::{BlockResultRecord, Store, StorageError};
+use crate::storage::{BlockResultRecord, StorageError, Store};
 use std::collections::{BTreeMap, HashMap};
 use tradeledger_contracts::{BlockContext, BlockResults, ExecError, StoreError};
 use tradeledger_types::{Block, Genesis, Hash32};
@@ -25,13 +25,19 @@ pub struct OverlayState<'a> {
 }
 
 fn store_err(e: StorageError) -> StoreError {
-    StoreError { message: e.to_string() }
+    StoreError {
+        message: e.to_string(),
+    }
 }
 
 impl<'a> OverlayState<'a> {
     /// A view of the committed state with `below` applied on top (oldest first).
     pub fn new(store: &'a Store, below: Vec<&'a Writes>) -> Self {
-        OverlayState { store, below, own: Writes::new() }
+        OverlayState {
+            store,
+            below,
+            own: Writes::new(),
+        }
     }
 
     /// The writes made through this view.
@@ -64,21 +70,33 @@ impl tradeledger_contracts::Store for OverlayState<'_> {
         Ok(())
     }
 
-    fn scan_prefix(&self, prefix: &[u8], after: Option<&[u8]>, limit: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn scan_prefix(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
         // Merge: overlay entries in range replace or hide committed ones. Each hidden committed
         // entry is made up for by fetching one more from RocksDB.
-        let in_range = |k: &Vec<u8>| k.starts_with(prefix) && after.is_none_or(|a| k.as_slice() > a);
+        let in_range =
+            |k: &Vec<u8>| k.starts_with(prefix) && after.is_none_or(|a| k.as_slice() > a);
         let mut merged: BTreeMap<Vec<u8>, Option<Vec<u8>>> = BTreeMap::new();
         for layer in self.layers() {
             let start = after.map_or_else(|| prefix.to_vec(), <[u8]>::to_vec);
-            for (k, v) in layer.range(start..).take_while(|(k, _)| k.starts_with(prefix)) {
+            for (k, v) in layer
+                .range(start..)
+                .take_while(|(k, _)| k.starts_with(prefix))
+            {
                 if in_range(k) {
                     merged.insert(k.clone(), v.clone());
                 }
             }
         }
         let hidden = merged.values().filter(|v| v.is_none()).count();
-        let committed = self.store.state_scan(prefix, after, limit.saturating_add(hidden)).map_err(store_err)?;
+        let committed = self
+            .store
+            .state_scan(prefix, after, limit.saturating_add(hidden))
+            .map_err(store_err)?;
         let mut out: BTreeMap<Vec<u8>, Vec<u8>> = committed.into_iter().collect();
         for (k, v) in merged {
             match v {
@@ -170,7 +188,13 @@ pub struct Executor {
 
 impl std::fmt::Debug for Executor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Executor(tip={:?}, seen={}, executed={})", self.tip, self.seen.len(), self.executed.len())
+        write!(
+            f,
+            "Executor(tip={:?}, seen={}, executed={})",
+            self.tip,
+            self.seen.len(),
+            self.executed.len()
+        )
     }
 }
 
@@ -188,7 +212,13 @@ impl Executor {
             let root = tradeledger_contracts::init_genesis(&mut view, genesis)
                 .map_err(|source| Halt::Execution { height: 0, source })?;
             let writes: Vec<_> = view.into_writes().into_iter().collect();
-            store.init_genesis_state(&writes, BlockResultRecord { state_root: root, results_root: genesis_results_root() })?;
+            store.init_genesis_state(
+                &writes,
+                BlockResultRecord {
+                    state_root: root,
+                    results_root: genesis_results_root(),
+                },
+            )?;
             tracing::info!(state_root = %root, "genesis state written");
         }
         let height = store.committed_height()?;
@@ -196,10 +226,20 @@ impl Executor {
             0 => genesis_hash,
             h => store
                 .block(h)?
-                .ok_or(StorageError::Corrupt { what: "tip block", cf: "blocks", detail: format!("height {h} missing") })?
+                .ok_or(StorageError::Corrupt {
+                    what: "tip block",
+                    cf: "blocks",
+                    detail: format!("height {h} missing"),
+                })?
                 .hash(),
         };
-        Ok(Executor { store, genesis_hash, tip: (height, tip_hash), seen: HashMap::new(), executed: HashMap::new() })
+        Ok(Executor {
+            store,
+            genesis_hash,
+            tip: (height, tip_hash),
+            seen: HashMap::new(),
+            executed: HashMap::new(),
+        })
     }
 
     /// The committed tip (height, hash).
@@ -247,7 +287,9 @@ impl Executor {
             if self.executed.contains_key(&cursor) && chain.is_empty() {
                 break;
             }
-            let Some(block) = self.seen.get(&cursor) else { return Ok(None) };
+            let Some(block) = self.seen.get(&cursor) else {
+                return Ok(None);
+            };
             if block.header.height <= self.tip.0 {
                 return Ok(None); // on a branch that conflicts with the committed chain
             }
@@ -260,13 +302,31 @@ impl Executor {
                 continue;
             }
             let block = self.seen.get(h).expect("walked above").clone();
-            let below: Vec<&Writes> = chain[..i].iter().filter_map(|a| self.executed.get(a).map(|e| &e.writes)).collect();
+            let below: Vec<&Writes> = chain[..i]
+                .iter()
+                .filter_map(|a| self.executed.get(a).map(|e| &e.writes))
+                .collect();
             let mut view = OverlayState::new(&self.store, below);
-            let ctx = BlockContext { height: block.header.height, block_time_ms: block.header.block_time_ms };
-            let results = tradeledger_contracts::execute(&mut view, &ctx, &block.events)
-                .map_err(|source| Halt::Execution { height: block.header.height, source })?;
+            let ctx = BlockContext {
+                height: block.header.height,
+                block_time_ms: block.header.block_time_ms,
+            };
+            let results = tradeledger_contracts::execute(&mut view, &ctx, &block.events).map_err(
+                |source| Halt::Execution {
+                    height: block.header.height,
+                    source,
+                },
+            )?;
             let writes = view.into_writes();
-            self.executed.insert(*h, Executed { height: block.header.height, parent: block.header.parent_hash, writes, results });
+            self.executed.insert(
+                *h,
+                Executed {
+                    height: block.header.height,
+                    parent: block.header.parent_hash,
+                    writes,
+                    results,
+                },
+            );
         }
         Ok(self.executed.get(hash))
     }
@@ -275,7 +335,9 @@ impl Executor {
     /// cannot be executed here (unknown ancestors).
     pub fn check_header_roots(&mut self, block: &Block) -> Result<Option<Result<(), Halt>>, Halt> {
         let h = &block.header;
-        let Some(ours) = self.roots_after(&h.parent_hash)? else { return Ok(None) };
+        let Some(ours) = self.roots_after(&h.parent_hash)? else {
+            return Ok(None);
+        };
         if ours.state_root == h.state_root && ours.results_root == h.results_root {
             return Ok(Some(Ok(())));
         }
@@ -295,16 +357,24 @@ impl Executor {
     pub fn execute_final(&mut self, block: &Block) -> Result<Executed, Halt> {
         let hash = block.hash();
         if block.header.parent_hash != self.tip.1 || block.header.height != self.tip.0 + 1 {
-            return Err(Halt::NotExtendingTip { height: block.header.height, tip: self.tip.1 });
+            return Err(Halt::NotExtendingTip {
+                height: block.header.height,
+                tip: self.tip.1,
+            });
         }
         match self.check_header_roots(block)? {
             Some(Ok(())) => {}
             Some(Err(halt)) => return Err(halt),
-            None => unreachable!("the parent of a block extending the tip is the tip, whose roots are stored"),
+            None => unreachable!(
+                "the parent of a block extending the tip is the tip, whose roots are stored"
+            ),
         }
         self.seen.insert(hash, block.clone());
         self.execute_speculative(&hash)?;
-        self.executed.remove(&hash).ok_or(Halt::NotExtendingTip { height: block.header.height, tip: self.tip.1 })
+        self.executed.remove(&hash).ok_or(Halt::NotExtendingTip {
+            height: block.header.height,
+            tip: self.tip.1,
+        })
     }
 
     /// Records that `block` was committed: it is the new tip; forget what is now below it.
@@ -329,14 +399,26 @@ mod tests {
             (b"a2".to_vec(), Some(b"x".to_vec())),
             (b"a3".to_vec(), Some(b"x".to_vec())),
         ];
-        store.init_genesis_state(&writes, BlockResultRecord { state_root: Hash32::ZERO, results_root: Hash32::ZERO }).expect("init");
+        store
+            .init_genesis_state(
+                &writes,
+                BlockResultRecord {
+                    state_root: Hash32::ZERO,
+                    results_root: Hash32::ZERO,
+                },
+            )
+            .expect("init");
         let mut below = Writes::new();
         below.insert(b"a2".to_vec(), None);
         below.insert(b"a4".to_vec(), Some(b"y".to_vec()));
         let mut view = OverlayState::new(&store, vec![&below]);
         view.put(b"a0", b"z").expect("put");
         view.put(b"a3", b"w").expect("put");
-        let keys = |v: Vec<(Vec<u8>, Vec<u8>)>| v.into_iter().map(|(k, v)| (String::from_utf8_lossy(&k).into_owned(), v)).collect::<Vec<_>>();
+        let keys = |v: Vec<(Vec<u8>, Vec<u8>)>| {
+            v.into_iter()
+                .map(|(k, v)| (String::from_utf8_lossy(&k).into_owned(), v))
+                .collect::<Vec<_>>()
+        };
         let all = keys(view.scan_prefix(b"a", None, 10).expect("scan"));
         assert_eq!(
             all,
@@ -348,7 +430,10 @@ mod tests {
             ]
         );
         let page = keys(view.scan_prefix(b"a", Some(b"a1"), 2).expect("scan"));
-        assert_eq!(page, vec![("a3".into(), b"w".to_vec()), ("a4".into(), b"y".to_vec())]);
+        assert_eq!(
+            page,
+            vec![("a3".into(), b"w".to_vec()), ("a4".into(), b"y".to_vec())]
+        );
         assert_eq!(view.get(b"a2").expect("get"), None);
         assert_eq!(view.get(b"a1").expect("get"), Some(b"x".to_vec()));
     }

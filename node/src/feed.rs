@@ -68,7 +68,12 @@ impl FeedItem {
 }
 
 /// The feed items of one committed event.
-pub fn items_of(height: u64, block_hash: Hash32, event: &SignedEvent, outcome: &EventOutcome) -> Vec<FeedItem> {
+pub fn items_of(
+    height: u64,
+    block_hash: Hash32,
+    event: &SignedEvent,
+    outcome: &EventOutcome,
+) -> Vec<FeedItem> {
     let (status, reject_code) = match &outcome.status {
         Status::Applied => ("applied", None),
         Status::Rejected(r) => ("rejected", Some(r.code.as_str())),
@@ -84,7 +89,12 @@ pub fn items_of(height: u64, block_hash: Hash32, event: &SignedEvent, outcome: &
     }];
     for r in &outcome.records {
         if let Derived::Flag { shipment_id, flag } = r {
-            out.push(FeedItem::Flag { height, event_id: outcome.event_id, shipment_id: shipment_id.clone(), flag: flag.clone() });
+            out.push(FeedItem::Flag {
+                height,
+                event_id: outcome.event_id,
+                shipment_id: shipment_id.clone(),
+                flag: flag.clone(),
+            });
         }
     }
     out

@@ -23,7 +23,9 @@ const SEEN_DIGESTS_MAX: usize = 16_384;
 pub async fn run_batcher(mut events: mpsc::Receiver<SignedEvent>, net: NetworkHandle) {
     let mut buf = Vec::with_capacity(BATCH_EVENTS_MAX);
     loop {
-        let Some(first) = events.recv().await else { break };
+        let Some(first) = events.recv().await else {
+            break;
+        };
         buf.push(first);
         let deadline = tokio::time::Instant::now() + BATCH_DELAY;
         while buf.len() < BATCH_EVENTS_MAX {
@@ -35,7 +37,13 @@ pub async fn run_batcher(mut events: mpsc::Receiver<SignedEvent>, net: NetworkHa
         let batch = EventBatch::encode(&buf);
         tracing::debug!(events = buf.len(), digest = %batch.digest, "sharing batch");
         buf.clear();
-        if net.command(Command::Broadcast { request: Request::Batch(Bytes(batch.bytes)) }).await.is_err() {
+        if net
+            .command(Command::Broadcast {
+                request: Request::Batch(Bytes(batch.bytes)),
+            })
+            .await
+            .is_err()
+        {
             break;
         }
     }
@@ -46,7 +54,9 @@ pub async fn run_ingester(mut inbound: mpsc::Receiver<Inbound>, mempool: Arc<Mem
     let mut seen: HashSet<Hash32> = HashSet::new();
     let mut order: VecDeque<Hash32> = VecDeque::new();
     while let Some(msg) = inbound.recv().await {
-        let Inbound::Batch { from, bytes } = msg else { continue };
+        let Inbound::Batch { from, bytes } = msg else {
+            continue;
+        };
         let digest = EventBatch::digest_of(&bytes);
         if !seen.insert(digest) {
             continue;

@@ -51,7 +51,9 @@ impl NodeKey {
 
     /// The key of a seed.
     pub fn from_seed(seed: [u8; 32]) -> NodeKey {
-        NodeKey { secret: SecretKey::from_seed(seed) }
+        NodeKey {
+            secret: SecretKey::from_seed(seed),
+        }
     }
 
     /// The consensus signing key.
@@ -67,7 +69,8 @@ impl NodeKey {
     /// The libp2p keypair (same ed25519 key).
     pub fn libp2p_keypair(&self) -> Keypair {
         let mut seed = self.secret.seed();
-        Keypair::ed25519_from_bytes(&mut seed).expect("a 32-byte seed is always a valid ed25519 secret")
+        Keypair::ed25519_from_bytes(&mut seed)
+            .expect("a 32-byte seed is always a valid ed25519 secret")
     }
 
     /// The libp2p peer id.
@@ -77,7 +80,10 @@ impl NodeKey {
 
     /// Writes the seed as hex to a new file with mode 0600 (refuses to overwrite).
     pub fn write_new(&self, path: &Path) -> Result<(), KeyError> {
-        let io = |source| KeyError::Io { path: path.to_path_buf(), source };
+        let io = |source| KeyError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
         let mut opts = std::fs::OpenOptions::new();
         opts.write(true).create_new(true);
         #[cfg(unix)]
@@ -86,15 +92,21 @@ impl NodeKey {
             opts.mode(0o600);
         }
         let mut f = opts.open(path).map_err(io)?;
-        f.write_all(format!("{}\n", hex::encode(self.secret.seed())).as_bytes()).map_err(io)?;
+        f.write_all(format!("{}\n", hex::encode(self.secret.seed())).as_bytes())
+            .map_err(io)?;
         f.sync_all().map_err(io)
     }
 
     /// Reads a key file.
     pub fn read(path: &Path) -> Result<NodeKey, KeyError> {
-        let text = std::fs::read_to_string(path).map_err(|source| KeyError::Io { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| KeyError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let mut seed = [0u8; 32];
-        hex::decode_to_slice(text.trim(), &mut seed).map_err(|_| KeyError::Format { path: path.to_path_buf() })?;
+        hex::decode_to_slice(text.trim(), &mut seed).map_err(|_| KeyError::Format {
+            path: path.to_path_buf(),
+        })?;
         Ok(NodeKey::from_seed(seed))
     }
 }

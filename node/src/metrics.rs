@@ -7,7 +7,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Upper bounds of the commit latency histogram, milliseconds.
-const LATENCY_BUCKETS_MS: [u64; 12] = [50, 100, 200, 300, 500, 750, 1_000, 2_000, 3_000, 5_000, 10_000, 30_000];
+const LATENCY_BUCKETS_MS: [u64; 12] = [
+    50, 100, 200, 300, 500, 750, 1_000, 2_000, 3_000, 5_000, 10_000, 30_000,
+];
 
 /// A counter family with one label.
 #[derive(Debug, Default)]
@@ -18,23 +20,37 @@ pub struct LabelledCounter {
 impl LabelledCounter {
     /// Adds one for `label`.
     pub fn inc(&self, label: &str) {
-        let mut v = self.values.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut v = self
+            .values
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         *v.entry(label.to_owned()).or_insert(0) += 1;
     }
 
     /// Sets the count for `label` (for counters kept elsewhere, like the core's drops).
     pub fn set(&self, label: &str, value: u64) {
-        let mut v = self.values.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut v = self
+            .values
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         v.insert(label.to_owned(), value);
     }
 
     /// The count for `label`.
     pub fn get(&self, label: &str) -> u64 {
-        self.values.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(label).copied().unwrap_or(0)
+        self.values
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(label)
+            .copied()
+            .unwrap_or(0)
     }
 
     fn snapshot(&self) -> BTreeMap<String, u64> {
-        self.values.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+        self.values
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 }
 
@@ -93,25 +109,100 @@ impl Metrics {
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(4096);
         let g = |out: &mut String, name: &str, help: &str, kind: &str, v: u64| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}");
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}"
+            );
         };
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        g(&mut out, "tradeledger_height", "Height of the last committed block.", "gauge", get(&self.height));
-        g(&mut out, "tradeledger_round", "Current consensus round.", "gauge", get(&self.round));
-        g(&mut out, "tradeledger_mempool_events", "Events pending in the mempool.", "gauge", get(&self.mempool_events));
-        g(&mut out, "tradeledger_mempool_bytes", "Bytes of events pending in the mempool.", "gauge", get(&self.mempool_bytes));
-        g(&mut out, "tradeledger_peers", "Connected libp2p peers.", "gauge", get(&self.peers));
-        g(&mut out, "tradeledger_sync_lag_blocks", "Blocks known to exist beyond our committed height.", "gauge", get(&self.sync_lag_blocks));
-        g(&mut out, "tradeledger_blocks_committed_total", "Blocks committed since start.", "counter", get(&self.blocks_committed));
-        g(&mut out, "tradeledger_events_committed_total", "Events committed since start.", "counter", get(&self.events_committed));
-        g(&mut out, "tradeledger_events_accepted_total", "Events admitted to the mempool since start.", "counter", get(&self.events_accepted));
-        labelled(&mut out, "tradeledger_events_rejected_total", "Events rejected at admission, by reason.", &self.events_rejected);
-        labelled(&mut out, "tradeledger_consensus_messages_dropped_total", "Consensus messages dropped, by reason.", &self.consensus_dropped);
+        g(
+            &mut out,
+            "tradeledger_height",
+            "Height of the last committed block.",
+            "gauge",
+            get(&self.height),
+        );
+        g(
+            &mut out,
+            "tradeledger_round",
+            "Current consensus round.",
+            "gauge",
+            get(&self.round),
+        );
+        g(
+            &mut out,
+            "tradeledger_mempool_events",
+            "Events pending in the mempool.",
+            "gauge",
+            get(&self.mempool_events),
+        );
+        g(
+            &mut out,
+            "tradeledger_mempool_bytes",
+            "Bytes of events pending in the mempool.",
+            "gauge",
+            get(&self.mempool_bytes),
+        );
+        g(
+            &mut out,
+            "tradeledger_peers",
+            "Connected libp2p peers.",
+            "gauge",
+            get(&self.peers),
+        );
+        g(
+            &mut out,
+            "tradeledger_sync_lag_blocks",
+            "Blocks known to exist beyond our committed height.",
+            "gauge",
+            get(&self.sync_lag_blocks),
+        );
+        g(
+            &mut out,
+            "tradeledger_blocks_committed_total",
+            "Blocks committed since start.",
+            "counter",
+            get(&self.blocks_committed),
+        );
+        g(
+            &mut out,
+            "tradeledger_events_committed_total",
+            "Events committed since start.",
+            "counter",
+            get(&self.events_committed),
+        );
+        g(
+            &mut out,
+            "tradeledger_events_accepted_total",
+            "Events admitted to the mempool since start.",
+            "counter",
+            get(&self.events_accepted),
+        );
+        labelled(
+            &mut out,
+            "tradeledger_events_rejected_total",
+            "Events rejected at admission, by reason.",
+            &self.events_rejected,
+        );
+        labelled(
+            &mut out,
+            "tradeledger_consensus_messages_dropped_total",
+            "Consensus messages dropped, by reason.",
+            &self.consensus_dropped,
+        );
         let h = &self.commit_latency;
         let name = "tradeledger_commit_latency_seconds";
-        let _ = writeln!(out, "# HELP {name} Time from a block's block time to its local commit.\n# TYPE {name} histogram");
+        let _ = writeln!(
+            out,
+            "# HELP {name} Time from a block's block time to its local commit.\n# TYPE {name} histogram"
+        );
         for (i, bound) in LATENCY_BUCKETS_MS.iter().enumerate() {
-            let _ = writeln!(out, "{name}_bucket{{le=\"{}\"}} {}", seconds(*bound), get(&h.buckets[i]));
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{le=\"{}\"}} {}",
+                seconds(*bound),
+                get(&h.buckets[i])
+            );
         }
         let count = get(&h.count);
         let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
@@ -124,7 +215,11 @@ impl Metrics {
 fn labelled(out: &mut String, name: &str, help: &str, c: &LabelledCounter) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
     for (label, v) in c.snapshot() {
-        let _ = writeln!(out, "{name}{{reason=\"{}\"}} {v}", label.replace(['"', '\\', '\n'], "_"));
+        let _ = writeln!(
+            out,
+            "{name}{{reason=\"{}\"}} {v}",
+            label.replace(['"', '\\', '\n'], "_")
+        );
     }
 }
 

@@ -38,18 +38,28 @@ pub fn run(home: &Path, args: &ConfigArgs) -> anyhow::Result<()> {
     args.apply(&mut config);
     let rc = config.resolve(home)?;
     init_logging(&rc.config);
-    let genesis_text =
-        std::fs::read_to_string(&rc.genesis_path).with_context(|| format!("config field `genesis_file`: reading {}", rc.genesis_path.display()))?;
-    let genesis = Genesis::from_toml(&genesis_text).with_context(|| format!("genesis {}", rc.genesis_path.display()))?;
+    let genesis_text = std::fs::read_to_string(&rc.genesis_path).with_context(|| {
+        format!(
+            "config field `genesis_file`: reading {}",
+            rc.genesis_path.display()
+        )
+    })?;
+    let genesis = Genesis::from_toml(&genesis_text)
+        .with_context(|| format!("genesis {}", rc.genesis_path.display()))?;
     let key = NodeKey::read(&rc.key_path).context("config field `key_file`")?;
     let validator_peers = validator_peers(&genesis, &key)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("tradeledger").build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("tradeledger")
+        .build()?;
     runtime.block_on(run_async(rc, genesis, key, validator_peers))
 }
 
 fn init_logging(c: &Config) {
     let filter = tracing_subscriber::EnvFilter::new(&c.log_filter);
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     // A second initialisation (tests calling `run` twice) keeps the first subscriber.
     let _ = match c.log_format {
         LogFormat::Json => builder.json().try_init(),
@@ -61,7 +71,12 @@ fn init_logging(c: &Config) {
 fn validator_peers(genesis: &Genesis, key: &NodeKey) -> anyhow::Result<Vec<(PublicKey, PeerId)>> {
     let mut out = Vec::new();
     for (i, v) in genesis.validators.iter().enumerate() {
-        let peer: PeerId = v.peer_id.parse().map_err(|e| anyhow!("genesis field validators[{i}].peer_id: {:?}: {e}", v.peer_id))?;
+        let peer: PeerId = v.peer_id.parse().map_err(|e| {
+            anyhow!(
+                "genesis field validators[{i}].peer_id: {:?}: {e}",
+                v.peer_id
+            )
+        })?;
         if v.consensus_key == key.public() && peer != key.peer_id() {
             bail!(
                 "genesis field validators[{i}].peer_id is {peer}, but this node's key gives peer id {} (use the same key file for both)",
@@ -70,7 +85,11 @@ fn validator_peers(genesis: &Genesis, key: &NodeKey) -> anyhow::Result<Vec<(Publ
         }
         out.push((v.consensus_key, peer));
     }
-    if !genesis.validators.iter().any(|v| v.consensus_key == key.public()) {
+    if !genesis
+        .validators
+        .iter()
+        .any(|v| v.consensus_key == key.public())
+    {
         bail!(
             "config field `key_file`: public key {} is not in the genesis validator set; \
              only validators can run (auditors use the HTTP API of a validator)",
@@ -80,14 +99,22 @@ fn validator_peers(genesis: &Genesis, key: &NodeKey) -> anyhow::Result<Vec<(Publ
     Ok(out)
 }
 
-async fn run_async(rc: ResolvedConfig, genesis: Genesis, key: NodeKey, validator_peers: Vec<(PublicKey, PeerId)>) -> anyhow::Result<()> {
+async fn run_async(
+    rc: ResolvedConfig,
+    genesis: Genesis,
+    key: NodeKey,
+    validator_peers: Vec<(PublicKey, PeerId)>,
+) -> anyhow::Result<()> {
     let genesis_hash = genesis.hash();
     let data_path = rc.data_path.clone();
     let (store, executor) = {
         let genesis = genesis.clone();
         tokio::task::spawn_blocking(move || -> anyhow::Result<(Store, Executor)> {
-            std::fs::create_dir_all(&data_path).with_context(|| format!("config field `data_dir`: creating {}", data_path.display()))?;
-            let store = Store::open(&data_path, genesis_hash).with_context(|| format!("opening {}", data_path.display()))?;
+            std::fs::create_dir_all(&data_path).with_context(|| {
+                format!("config field `data_dir`: creating {}", data_path.display())
+            })?;
+            let store = Store::open(&data_path, genesis_hash)
+                .with_context(|| format!("opening {}", data_path.display()))?;
             let executor = Executor::open(store.clone(), &genesis)?;
             Ok((store, executor))
         })
@@ -105,12 +132,25 @@ async fn run_async(rc: ResolvedConfig, genesis: Genesis, key: NodeKey, validator
     let settings = SwarmSettings {
         keypair: key.libp2p_keypair(),
         listen: rc.p2p_listen.clone(),
-        peers: rc.peers.iter().filter(|p| p.peer_id != key.peer_id()).cloned().collect(),
-        validators: validator_peers.iter().map(|(_, p)| *p).collect::<BTreeSet<_>>(),
+        peers: rc
+            .peers
+            .iter()
+            .filter(|p| p.peer_id != key.peer_id())
+            .cloned()
+            .collect(),
+        validators: validator_peers
+            .iter()
+            .map(|(_, p)| *p)
+            .collect::<BTreeSet<_>>(),
         allow_read_only: rc.config.allow_read_only_peers,
     };
-    let inbound = InboundSenders { consensus: driver_tx.clone(), batches: batch_tx, serve: serve_tx };
-    let swarm = swarm_task::start(settings, cmd_rx, inbound, metrics.clone(), listen_tx).context("config field `p2p_listen`")?;
+    let inbound = InboundSenders {
+        consensus: driver_tx.clone(),
+        batches: batch_tx,
+        serve: serve_tx,
+    };
+    let swarm = swarm_task::start(settings, cmd_rx, inbound, metrics.clone(), listen_tx)
+        .context("config field `p2p_listen`")?;
     let swarm_handle = tokio::spawn(swarm);
 
     let (outgoing_tx, outgoing_rx) = mpsc::channel(gossip::OUTGOING_QUEUE);
@@ -124,8 +164,20 @@ async fn run_async(rc: ResolvedConfig, genesis: Genesis, key: NodeKey, validator
     ));
     tokio::spawn(gossip::run_batcher(outgoing_rx, net.clone()));
     tokio::spawn(gossip::run_ingester(batch_rx, mempool.clone()));
-    tokio::spawn(sync::run_server(serve_rx, store.clone(), net.clone(), rc.config.sync_blocks_max));
-    tokio::spawn(sync::run_catchup(net.clone(), store.clone(), driver_tx, metrics.clone(), status.clone(), rc.config.sync_blocks_max));
+    tokio::spawn(sync::run_server(
+        serve_rx,
+        store.clone(),
+        net.clone(),
+        rc.config.sync_blocks_max,
+    ));
+    tokio::spawn(sync::run_catchup(
+        net.clone(),
+        store.clone(),
+        driver_tx,
+        metrics.clone(),
+        status.clone(),
+        rc.config.sync_blocks_max,
+    ));
 
     let shutdown = Arc::new(AtomicBool::new(false));
     let cfg = ConsensusConfig::from_genesis(&genesis)?;
@@ -143,8 +195,12 @@ async fn run_async(rc: ResolvedConfig, genesis: Genesis, key: NodeKey, validator
         inputs: driver_rx,
         shutdown: shutdown.clone(),
     };
-    let (driver, inputs, flag) = tokio::task::spawn_blocking(move || Driver::new(parts)).await?.map_err(|e| anyhow!("{e}"))?;
-    let driver_thread = std::thread::Builder::new().name("consensus-driver".into()).spawn(move || driver.run(inputs, flag))?;
+    let (driver, inputs, flag) = tokio::task::spawn_blocking(move || Driver::new(parts))
+        .await?
+        .map_err(|e| anyhow!("{e}"))?;
+    let driver_thread = std::thread::Builder::new()
+        .name("consensus-driver".into())
+        .spawn(move || driver.run(inputs, flag))?;
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let state = Arc::new(AppState {
@@ -170,11 +226,16 @@ async fn run_async(rc: ResolvedConfig, genesis: Genesis, key: NodeKey, validator
         shutdown_signal().await;
         stop_tx.send_replace(true);
     };
-    axum::serve(listener, app).with_graceful_shutdown(graceful).await.context("API server")?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(graceful)
+        .await
+        .context("API server")?;
 
     tracing::info!("shutting down");
     shutdown.store(true, std::sync::atomic::Ordering::Relaxed);
-    tokio::task::spawn_blocking(move || driver_thread.join()).await?.map_err(|_| anyhow!("driver thread panicked"))?;
+    tokio::task::spawn_blocking(move || driver_thread.join())
+        .await?
+        .map_err(|_| anyhow!("driver thread panicked"))?;
     drop(net);
     swarm_handle.abort();
     tracing::info!("stopped");

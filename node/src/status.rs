@@ -37,7 +37,9 @@ pub type SharedStatus = Arc<RwLock<ConsensusStatus>>;
 
 /// Reads the status (never blocks for long: writers hold the lock briefly).
 pub fn snapshot(s: &SharedStatus) -> ConsensusStatus {
-    s.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    s.read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
 }
 
 /// Updates the status.

@@ -21,9 +21,21 @@ pub const CATCHUP_LAG_MIN: u64 = 3;
 pub const POLL_INTERVAL: Duration = Duration::from_millis(1000);
 
 /// Answers sync and status requests until `inbound` closes.
-pub async fn run_server(mut inbound: mpsc::Receiver<Inbound>, store: Store, net: NetworkHandle, blocks_max: u32) {
+pub async fn run_server(
+    mut inbound: mpsc::Receiver<Inbound>,
+    store: Store,
+    net: NetworkHandle,
+    blocks_max: u32,
+) {
     while let Some(msg) = inbound.recv().await {
-        let Inbound::Serve { request, channel, from } = msg else { continue };
+        let Inbound::Serve {
+            request,
+            channel,
+            from,
+        } = msg
+        else {
+            continue;
+        };
         let response = match request {
             Request::Status => match store.blocking(|s| s.committed_height()).await {
                 Ok(height) => Response::Status { height },
@@ -45,7 +57,11 @@ pub async fn run_server(mut inbound: mpsc::Receiver<Inbound>, store: Store, net:
             _ => Response::Refused("unexpected".into()),
         };
         tracing::trace!(peer = %from, "served sync request");
-        if net.command(Command::Respond { channel, response }).await.is_err() {
+        if net
+            .command(Command::Respond { channel, response })
+            .await
+            .is_err()
+        {
             break;
         }
     }
@@ -56,12 +72,17 @@ fn read_blocks(s: &Store, first: u64, limit: u32) -> crate::storage::StoreResult
     let mut bytes = 0usize;
     let top = s.committed_height()?;
     for h in first.max(1)..=top.min(first.saturating_add(u64::from(limit)).saturating_sub(1)) {
-        let (Some(block), Some(cert)) = (s.block_bytes(h)?, s.certificate(h)?) else { break };
+        let (Some(block), Some(cert)) = (s.block_bytes(h)?, s.certificate(h)?) else {
+            break;
+        };
         bytes += block.len();
         if bytes > SYNC_RESPONSE_BYTES_MAX && !out.is_empty() {
             break;
         }
-        out.push(SyncedBlock { block: Bytes(block), certificate: Bytes(codec::to_canonical(&cert)) });
+        out.push(SyncedBlock {
+            block: Bytes(block),
+            certificate: Bytes(codec::to_canonical(&cert)),
+        });
     }
     Ok(out)
 }
@@ -83,18 +104,26 @@ pub async fn run_catchup(
         let Ok(peers) = net.peers().await else { break };
         let mut best: Option<(libp2p::PeerId, u64)> = None;
         for p in peers.connected.iter().filter(|p| p.validator) {
-            let Ok(peer) = p.peer_id.parse::<libp2p::PeerId>() else { continue };
+            let Ok(peer) = p.peer_id.parse::<libp2p::PeerId>() else {
+                continue;
+            };
             if let Ok(Response::Status { height }) = net.ask(peer, Request::Status).await
                 && best.is_none_or(|(_, h)| height > h)
             {
                 best = Some((peer, height));
             }
         }
-        let Ok(ours) = store.blocking(|s| s.committed_height()).await else { continue };
+        let Ok(ours) = store.blocking(|s| s.committed_height()).await else {
+            continue;
+        };
         let Some((peer, theirs)) = best else { continue };
         let lag = theirs.saturating_sub(ours);
         metrics.sync_lag_blocks.store(lag, Ordering::Relaxed);
-        let state = if lag >= CATCHUP_LAG_MIN { SyncState::CatchingUp } else { SyncState::Synced };
+        let state = if lag >= CATCHUP_LAG_MIN {
+            SyncState::CatchingUp
+        } else {
+            SyncState::Synced
+        };
         status::update(&status, |s| {
             s.peer_max_height = theirs;
             s.sync = state;
@@ -103,7 +132,16 @@ pub async fn run_catchup(
             continue;
         }
         tracing::info!(ours, theirs, %peer, "behind peers; fetching blocks");
-        match net.ask(peer, Request::SyncBlocks { from: ours + 1, limit: blocks_max }).await {
+        match net
+            .ask(
+                peer,
+                Request::SyncBlocks {
+                    from: ours + 1,
+                    limit: blocks_max,
+                },
+            )
+            .await
+        {
             Ok(Response::Blocks(blocks)) => {
                 let decoded: Vec<CertifiedBlock> = blocks.iter().map_while(decode_synced).collect();
                 if !decoded.is_empty() && driver.try_send(DriverInput::Synced(decoded)).is_err() {
@@ -119,6 +157,7 @@ pub async fn run_catchup(
 
 fn decode_synced(b: &SyncedBlock) -> Option<CertifiedBlock> {
     let block = Block::decode(&b.block.0).ok()?;
-    let qc: QuorumCertificate = codec::from_canonical(&b.certificate.0, codec::MESSAGE_BYTES_MAX, "certificate").ok()?;
+    let qc: QuorumCertificate =
+        codec::from_canonical(&b.certificate.0, codec::MESSAGE_BYTES_MAX, "certificate").ok()?;
     Some(CertifiedBlock { block, qc })
 }

@@ -11,9 +11,17 @@ use tradeledger_types::{ClearanceDecision, Decision, Payload};
 const COMMIT_WAIT: Duration = Duration::from_secs(30);
 
 /// Events for `n` shipments: a declaration each, by the exporter (sequence 1, 2, ...).
-fn declarations(exporter: &mut Actor, from: usize, n: usize) -> Vec<tradeledger_types::SignedEvent> {
+fn declarations(
+    exporter: &mut Actor,
+    from: usize,
+    n: usize,
+) -> Vec<tradeledger_types::SignedEvent> {
     (from..from + n)
-        .map(|i| exporter.sign(Payload::ShipmentDeclaration(testkit::declaration(&format!("SHP-{i}")))))
+        .map(|i| {
+            exporter.sign(Payload::ShipmentDeclaration(testkit::declaration(
+                &format!("SHP-{i}"),
+            )))
+        })
         .collect()
 }
 
@@ -27,7 +35,11 @@ fn four_nodes_commit_events_with_identical_blocks_and_serve_the_api() {
     let mut exporter = Actor::new(testkit::EXPORTER);
     let events = declarations(&mut exporter, 0, 6);
     // Spread submissions over the nodes: each must reach every validator's mempool.
-    let ids: Vec<String> = events.iter().enumerate().map(|(i, e)| c.submit(i % 4, e)).collect();
+    let ids: Vec<String> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| c.submit(i % 4, e))
+        .collect();
     for id in &ids {
         for i in 0..4 {
             let v = c.wait_committed(i, id, COMMIT_WAIT);
@@ -39,46 +51,88 @@ fn four_nodes_commit_events_with_identical_blocks_and_serve_the_api() {
     for h in 1..=top {
         let first = c.block_cbor(0, h).expect("block on node 0");
         for i in 1..4 {
-            assert_eq!(c.block_cbor(i, h).as_ref(), Some(&first), "block {h} differs on node {i}");
+            assert_eq!(
+                c.block_cbor(i, h).as_ref(),
+                Some(&first),
+                "block {h} differs on node {i}"
+            );
         }
     }
 
     // The API: a shipment with its timeline, a proof, status, metrics, OpenAPI, errors.
     let api = c.nodes[1].api;
-    let s = http::get(api, "/v1/shipments/SHP-0").expect("answer").json();
+    let s = http::get(api, "/v1/shipments/SHP-0")
+        .expect("answer")
+        .json();
     assert_eq!(s["lane"], "green", "{s}");
     assert_eq!(s["timeline"].as_array().map(Vec::len), Some(1), "{s}");
-    let p = http::get(api, &format!("/v1/proofs/events/{}", ids[0])).expect("answer").json();
+    let p = http::get(api, &format!("/v1/proofs/events/{}", ids[0]))
+        .expect("answer")
+        .json();
     assert_eq!(p["event_id"], ids[0].as_str());
-    assert!(p["certificate"]["signatures"].as_array().is_some_and(|s| s.len() >= 3), "{p}");
+    assert!(
+        p["certificate"]["signatures"]
+            .as_array()
+            .is_some_and(|s| s.len() >= 3),
+        "{p}"
+    );
     let st = http::get(api, "/v1/status").expect("answer").json();
     assert_eq!(st["chain_id"], testkit::CHAIN_ID);
     assert_eq!(st["validators"].as_array().map(Vec::len), Some(4));
-    let metrics = String::from_utf8(http::get(api, "/metrics").expect("answer").body).expect("utf8");
+    let metrics =
+        String::from_utf8(http::get(api, "/metrics").expect("answer").body).expect("utf8");
     assert!(metrics.contains("tradeledger_height "), "{metrics}");
-    assert!(metrics.contains("tradeledger_commit_latency_seconds_count"), "{metrics}");
+    assert!(
+        metrics.contains("tradeledger_commit_latency_seconds_count"),
+        "{metrics}"
+    );
     let doc = http::get(api, "/openapi.json").expect("answer").json();
     assert!(doc["paths"]["/v1/events"].is_object());
 
     let garbage = http::post_cbor(api, "/v1/events", &[0xff, 0x00, 0x13]).expect("answer");
     assert_eq!(garbage.status, 400);
-    assert_eq!(garbage.json()["error"], "malformed", "{}", String::from_utf8_lossy(&garbage.body));
+    assert_eq!(
+        garbage.json()["error"],
+        "malformed",
+        "{}",
+        String::from_utf8_lossy(&garbage.body)
+    );
     let replay = http::post_cbor(api, "/v1/events", &events[0].to_bytes()).expect("answer");
-    assert_eq!(replay.status, 409, "{}", String::from_utf8_lossy(&replay.body));
+    assert_eq!(
+        replay.status,
+        409,
+        "{}",
+        String::from_utf8_lossy(&replay.body)
+    );
     let customs = Actor::new(testkit::CUSTOMS);
     let mut wrong_chain = customs.sign_seq(
-        Payload::Clearance(ClearanceDecision { shipment_id: "SHP-0".into(), decision: Decision::Release, reason: String::new() }),
+        Payload::Clearance(ClearanceDecision {
+            shipment_id: "SHP-0".into(),
+            decision: Decision::Release,
+            reason: String::new(),
+        }),
         1,
     );
     wrong_chain.body.chain_id = "other-chain".into();
-    let r = http::post_json(api, "/v1/events", &serde_json::to_value(&wrong_chain).expect("json")).expect("answer");
+    let r = http::post_json(
+        api,
+        "/v1/events",
+        &serde_json::to_value(&wrong_chain).expect("json"),
+    )
+    .expect("answer");
     assert_eq!(r.status, 400);
     assert_eq!(r.json()["error"], "wrong_chain");
     let big = vec![0u8; 2 * 1024 * 1024];
     let r = http::post_cbor(api, "/v1/events", &big);
-    assert!(r.is_none_or(|r| r.status == 413), "oversized body must be refused");
+    assert!(
+        r.is_none_or(|r| r.status == 413),
+        "oversized body must be refused"
+    );
     assert_eq!(http::get(api, "/v1/events/zz").expect("answer").status, 400);
-    assert_eq!(http::get(api, "/v1/blocks/999999").expect("answer").status, 404);
+    assert_eq!(
+        http::get(api, "/v1/blocks/999999").expect("answer").status,
+        404
+    );
 
     for i in 0..4 {
         c.stop(i);
@@ -87,7 +141,12 @@ fn four_nodes_commit_events_with_identical_blocks_and_serve_the_api() {
 
 /// Canonical bytes of blocks `1..=top` on node `i`.
 fn blocks(c: &Cluster, i: usize, top: u64) -> Vec<Vec<u8>> {
-    (1..=top).map(|h| c.block_cbor(i, h).unwrap_or_else(|| panic!("node {i} lacks block {h}"))).collect()
+    (1..=top)
+        .map(|h| {
+            c.block_cbor(i, h)
+                .unwrap_or_else(|| panic!("node {i} lacks block {h}"))
+        })
+        .collect()
 }
 
 #[test]
@@ -102,7 +161,10 @@ fn a_stopped_node_catches_up_and_a_killed_node_keeps_every_committed_block() {
     // Stop one validator cleanly: the other three (more than two thirds) keep committing.
     c.stop(3);
     let before = c.height(0).expect("node 0 answers");
-    let ids: Vec<String> = declarations(&mut exporter, 0, 4).iter().map(|e| c.submit(0, e)).collect();
+    let ids: Vec<String> = declarations(&mut exporter, 0, 4)
+        .iter()
+        .map(|e| c.submit(0, e))
+        .collect();
     for id in &ids {
         for i in 0..3 {
             c.wait_committed(i, id, COMMIT_WAIT);
@@ -117,7 +179,11 @@ fn a_stopped_node_catches_up_and_a_killed_node_keeps_every_committed_block() {
     for id in &ids {
         c.wait_committed(3, id, COMMIT_WAIT);
     }
-    assert_eq!(blocks(&c, 3, target), blocks(&c, 0, target), "node 3 synced different blocks");
+    assert_eq!(
+        blocks(&c, 3, target),
+        blocks(&c, 0, target),
+        "node 3 synced different blocks"
+    );
 
     // kill -9 a validator while events are flowing.
     let load: Vec<_> = declarations(&mut exporter, 4, 20);
@@ -131,7 +197,11 @@ fn a_stopped_node_catches_up_and_a_killed_node_keeps_every_committed_block() {
             // Restarted, it still holds every block it had committed, byte for byte.
             c.start(2);
             c.wait_height(2, h, COMMIT_WAIT);
-            assert_eq!(blocks(&c, 2, h), before_kill, "blocks changed across kill -9");
+            assert_eq!(
+                blocks(&c, 2, h),
+                before_kill,
+                "blocks changed across kill -9"
+            );
         }
     }
     for id in &load_ids {
@@ -142,7 +212,11 @@ fn a_stopped_node_catches_up_and_a_killed_node_keeps_every_committed_block() {
     let top = (0..4).filter_map(|i| c.height(i)).min().expect("heights");
     let reference = blocks(&c, 0, top);
     for i in 1..4 {
-        assert_eq!(blocks(&c, i, top), reference, "node {i} differs after the faults");
+        assert_eq!(
+            blocks(&c, i, top),
+            reference,
+            "node {i} differs after the faults"
+        );
     }
     for i in 0..4 {
         c.stop(i);

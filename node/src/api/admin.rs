@@ -19,23 +19,39 @@ pub struct PeerList {
 fn parse(list: &PeerList) -> Result<Vec<PeerId>, ApiError> {
     list.peers
         .iter()
-        .map(|p| p.parse::<PeerId>().map_err(|e| ApiError::bad_request("bad_peer_id", format!("peers: {p:?}: {e}"))))
+        .map(|p| {
+            p.parse::<PeerId>()
+                .map_err(|e| ApiError::bad_request("bad_peer_id", format!("peers: {p:?}: {e}")))
+        })
         .collect()
 }
 
-async fn filter(st: &State, list: &PeerList, blocked: bool) -> Result<Json<PeerSnapshot>, ApiError> {
+async fn filter(
+    st: &State,
+    list: &PeerList,
+    blocked: bool,
+) -> Result<Json<PeerSnapshot>, ApiError> {
     let peers = parse(list)?;
-    st.net.command(Command::Filter { peers, blocked }).await.map_err(ApiError::internal)?;
+    st.net
+        .command(Command::Filter { peers, blocked })
+        .await
+        .map_err(ApiError::internal)?;
     st.net.peers().await.map(Json).map_err(ApiError::internal)
 }
 
 /// `POST /admin/peers/block` `{"peers": [...]}`: cut links to these peers (both ways).
-pub async fn block(AxState(st): AxState<State>, Json(list): Json<PeerList>) -> Result<Json<PeerSnapshot>, ApiError> {
+pub async fn block(
+    AxState(st): AxState<State>,
+    Json(list): Json<PeerList>,
+) -> Result<Json<PeerSnapshot>, ApiError> {
     filter(&st, &list, true).await
 }
 
 /// `POST /admin/peers/unblock` `{"peers": [...]}`: restore links.
-pub async fn unblock(AxState(st): AxState<State>, Json(list): Json<PeerList>) -> Result<Json<PeerSnapshot>, ApiError> {
+pub async fn unblock(
+    AxState(st): AxState<State>,
+    Json(list): Json<PeerList>,
+) -> Result<Json<PeerSnapshot>, ApiError> {
     filter(&st, &list, false).await
 }
 

@@ -32,10 +32,18 @@ fn wants_cbor(q: &BlockQuery, headers: &HeaderMap) -> Result<bool, ApiError> {
     match q.format.as_deref() {
         Some("cbor") => return Ok(true),
         Some("json") => return Ok(false),
-        Some(other) => return Err(ApiError::bad_request("bad_format", format!("format {other:?}: use json or cbor"))),
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                "bad_format",
+                format!("format {other:?}: use json or cbor"),
+            ));
+        }
         None => {}
     }
-    Ok(headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/cbor")))
+    Ok(headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/cbor")))
 }
 
 fn block_json(cb: &CertifiedBlock) -> Value {
@@ -70,12 +78,28 @@ async fn load(st: &State, from: u64, limit: u64) -> Result<Vec<CertifiedBlock>, 
         .await?)
 }
 
-async fn one(st: &State, height: u64, q: &BlockQuery, headers: &HeaderMap) -> Result<Response, ApiError> {
+async fn one(
+    st: &State,
+    height: u64,
+    q: &BlockQuery,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
     let cbor_wanted = wants_cbor(q, headers)?;
-    let Some(cb) = load(st, height, 1).await?.into_iter().next().filter(|cb| cb.block.header.height == height) else {
-        return Err(ApiError::not_found(format!("no committed block at height {height}")));
+    let Some(cb) = load(st, height, 1)
+        .await?
+        .into_iter()
+        .next()
+        .filter(|cb| cb.block.header.height == height)
+    else {
+        return Err(ApiError::not_found(format!(
+            "no committed block at height {height}"
+        )));
     };
-    Ok(if cbor_wanted { cbor(codec::to_canonical(&cb)) } else { Json(block_json(&cb)).into_response() })
+    Ok(if cbor_wanted {
+        cbor(codec::to_canonical(&cb))
+    } else {
+        Json(block_json(&cb)).into_response()
+    })
 }
 
 /// `GET /v1/blocks/{height}`.
@@ -85,12 +109,18 @@ pub async fn by_height(
     Query(q): Query<BlockQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let height: u64 = height.parse().map_err(|_| ApiError::bad_request("bad_height", format!("height {height:?} is not a number")))?;
+    let height: u64 = height.parse().map_err(|_| {
+        ApiError::bad_request("bad_height", format!("height {height:?} is not a number"))
+    })?;
     one(&st, height, &q, &headers).await
 }
 
 /// `GET /v1/blocks/latest`.
-pub async fn latest(AxState(st): AxState<State>, Query(q): Query<BlockQuery>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn latest(
+    AxState(st): AxState<State>,
+    Query(q): Query<BlockQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let height = st.store.blocking(|s| s.committed_height()).await?;
     if height == 0 {
         return Err(ApiError::not_found("no block committed yet"));
@@ -99,7 +129,11 @@ pub async fn latest(AxState(st): AxState<State>, Query(q): Query<BlockQuery>, he
 }
 
 /// `GET /v1/blocks?from=H&limit=N`: a page of committed blocks with their certificates.
-pub async fn list(AxState(st): AxState<State>, Query(q): Query<BlockQuery>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn list(
+    AxState(st): AxState<State>,
+    Query(q): Query<BlockQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let cbor_wanted = wants_cbor(&q, &headers)?;
     let from = q.from.unwrap_or(1).max(1);
     let limit = q.limit.unwrap_or(PAGE_BLOCKS_MAX).clamp(1, PAGE_BLOCKS_MAX);

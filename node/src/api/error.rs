@@ -29,7 +29,12 @@ struct Body<'a> {
 impl ApiError {
     /// An error with a status, code and message.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), id: None }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            id: None,
+        }
     }
 
     /// 400 with a code.
@@ -45,13 +50,21 @@ impl ApiError {
     /// 500 for a storage or execution failure (details are logged, not leaked).
     pub fn internal(e: impl std::fmt::Display) -> Self {
         tracing::error!(error = %e, "API request failed inside the node");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the node could not answer; see its logs")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the node could not answer; see its logs",
+        )
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Body { error: self.code, message: &self.message, id: self.id.as_deref() };
+        let body = Body {
+            error: self.code,
+            message: &self.message,
+            id: self.id.as_deref(),
+        };
         (self.status, Json(body)).into_response()
     }
 }
@@ -64,5 +77,6 @@ impl From<crate::storage::StorageError> for ApiError {
 
 /// Parses a 64-hex-character id from a path.
 pub fn parse_hash(what: &'static str, s: &str) -> Result<tradeledger_types::Hash32, ApiError> {
-    tradeledger_types::Hash32::from_hex(s).map_err(|e| ApiError::bad_request("bad_id", format!("{what}: {e}")))
+    tradeledger_types::Hash32::from_hex(s)
+        .map_err(|e| ApiError::bad_request("bad_id", format!("{what}: {e}")))
 }

@@ -14,22 +14,34 @@ use tradeledger_types::codec::EVENT_BYTES_MAX;
 use tradeledger_types::{Block, SignedEvent, merkle};
 
 fn is_cbor(headers: &HeaderMap) -> Result<bool, ApiError> {
-    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/json");
-    let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json");
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     match mime.as_str() {
         "application/cbor" | "application/octet-stream" => Ok(true),
         "application/json" | "" => Ok(false),
         other => Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
-            format!("content type {other:?}: send application/cbor (canonical bytes) or application/json"),
+            format!(
+                "content type {other:?}: send application/cbor (canonical bytes) or application/json"
+            ),
         )),
     }
 }
 
 fn status_of(r: &Reject) -> StatusCode {
     match r {
-        Reject::Decode(tradeledger_types::DecodeError::Oversize { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
+        Reject::Decode(tradeledger_types::DecodeError::Oversize { .. }) => {
+            StatusCode::PAYLOAD_TOO_LARGE
+        }
         Reject::Duplicate(_) | Reject::AlreadyCommitted(_) => StatusCode::CONFLICT,
         Reject::Full { .. } | Reject::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::BAD_REQUEST,
@@ -46,22 +58,30 @@ pub struct Submitted {
 }
 
 /// `POST /v1/events`: a signed event as canonical CBOR (`application/cbor`) or JSON.
-pub async fn submit(AxState(st): AxState<State>, headers: HeaderMap, body: Bytes) -> Result<(StatusCode, Json<Submitted>), ApiError> {
+pub async fn submit(
+    AxState(st): AxState<State>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Submitted>), ApiError> {
     let decoded = if is_cbor(&headers)? {
-        SignedEvent::decode(&body).map(|(e, id)| (e, id, body.len())).map_err(Reject::Decode)
+        SignedEvent::decode(&body)
+            .map(|(e, id)| (e, id, body.len()))
+            .map_err(Reject::Decode)
     } else {
-        serde_json::from_slice::<SignedEvent>(&body).map_err(|e| Reject::Json(e.to_string())).and_then(|e| {
-            let bytes = e.to_bytes();
-            if bytes.len() > EVENT_BYTES_MAX {
-                return Err(Reject::Decode(tradeledger_types::DecodeError::Oversize {
-                    what: "signed event",
-                    len: bytes.len(),
-                    max: EVENT_BYTES_MAX,
-                }));
-            }
-            let id = tradeledger_types::domain::sha256(&bytes);
-            Ok((e, id, bytes.len()))
-        })
+        serde_json::from_slice::<SignedEvent>(&body)
+            .map_err(|e| Reject::Json(e.to_string()))
+            .and_then(|e| {
+                let bytes = e.to_bytes();
+                if bytes.len() > EVENT_BYTES_MAX {
+                    return Err(Reject::Decode(tradeledger_types::DecodeError::Oversize {
+                        what: "signed event",
+                        len: bytes.len(),
+                        max: EVENT_BYTES_MAX,
+                    }));
+                }
+                let id = tradeledger_types::domain::sha256(&bytes);
+                Ok((e, id, bytes.len()))
+            })
     };
     let (event, id, size) = match decoded {
         Ok(d) => d,
@@ -71,10 +91,25 @@ pub async fn submit(AxState(st): AxState<State>, headers: HeaderMap, body: Bytes
         }
     };
     match st.mempool.admit(event, id, size, Source::Local).await {
-        Ok(()) => Ok((StatusCode::ACCEPTED, Json(Submitted { id: id.to_hex(), status: "pending" }))),
+        Ok(()) => Ok((
+            StatusCode::ACCEPTED,
+            Json(Submitted {
+                id: id.to_hex(),
+                status: "pending",
+            }),
+        )),
         Err(r) => {
-            if !matches!(r, Reject::Duplicate(_) | Reject::AlreadyCommitted(_) | Reject::Full { .. } | Reject::Unavailable(_)) {
-                st.rejections.lock().unwrap_or_else(std::sync::PoisonError::into_inner).add(id, r.code(), r.to_string());
+            if !matches!(
+                r,
+                Reject::Duplicate(_)
+                    | Reject::AlreadyCommitted(_)
+                    | Reject::Full { .. }
+                    | Reject::Unavailable(_)
+            ) {
+                st.rejections
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .add(id, r.code(), r.to_string());
             }
             let mut e = ApiError::new(status_of(&r), r.code(), r.to_string());
             e.id = Some(id.to_hex());
@@ -106,7 +141,10 @@ fn outcome_json(outcome: &tradeledger_contracts::EventOutcome) -> Value {
 }
 
 /// `GET /v1/events/{id}`: pending, committed (with height, outcome, flags) or rejected.
-pub async fn get_event(AxState(st): AxState<State>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn get_event(
+    AxState(st): AxState<State>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let id = parse_hash("event id", &id)?;
     if let Some((event, record)) = st.store.blocking(move |s| s.event(&id)).await? {
         let mut v = json!({
@@ -125,22 +163,35 @@ pub async fn get_event(AxState(st): AxState<State>, Path(id): Path<String>) -> R
     if st.mempool.contains(&id) {
         return Ok(Json(json!({ "id": id, "status": "pending" })));
     }
-    let rejected = st.rejections.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&id);
+    let rejected = st
+        .rejections
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(&id);
     match rejected {
-        Some((code, message)) => Ok(Json(json!({ "id": id, "status": "rejected", "reject_code": code, "reason": message }))),
-        None => Err(ApiError::not_found(format!("event {id} is not pending, committed or recently rejected"))),
+        Some((code, message)) => Ok(Json(
+            json!({ "id": id, "status": "rejected", "reject_code": code, "reason": message }),
+        )),
+        None => Err(ApiError::not_found(format!(
+            "event {id} is not pending, committed or recently rejected"
+        ))),
     }
 }
 
 /// `GET /v1/proofs/events/{id}`: the event's inclusion proof in its block's `events_root`, the
 /// header, the QC certifying it, and the outcome's inclusion proof in the block's results root
 /// (which the header at `height + 1` carries).
-pub async fn proof(AxState(st): AxState<State>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn proof(
+    AxState(st): AxState<State>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let id = parse_hash("event id", &id)?;
     let found = st
         .store
         .blocking(move |s| {
-            let Some((_, record)) = s.event(&id)? else { return Ok(None) };
+            let Some((_, record)) = s.event(&id)? else {
+                return Ok(None);
+            };
             let block: Option<Block> = s.block(record.height)?;
             let cert = s.certificate(record.height)?;
             let next_header = s.block(record.height + 1)?.map(|b| b.header);
@@ -160,9 +211,15 @@ pub async fn proof(AxState(st): AxState<State>, Path(id): Path<String>) -> Resul
     };
     let ids = block.event_ids();
     let index = record.index as usize;
-    let event_proof = merkle::prove(&ids, index).ok_or_else(|| ApiError::internal("event index out of range"))?;
-    let leaves: Vec<Vec<u8>> = outcomes.iter().map(tradeledger_contracts::EventOutcome::result_leaf).collect();
-    let result_proof = (leaves.len() == ids.len()).then(|| merkle::prove(&leaves, index)).flatten();
+    let event_proof =
+        merkle::prove(&ids, index).ok_or_else(|| ApiError::internal("event index out of range"))?;
+    let leaves: Vec<Vec<u8>> = outcomes
+        .iter()
+        .map(tradeledger_contracts::EventOutcome::result_leaf)
+        .collect();
+    let result_proof = (leaves.len() == ids.len())
+        .then(|| merkle::prove(&leaves, index))
+        .flatten();
     Ok(Json(json!({
         "event_id": id,
         "height": record.height,

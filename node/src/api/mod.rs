@@ -110,5 +110,6 @@ pub fn router(state: State, body_bytes_max: usize, admin: bool) -> Router {
             .route("/admin/peers/block", post(admin::block))
             .route("/admin/peers/unblock", post(admin::unblock));
     }
-    r.layer(DefaultBodyLimit::max(body_bytes_max)).with_state(state)
+    r.layer(DefaultBodyLimit::max(body_bytes_max))
+        .with_state(state)
 }

@@ -16,7 +16,10 @@ mod tests {
     #[test]
     fn openapi_document_is_json_and_lists_every_path() {
         let doc: serde_json::Value = serde_json::from_str(super::OPENAPI_JSON).expect("valid JSON");
-        assert_eq!(doc["openapi"].as_str().map(|v| v.starts_with("3.")), Some(true));
+        assert_eq!(
+            doc["openapi"].as_str().map(|v| v.starts_with("3.")),
+            Some(true)
+        );
         for path in [
             "/v1/events",
             "/v1/events/{id}",

@@ -13,31 +13,48 @@ use tradeledger_contracts::Derived;
 pub const SHIPMENT_EVENTS_MAX: usize = 2_000;
 
 /// `GET /v1/shipments/{id}`.
-pub async fn get_shipment(AxState(st): AxState<State>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn get_shipment(
+    AxState(st): AxState<State>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     if id.is_empty() || id.len() > 64 {
-        return Err(ApiError::bad_request("bad_id", "shipment id must be 1 to 64 characters"));
+        return Err(ApiError::bad_request(
+            "bad_id",
+            "shipment id must be 1 to 64 characters",
+        ));
     }
     let sid = id.clone();
     let answer = st
         .store
         .blocking(move |s| {
             let view = OverlayState::new(s, Vec::new());
-            let exec = |e: tradeledger_contracts::ExecError| crate::storage::StorageError::Task(e.to_string());
-            let Some(record) = tradeledger_contracts::shipment(&view, &sid).map_err(exec)? else { return Ok(None) };
-            let timeline = tradeledger_contracts::timeline(&view, &sid, 0, SHIPMENT_EVENTS_MAX).map_err(exec)?;
+            let exec = |e: tradeledger_contracts::ExecError| {
+                crate::storage::StorageError::Task(e.to_string())
+            };
+            let Some(record) = tradeledger_contracts::shipment(&view, &sid).map_err(exec)? else {
+                return Ok(None);
+            };
+            let timeline = tradeledger_contracts::timeline(&view, &sid, 0, SHIPMENT_EVENTS_MAX)
+                .map_err(exec)?;
             let mut verdicts = Vec::new();
             let mut lane_history = Vec::new();
             let mut flag_history = Vec::new();
             for eid in s.shipment_events(&sid, SHIPMENT_EVENTS_MAX)? {
-                let Some((_, rec)) = s.event(&eid)? else { continue };
+                let Some((_, rec)) = s.event(&eid)? else {
+                    continue;
+                };
                 for r in &rec.outcome.records {
-                    let entry = |d: &Derived| json!({ "height": rec.height, "event_id": eid, "record": d });
+                    let entry =
+                        |d: &Derived| json!({ "height": rec.height, "event_id": eid, "record": d });
                     match r {
-                        Derived::Lane(c) if c.shipment_id == sid => lane_history.push(json!({ "height": rec.height, "event_id": eid, "change": c })),
+                        Derived::Lane(c) if c.shipment_id == sid => lane_history
+                            .push(json!({ "height": rec.height, "event_id": eid, "change": c })),
                         Derived::Origin(v) if v.shipment_id == sid => verdicts.push(entry(r)),
                         Derived::Ipr(v) if v.shipment_id == sid => verdicts.push(entry(r)),
                         Derived::Treatment(v) if v.shipment_id == sid => verdicts.push(entry(r)),
-                        Derived::Flag { shipment_id, .. } if *shipment_id == sid => flag_history.push(entry(r)),
+                        Derived::Flag { shipment_id, .. } if *shipment_id == sid => {
+                            flag_history.push(entry(r))
+                        }
                         _ => {}
                     }
                 }
@@ -57,5 +74,7 @@ pub async fn get_shipment(AxState(st): AxState<State>, Path(id): Path<String>) -
             })))
         })
         .await?;
-    answer.map(Json).ok_or_else(|| ApiError::not_found(format!("shipment {id:?} is not declared")))
+    answer
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("shipment {id:?} is not declared")))
 }

@@ -12,7 +12,11 @@ use std::sync::atomic::Ordering;
 pub async fn status(AxState(st): AxState<State>) -> Result<Json<Value>, ApiError> {
     let s = crate::status::snapshot(&st.status);
     let peers = st.net.peers().await.unwrap_or_default();
-    let validator = st.genesis.validators.iter().any(|v| v.consensus_key == st.public_key);
+    let validator = st
+        .genesis
+        .validators
+        .iter()
+        .any(|v| v.consensus_key == st.public_key);
     let mempool = {
         let pool = st.mempool.lock();
         json!({ "events": pool.len(), "bytes": pool.bytes() })
@@ -37,5 +41,8 @@ pub async fn status(AxState(st): AxState<State>) -> Result<Json<Value>, ApiError
 
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(AxState(st): AxState<State>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], st.metrics.render())
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        st.metrics.render(),
+    )
 }

@@ -28,7 +28,10 @@ fn parse_severity(s: &str) -> Result<Severity, ApiError> {
         "info" => Ok(Severity::Info),
         "warning" => Ok(Severity::Warning),
         "critical" => Ok(Severity::Critical),
-        other => Err(ApiError::bad_request("bad_severity", format!("severity {other:?}: use info, warning or critical"))),
+        other => Err(ApiError::bad_request(
+            "bad_severity",
+            format!("severity {other:?}: use info, warning or critical"),
+        )),
     }
 }
 
@@ -53,31 +56,36 @@ pub async fn stream(
     let shipment = q.shipment;
     let rx = st.feed.subscribe();
     let stopping = st.stopping.clone();
-    let s = futures::stream::unfold((rx, shipment, severity, stopping), |(mut rx, shipment, severity, mut stopping)| async move {
-        loop {
-            if *stopping.borrow() {
-                return None;
-            }
-            let received = tokio::select! {
-                r = rx.recv() => r,
-                _ = stopping.changed() => return None,
-            };
-            match received {
-                Ok(item) => {
-                    if !keep(&item, shipment.as_deref(), severity) {
-                        continue;
+    let s = futures::stream::unfold(
+        (rx, shipment, severity, stopping),
+        |(mut rx, shipment, severity, mut stopping)| async move {
+            loop {
+                if *stopping.borrow() {
+                    return None;
+                }
+                let received = tokio::select! {
+                    r = rx.recv() => r,
+                    _ = stopping.changed() => return None,
+                };
+                match received {
+                    Ok(item) => {
+                        if !keep(&item, shipment.as_deref(), severity) {
+                            continue;
+                        }
+                        let data = serde_json::to_string(&item).unwrap_or_else(|_| "{}".into());
+                        let ev = Event::default().event(item.name()).data(data);
+                        return Some((Ok(ev), (rx, shipment, severity, stopping)));
                     }
-                    let data = serde_json::to_string(&item).unwrap_or_else(|_| "{}".into());
-                    let ev = Event::default().event(item.name()).data(data);
-                    return Some((Ok(ev), (rx, shipment, severity, stopping)));
+                    Err(RecvError::Lagged(n)) => {
+                        let ev = Event::default()
+                            .event("lagged")
+                            .data(format!("{{\"missed\":{n}}}"));
+                        return Some((Ok(ev), (rx, shipment, severity, stopping)));
+                    }
+                    Err(RecvError::Closed) => return None,
                 }
-                Err(RecvError::Lagged(n)) => {
-                    let ev = Event::default().event("lagged").data(format!("{{\"missed\":{n}}}"));
-                    return Some((Ok(ev), (rx, shipment, severity, stopping)));
-                }
-                Err(RecvError::Closed) => return None,
             }
-        }
-    });
+        },
+    );
     Ok(Sse::new(s).keep_alive(KeepAlive::default()))
 }

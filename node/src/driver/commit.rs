@@ -20,11 +20,17 @@ impl Driver {
             // Already committed (by catch-up sync): it must be the very same block.
             return match self.store.height_of(&hash)? {
                 Some(h) if h == height => Ok(()),
-                _ => Err(Halt::NotExtendingTip { height, tip: tip_hash }),
+                _ => Err(Halt::NotExtendingTip {
+                    height,
+                    tip: tip_hash,
+                }),
             };
         }
         let executed = self.executor.execute_final(&block)?;
-        let result = BlockResultRecord { state_root: executed.results.state_root, results_root: executed.results.results_root };
+        let result = BlockResultRecord {
+            state_root: executed.results.state_root,
+            results_root: executed.results.results_root,
+        };
         let outcomes = executed.results.outcomes;
         let commit = BlockCommit {
             block,
@@ -45,9 +51,15 @@ impl Driver {
         self.mempool.on_commit(height, &committed);
         let now = crate::time::now_ms();
         self.metrics.height.store(height, Ordering::Relaxed);
-        self.metrics.blocks_committed.fetch_add(1, Ordering::Relaxed);
-        self.metrics.events_committed.fetch_add(commit.block.events.len() as u64, Ordering::Relaxed);
-        self.metrics.commit_latency.observe_ms(now.saturating_sub(commit.block.header.block_time_ms));
+        self.metrics
+            .blocks_committed
+            .fetch_add(1, Ordering::Relaxed);
+        self.metrics
+            .events_committed
+            .fetch_add(commit.block.events.len() as u64, Ordering::Relaxed);
+        self.metrics
+            .commit_latency
+            .observe_ms(now.saturating_sub(commit.block.header.block_time_ms));
         status::update(&self.status, |s| {
             s.height = height;
             s.tip_hash = Some(hash);
@@ -86,9 +98,15 @@ impl Driver {
                 && cb.qc.data.height == h.height
                 && cb.qc.data.round == h.round
                 && cb.block.events_match_header()
-                && cb.qc.verify(&self.cfg.chain_id, &self.cfg.validators).is_ok();
+                && cb
+                    .qc
+                    .verify(&self.cfg.chain_id, &self.cfg.validators)
+                    .is_ok();
             if !ok {
-                tracing::warn!(height = h.height, "synced block does not verify; ignoring the rest");
+                tracing::warn!(
+                    height = h.height,
+                    "synced block does not verify; ignoring the rest"
+                );
                 self.metrics.consensus_dropped.inc("bad_synced_block");
                 break;
             }
@@ -98,11 +116,20 @@ impl Driver {
         if applied > 0 {
             let safety = self.core.safety_data().clone();
             let rec = recovery(&self.store, Some(safety))?;
-            self.core = Consensus::new(self.cfg.clone(), self.key.clone(), rec)
-                .map_err(|e| Halt::Storage(crate::storage::StorageError::Task(format!("consensus cannot restart: {e}"))))?;
+            self.core = Consensus::new(self.cfg.clone(), self.key.clone(), rec).map_err(|e| {
+                Halt::Storage(crate::storage::StorageError::Task(format!(
+                    "consensus cannot restart: {e}"
+                )))
+            })?;
             self.timers = Default::default();
-            self.push(Input::Start { now_ms: crate::time::now_ms() });
-            tracing::info!(applied, height = self.executor.tip().0, "caught up by sync; consensus restarted");
+            self.push(Input::Start {
+                now_ms: crate::time::now_ms(),
+            });
+            tracing::info!(
+                applied,
+                height = self.executor.tip().0,
+                "caught up by sync; consensus restarted"
+            );
         }
         Ok(())
     }

@@ -20,14 +20,24 @@ impl Driver {
                     return Ok(());
                 };
                 self.observe_outgoing(&msg);
-                self.net_command(Command::Send { peer, request: Request::Consensus(Bytes(msg.encode())) });
+                self.net_command(Command::Send {
+                    peer,
+                    request: Request::Consensus(Bytes(msg.encode())),
+                });
             }
             Effect::Broadcast(msg) => {
                 self.observe_outgoing(&msg);
-                self.net_command(Command::Broadcast { request: Request::Consensus(Bytes(msg.encode())) });
+                self.net_command(Command::Broadcast {
+                    request: Request::Consensus(Bytes(msg.encode())),
+                });
             }
             Effect::SetTimer { round, duration_ms } => self.timers.set(round, duration_ms),
-            Effect::RequestPayload { round, height, parent_hash, parent_time_ms: _ } => {
+            Effect::RequestPayload {
+                round,
+                height,
+                parent_hash,
+                parent_time_ms: _,
+            } => {
                 self.answer_payload(round, height, parent_hash)?;
             }
             Effect::ValidateBlock(block) => {
@@ -38,7 +48,10 @@ impl Driver {
             Effect::RequestSync { from, request } => {
                 if let Some(peer) = self.peer_of.get(&from).copied() {
                     let msg = ConsensusMessage::SyncRequest(request);
-                    self.net_command(Command::Send { peer, request: Request::Consensus(Bytes(msg.encode())) });
+                    self.net_command(Command::Send {
+                        peer,
+                        request: Request::Consensus(Bytes(msg.encode())),
+                    });
                 }
             }
             Effect::Commit(commit) => {
@@ -53,7 +66,11 @@ impl Driver {
     /// Our own proposals are remembered (to execute them later) and their events marked in flight.
     fn observe_outgoing(&mut self, msg: &ConsensusMessage) {
         if let ConsensusMessage::Proposal(p) = msg {
-            self.mempool.lock().mark_inflight(p.block.event_ids(), p.block.header.height, crate::time::now_ms());
+            self.mempool.lock().mark_inflight(
+                p.block.event_ids(),
+                p.block.header.height,
+                crate::time::now_ms(),
+            );
             self.executor.remember(p.block.clone());
         }
     }
@@ -72,7 +89,10 @@ impl Driver {
             return Ok(());
         };
         let params = &self.cfg.params;
-        let events = self.mempool.select(params.block_events_max as usize, params.block_bytes_max as usize);
+        let events = self.mempool.select(
+            params.block_events_max as usize,
+            params.block_bytes_max as usize,
+        );
         tracing::debug!(round, height, events = events.len(), "proposing");
         self.push(Input::Payload {
             round,

@@ -28,7 +28,9 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Duration;
 use timers::Timers;
 use tokio::sync::broadcast;
-use tradeledger_consensus::{CertifiedBlock, Consensus, ConsensusConfig, ConsensusMessage, Input, Recovery, SafetyData};
+use tradeledger_consensus::{
+    CertifiedBlock, Consensus, ConsensusConfig, ConsensusMessage, Input, Recovery, SafetyData,
+};
 use tradeledger_types::{PublicKey, SecretKey};
 
 /// Capacity of the driver's input queue.
@@ -117,27 +119,46 @@ pub fn recovery(store: &Store, safety: Option<SafetyData>) -> Result<Recovery, H
         None => match store.safety()? {
             None => SafetyData::default(),
             Some(bytes) => SafetyData::decode(&bytes).map_err(|e| {
-                Halt::Storage(crate::storage::StorageError::Corrupt { what: "safety data", cf: "safety", detail: e.to_string() })
+                Halt::Storage(crate::storage::StorageError::Corrupt {
+                    what: "safety data",
+                    cf: "safety",
+                    detail: e.to_string(),
+                })
             })?,
         },
     };
     let height = store.committed_height()?;
     let mut committed = Vec::new();
     for h in height.saturating_sub(RECOVERY_BLOCKS - 1).max(1)..=height {
-        let missing = |what| crate::storage::StorageError::Corrupt { what, cf: "blocks", detail: format!("height {h}") };
+        let missing = |what| crate::storage::StorageError::Corrupt {
+            what,
+            cf: "blocks",
+            detail: format!("height {h}"),
+        };
         let block = store.block(h)?.ok_or_else(|| missing("committed block"))?;
-        let qc = store.certificate(h)?.ok_or_else(|| missing("certificate"))?;
+        let qc = store
+            .certificate(h)?
+            .ok_or_else(|| missing("certificate"))?;
         committed.push(CertifiedBlock { block, qc });
     }
-    Ok(Recovery { safety, committed, certified: Vec::new() })
+    Ok(Recovery {
+        safety,
+        committed,
+        certified: Vec::new(),
+    })
 }
 
 impl Driver {
     /// Builds the core from what storage holds. Blocking.
-    pub fn new(parts: DriverParts) -> Result<(Driver, Receiver<DriverInput>, Arc<AtomicBool>), Halt> {
+    pub fn new(
+        parts: DriverParts,
+    ) -> Result<(Driver, Receiver<DriverInput>, Arc<AtomicBool>), Halt> {
         let recovery = recovery(&parts.store, None)?;
-        let core = Consensus::new(parts.cfg.clone(), parts.key.clone(), recovery)
-            .map_err(|e| Halt::Storage(crate::storage::StorageError::Task(format!("consensus cannot start: {e}"))))?;
+        let core = Consensus::new(parts.cfg.clone(), parts.key.clone(), recovery).map_err(|e| {
+            Halt::Storage(crate::storage::StorageError::Task(format!(
+                "consensus cannot start: {e}"
+            )))
+        })?;
         let driver = Driver {
             core,
             cfg: parts.cfg,
@@ -147,7 +168,11 @@ impl Driver {
             mempool: parts.mempool,
             net: parts.net,
             peer_of: parts.validator_peers.iter().copied().collect(),
-            key_of: parts.validator_peers.iter().map(|(k, p)| (*p, *k)).collect(),
+            key_of: parts
+                .validator_peers
+                .iter()
+                .map(|(k, p)| (*p, *k))
+                .collect(),
             metrics: parts.metrics,
             status: parts.status,
             feed: parts.feed,
@@ -166,13 +191,18 @@ impl Driver {
             s.tip_hash = Some(hash);
         });
         self.metrics.height.store(height, Ordering::Relaxed);
-        self.push(Input::Start { now_ms: crate::time::now_ms() });
+        self.push(Input::Start {
+            now_ms: crate::time::now_ms(),
+        });
         self.drain();
         loop {
             if shutdown.load(Ordering::Relaxed) {
                 break;
             }
-            let wait = self.timers.until_next().map_or(IDLE_WAKE, |d| d.min(IDLE_WAKE));
+            let wait = self
+                .timers
+                .until_next()
+                .map_or(IDLE_WAKE, |d| d.min(IDLE_WAKE));
             match inputs.recv_timeout(wait) {
                 Ok(input) => self.on_input(input),
                 Err(RecvTimeoutError::Timeout) => {}
@@ -182,7 +212,9 @@ impl Driver {
                 self.push(Input::Timeout { round });
             }
             self.drain();
-            self.mempool.lock().expire_inflight(crate::time::now_ms(), INFLIGHT_MAX_AGE_MS);
+            self.mempool
+                .lock()
+                .expire_inflight(crate::time::now_ms(), INFLIGHT_MAX_AGE_MS);
             self.publish();
         }
         tracing::info!("consensus driver stopped");
@@ -195,7 +227,9 @@ impl Driver {
     /// Feeds queued inputs (and the answers they cause) to the core.
     fn drain(&mut self) {
         while let Some(input) = self.queue.pop_front() {
-            self.core.handle(Input::Tick { now_ms: crate::time::now_ms() });
+            self.core.handle(Input::Tick {
+                now_ms: crate::time::now_ms(),
+            });
             let effects = self.core.handle(input);
             for effect in effects {
                 if let Err(halt_reason) = self.execute(effect) {
@@ -248,7 +282,9 @@ impl Driver {
         let round = self.core.round();
         self.metrics.round.store(round, Ordering::Relaxed);
         for (reason, count) in self.core.drops().iter() {
-            self.metrics.consensus_dropped.set(&format!("{reason:?}"), count);
+            self.metrics
+                .consensus_dropped
+                .set(&format!("{reason:?}"), count);
         }
         status::update(&self.status, |s| s.round = round);
     }

@@ -18,12 +18,18 @@ impl Timers {
         if self.pending.len() >= TIMERS_MAX {
             self.pending.pop_first();
         }
-        self.pending.entry(Instant::now() + Duration::from_millis(duration_ms)).or_default().push(round);
+        self.pending
+            .entry(Instant::now() + Duration::from_millis(duration_ms))
+            .or_default()
+            .push(round);
     }
 
     /// Time until the next deadline.
     pub fn until_next(&self) -> Option<Duration> {
-        self.pending.keys().next().map(|d| d.saturating_duration_since(Instant::now()))
+        self.pending
+            .keys()
+            .next()
+            .map(|d| d.saturating_duration_since(Instant::now()))
     }
 
     /// Rounds whose deadline passed, in deadline order.

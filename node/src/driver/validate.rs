@@ -33,7 +33,13 @@ impl Driver {
         }
         let unverified: Vec<_> = {
             let pool = self.mempool.lock();
-            block.events.iter().zip(&ids).filter(|(_, id)| !pool.is_verified(id)).map(|(e, id)| (e.clone(), *id)).collect()
+            block
+                .events
+                .iter()
+                .zip(&ids)
+                .filter(|(_, id)| !pool.is_verified(id))
+                .map(|(e, id)| (e.clone(), *id))
+                .collect()
         };
         if !unverified.is_empty() {
             let events: Vec<_> = unverified.iter().map(|(e, _)| e.clone()).collect();
@@ -59,7 +65,9 @@ impl Driver {
                 return Ok(false);
             }
         }
-        self.mempool.lock().mark_inflight(ids, height, crate::time::now_ms());
+        self.mempool
+            .lock()
+            .mark_inflight(ids, height, crate::time::now_ms());
         Ok(true)
     }
 }

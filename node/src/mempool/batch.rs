@@ -15,7 +15,10 @@ impl EventBatch {
     /// Encodes events into a batch.
     pub fn encode(events: &[SignedEvent]) -> EventBatch {
         let bytes = codec::to_canonical(events);
-        EventBatch { digest: Domain::BATCH.hash(&bytes), bytes }
+        EventBatch {
+            digest: Domain::BATCH.hash(&bytes),
+            bytes,
+        }
     }
 
     /// The digest of received bytes.

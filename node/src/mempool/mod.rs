@@ -65,7 +65,9 @@ impl Mempool {
 
     /// Locks the pool (short critical sections only).
     pub fn lock(&self) -> MutexGuard<'_, Pool> {
-        self.pool.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.pool
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// True when `id` is pending.
@@ -74,12 +76,22 @@ impl Mempool {
     }
 
     fn update_gauges(&self, pool: &Pool) {
-        self.metrics.mempool_events.store(pool.len() as u64, Ordering::Relaxed);
-        self.metrics.mempool_bytes.store(pool.bytes() as u64, Ordering::Relaxed);
+        self.metrics
+            .mempool_events
+            .store(pool.len() as u64, Ordering::Relaxed);
+        self.metrics
+            .mempool_bytes
+            .store(pool.bytes() as u64, Ordering::Relaxed);
     }
 
     /// Admits one decoded event of `size` canonical bytes. Counts rejections by reason.
-    pub async fn admit(&self, event: SignedEvent, id: EventId, size: usize, source: Source) -> Result<(), Reject> {
+    pub async fn admit(
+        &self,
+        event: SignedEvent,
+        id: EventId,
+        size: usize,
+        source: Source,
+    ) -> Result<(), Reject> {
         let r = self.admit_inner(event, id, size, source).await;
         match &r {
             Ok(()) => {
@@ -90,11 +102,24 @@ impl Mempool {
         r
     }
 
-    async fn admit_inner(&self, event: SignedEvent, id: EventId, size: usize, source: Source) -> Result<(), Reject> {
+    async fn admit_inner(
+        &self,
+        event: SignedEvent,
+        id: EventId,
+        size: usize,
+        source: Source,
+    ) -> Result<(), Reject> {
         if event.body.chain_id != self.chain_id {
-            return Err(Reject::WrongChain { expected: self.chain_id.clone(), found: event.body.chain_id.clone() });
+            return Err(Reject::WrongChain {
+                expected: self.chain_id.clone(),
+                found: event.body.chain_id.clone(),
+            });
         }
-        event.body.payload.validate().map_err(Reject::InvalidPayload)?;
+        event
+            .body
+            .payload
+            .validate()
+            .map_err(Reject::InvalidPayload)?;
         let signer = event.body.signer;
         let known = self.lock().known_committed_seq(&signer);
         if known.is_none() || source == Source::Local {
@@ -116,7 +141,10 @@ impl Mempool {
         if !verified {
             let (reply, answer) = oneshot::channel();
             self.verifier
-                .send(VerifyJob { event: event.clone(), reply })
+                .send(VerifyJob {
+                    event: event.clone(),
+                    reply,
+                })
                 .await
                 .map_err(|_| Reject::Unavailable("signature verifier stopped".into()))?;
             answer

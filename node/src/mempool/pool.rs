@@ -93,13 +93,20 @@ impl Pool {
             return Err(Reject::StaleSequence { committed, seq });
         }
         if seq - committed > SEQUENCE_WINDOW {
-            return Err(Reject::SequenceTooFar { committed, seq, window: SEQUENCE_WINDOW });
+            return Err(Reject::SequenceTooFar {
+                committed,
+                seq,
+                window: SEQUENCE_WINDOW,
+            });
         }
         if self.by_signer_seq.contains_key(&(signer, seq)) {
             return Err(Reject::SequenceTaken { seq });
         }
         if self.by_id.len() >= self.events_max || self.bytes + size > self.bytes_max {
-            return Err(Reject::Full { events: self.by_id.len(), bytes: self.bytes });
+            return Err(Reject::Full {
+                events: self.by_id.len(),
+                bytes: self.bytes,
+            });
         }
         Ok(())
     }
@@ -110,9 +117,17 @@ impl Pool {
         let arrival = self.next_arrival;
         self.next_arrival += 1;
         self.by_arrival.insert(arrival, id);
-        self.by_signer_seq.insert((event.body.signer, event.body.seq), id);
+        self.by_signer_seq
+            .insert((event.body.signer, event.body.seq), id);
         self.bytes += size;
-        self.by_id.insert(id, Entry { event, size, arrival });
+        self.by_id.insert(
+            id,
+            Entry {
+                event,
+                size,
+                arrival,
+            },
+        );
         self.remember_verified(id);
         Ok(())
     }
@@ -120,7 +135,8 @@ impl Pool {
     fn remove(&mut self, id: &EventId) {
         if let Some(e) = self.by_id.remove(id) {
             self.by_arrival.remove(&e.arrival);
-            self.by_signer_seq.remove(&(e.event.body.signer, e.event.body.seq));
+            self.by_signer_seq
+                .remove(&(e.event.body.signer, e.event.body.seq));
             self.bytes -= e.size;
         }
     }
@@ -144,7 +160,12 @@ impl Pool {
 
     /// Marks events as included in a proposed (not yet committed) block at `height`, seen at
     /// `now_ms`, so proposals skip them while that block may still commit.
-    pub fn mark_inflight(&mut self, ids: impl IntoIterator<Item = EventId>, height: u64, now_ms: u64) {
+    pub fn mark_inflight(
+        &mut self,
+        ids: impl IntoIterator<Item = EventId>,
+        height: u64,
+        now_ms: u64,
+    ) {
         for id in ids {
             self.inflight.insert(id, (height, now_ms));
         }
@@ -152,7 +173,8 @@ impl Pool {
 
     /// Forgets in-flight marks older than `max_age_ms` (a fallback: see [`Self::on_commit`]).
     pub fn expire_inflight(&mut self, now_ms: u64, max_age_ms: u64) {
-        self.inflight.retain(|_, (_, at)| now_ms.saturating_sub(*at) <= max_age_ms);
+        self.inflight
+            .retain(|_, (_, at)| now_ms.saturating_sub(*at) <= max_age_ms);
     }
 
     /// Records that the block at `height` committed with `events`: removes them and every
@@ -169,7 +191,10 @@ impl Pool {
             .iter()
             .flat_map(|(_, signer, _)| {
                 let committed = self.committed_seq.get(signer).copied().unwrap_or(0);
-                self.by_signer_seq.range((*signer, 0)..=(*signer, committed)).map(|(_, id)| *id).collect::<Vec<_>>()
+                self.by_signer_seq
+                    .range((*signer, 0)..=(*signer, committed))
+                    .map(|(_, id)| *id)
+                    .collect::<Vec<_>>()
             })
             .collect();
         for id in stale {
@@ -184,7 +209,9 @@ impl Pool {
         let mut bytes = 0usize;
         let mut done: HashSet<PublicKey> = HashSet::new();
         'arrivals: for id in self.by_arrival.values() {
-            let Some(first) = self.by_id.get(id) else { continue };
+            let Some(first) = self.by_id.get(id) else {
+                continue;
+            };
             let signer = first.event.body.signer;
             if !done.insert(signer) {
                 continue;
@@ -230,7 +257,13 @@ mod tests {
         pool.learn_committed_seq(sample_event(2, 1).body.signer, 4);
         let e = sample_event(2, 3);
         let (id, size) = (e.id(), e.to_bytes().len());
-        assert_eq!(pool.insert(e, id, size), Err(Reject::StaleSequence { committed: 4, seq: 3 }));
+        assert_eq!(
+            pool.insert(e, id, size),
+            Err(Reject::StaleSequence {
+                committed: 4,
+                seq: 3
+            })
+        );
     }
 
     #[test]
@@ -239,7 +272,10 @@ mod tests {
         add(&mut pool, 1, 1);
         let e = sample_event(2, 1);
         let (id, size) = (e.id(), e.to_bytes().len());
-        assert!(matches!(pool.insert(e, id, size), Err(Reject::Full { events: 1, .. })));
+        assert!(matches!(
+            pool.insert(e, id, size),
+            Err(Reject::Full { events: 1, .. })
+        ));
     }
 
     #[test]
@@ -249,14 +285,26 @@ mod tests {
         let a1 = add(&mut pool, 1, 1);
         let _b3 = add(&mut pool, 2, 3); // gap: seq 1 and 2 missing
         let c1 = add(&mut pool, 3, 1);
-        let ids: Vec<EventId> = pool.select(100, 1 << 20).iter().map(SignedEvent::id).collect();
+        let ids: Vec<EventId> = pool
+            .select(100, 1 << 20)
+            .iter()
+            .map(SignedEvent::id)
+            .collect();
         assert_eq!(ids, vec![a1, a2, c1]);
         pool.mark_inflight([a1], 5, 0);
-        let ids: Vec<EventId> = pool.select(100, 1 << 20).iter().map(SignedEvent::id).collect();
+        let ids: Vec<EventId> = pool
+            .select(100, 1 << 20)
+            .iter()
+            .map(SignedEvent::id)
+            .collect();
         assert_eq!(ids, vec![a2, c1]);
         assert_eq!(pool.select(1, 1 << 20).len(), 1);
         pool.on_commit(5, &[]);
-        assert_eq!(pool.select(100, 1 << 20).len(), 3, "block 5 committed without a1: released");
+        assert_eq!(
+            pool.select(100, 1 << 20).len(),
+            3,
+            "block 5 committed without a1: released"
+        );
     }
 
     #[test]

@@ -47,7 +47,9 @@ pub enum Reject {
         seq: u64,
     },
     /// The sequence number is too far ahead of the signer's last committed one.
-    #[error("sequence {seq} is more than {window} ahead of the signer's last committed sequence {committed}")]
+    #[error(
+        "sequence {seq} is more than {window} ahead of the signer's last committed sequence {committed}"
+    )]
     SequenceTooFar {
         /// Last committed sequence.
         committed: u64,

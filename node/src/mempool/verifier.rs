@@ -27,13 +27,19 @@ pub fn verify_events(events: &[SignedEvent]) -> Vec<Result<(), SignatureError>> 
     let items: Vec<BatchItem<'_>> = events
         .iter()
         .zip(&messages)
-        .map(|(e, m)| BatchItem { key: &e.body.signer, message: m, signature: &e.signature })
+        .map(|(e, m)| BatchItem {
+            key: &e.body.signer,
+            message: m,
+            signature: &e.signature,
+        })
         .collect();
     verify_batch(&items)
 }
 
 /// Verifies events on a blocking thread.
-pub async fn verify_events_blocking(events: Vec<SignedEvent>) -> Option<(Vec<SignedEvent>, Vec<Result<(), SignatureError>>)> {
+pub async fn verify_events_blocking(
+    events: Vec<SignedEvent>,
+) -> Option<(Vec<SignedEvent>, Vec<Result<(), SignatureError>>)> {
     tokio::task::spawn_blocking(move || {
         let r = verify_events(&events);
         (events, r)
@@ -48,7 +54,8 @@ pub fn spawn() -> mpsc::Sender<VerifyJob> {
     tokio::spawn(async move {
         let mut jobs = Vec::with_capacity(VERIFY_BATCH_MAX);
         while rx.recv_many(&mut jobs, VERIFY_BATCH_MAX).await > 0 {
-            let (events, replies): (Vec<SignedEvent>, Vec<_>) = jobs.drain(..).map(|j| (j.event, j.reply)).unzip();
+            let (events, replies): (Vec<SignedEvent>, Vec<_>) =
+                jobs.drain(..).map(|j| (j.event, j.reply)).unzip();
             let Some((_, results)) = verify_events_blocking(events).await else {
                 // The blocking pool is shutting down; dropping the replies tells the callers.
                 return;

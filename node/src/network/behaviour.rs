@@ -28,7 +28,11 @@ impl Behaviour {
             .with_max_concurrent_streams(STREAMS_MAX);
         Behaviour {
             blocked: allow_block_list::Behaviour::default(),
-            rpc: request_response::Behaviour::with_codec(FrameCodec, [(PROTOCOL, ProtocolSupport::Full)], cfg),
+            rpc: request_response::Behaviour::with_codec(
+                FrameCodec,
+                [(PROTOCOL, ProtocolSupport::Full)],
+                cfg,
+            ),
         }
     }
 }

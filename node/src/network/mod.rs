@@ -146,7 +146,13 @@ impl NetworkHandle {
     /// Sends a request to a peer and waits for its answer.
     pub async fn ask(&self, peer: PeerId, request: Request) -> Result<Response, String> {
         let (reply, answer) = oneshot::channel();
-        self.command(Command::Ask { peer, request, reply }).await.map_err(|e| e.to_string())?;
+        self.command(Command::Ask {
+            peer,
+            request,
+            reply,
+        })
+        .await
+        .map_err(|e| e.to_string())?;
         answer.await.map_err(|_| NetworkStopped.to_string())?
     }
 

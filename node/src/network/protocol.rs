@@ -60,19 +60,28 @@ pub enum Response {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FrameCodec;
 
-async fn read_frame<T: AsyncRead + Unpin + Send, M: Serialize + serde::de::DeserializeOwned>(io: &mut T) -> io::Result<M> {
+async fn read_frame<T: AsyncRead + Unpin + Send, M: Serialize + serde::de::DeserializeOwned>(
+    io: &mut T,
+) -> io::Result<M> {
     let mut len = [0u8; 4];
     io.read_exact(&mut len).await?;
     let len = u32::from_be_bytes(len) as usize;
     if len > FRAME_BYTES_MAX {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, format!("frame of {len} bytes exceeds {FRAME_BYTES_MAX}")));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("frame of {len} bytes exceeds {FRAME_BYTES_MAX}"),
+        ));
     }
     let mut buf = vec![0u8; len];
     io.read_exact(&mut buf).await?;
-    codec::from_canonical(&buf, FRAME_BYTES_MAX, "frame").map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+    codec::from_canonical(&buf, FRAME_BYTES_MAX, "frame")
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
 }
 
-async fn write_frame<T: AsyncWrite + Unpin + Send, M: Serialize>(io: &mut T, msg: &M) -> io::Result<()> {
+async fn write_frame<T: AsyncWrite + Unpin + Send, M: Serialize>(
+    io: &mut T,
+    msg: &M,
+) -> io::Result<()> {
     let bytes = codec::to_canonical(msg);
     let len = u32::try_from(bytes.len())
         .ok()
@@ -103,14 +112,24 @@ impl libp2p::request_response::Codec for FrameCodec {
         read_frame(io).await
     }
 
-    async fn write_request<T>(&mut self, _: &StreamProtocol, io: &mut T, req: Request) -> io::Result<()>
+    async fn write_request<T>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+        req: Request,
+    ) -> io::Result<()>
     where
         T: AsyncWrite + Unpin + Send,
     {
         write_frame(io, &req).await
     }
 
-    async fn write_response<T>(&mut self, _: &StreamProtocol, io: &mut T, res: Response) -> io::Result<()>
+    async fn write_response<T>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+        res: Response,
+    ) -> io::Result<()>
     where
         T: AsyncWrite + Unpin + Send,
     {
@@ -127,12 +146,18 @@ mod tests {
         futures::executor::block_on(async {
             let mut buf = Vec::new();
             let req = Request::SyncBlocks { from: 3, limit: 10 };
-            write_frame(&mut futures::io::Cursor::new(&mut buf), &req).await.expect("write");
-            let back: Request = read_frame(&mut futures::io::Cursor::new(&buf)).await.expect("read");
+            write_frame(&mut futures::io::Cursor::new(&mut buf), &req)
+                .await
+                .expect("write");
+            let back: Request = read_frame(&mut futures::io::Cursor::new(&buf))
+                .await
+                .expect("read");
             assert_eq!(back, req);
             let mut huge = (u32::MAX).to_be_bytes().to_vec();
             huge.extend_from_slice(&[0; 16]);
-            let err = read_frame::<_, Request>(&mut futures::io::Cursor::new(&huge)).await.expect_err("oversize");
+            let err = read_frame::<_, Request>(&mut futures::io::Cursor::new(&huge))
+                .await
+                .expect_err("oversize");
             assert_eq!(err.kind(), io::ErrorKind::InvalidData);
         });
     }

@@ -86,7 +86,11 @@ pub fn start(
 ) -> Result<impl std::future::Future<Output = ()> + Send + 'static, StartError> {
     let swarm = libp2p::SwarmBuilder::with_existing_identity(settings.keypair.clone())
         .with_tokio()
-        .with_tcp(tcp::Config::default().nodelay(true), noise::Config::new, yamux::Config::default)
+        .with_tcp(
+            tcp::Config::default().nodelay(true),
+            noise::Config::new,
+            yamux::Config::default,
+        )
         .map_err(|e| StartError::Transport(e.to_string()))?
         .with_behaviour(|_| Behaviour::new())
         .map_err(|e| StartError::Transport(e.to_string()))?
@@ -97,7 +101,16 @@ pub fn start(
         targets: settings
             .peers
             .iter()
-            .map(|p| (p.peer_id, DialTarget { addr: p.addr.clone(), next_at: Instant::now(), backoff: BACKOFF_MIN }))
+            .map(|p| {
+                (
+                    p.peer_id,
+                    DialTarget {
+                        addr: p.addr.clone(),
+                        next_at: Instant::now(),
+                        backoff: BACKOFF_MIN,
+                    },
+                )
+            })
             .collect(),
         settings,
         blocked: BTreeSet::new(),
@@ -109,7 +122,10 @@ pub fn start(
     };
     task.swarm
         .listen_on(task.settings.listen.clone())
-        .map_err(|e| StartError::Listen { addr: task.settings.listen.clone(), reason: e.to_string() })?;
+        .map_err(|e| StartError::Listen {
+            addr: task.settings.listen.clone(),
+            reason: e.to_string(),
+        })?;
     Ok(task.run(commands))
 }
 
@@ -139,7 +155,9 @@ impl SwarmTask {
         let due: Vec<(PeerId, Multiaddr)> = self
             .targets
             .iter()
-            .filter(|(p, t)| t.next_at <= now && !self.blocked.contains(p) && !self.swarm.is_connected(p))
+            .filter(|(p, t)| {
+                t.next_at <= now && !self.blocked.contains(p) && !self.swarm.is_connected(p)
+            })
             .map(|(p, t)| (*p, t.addr.clone()))
             .collect();
         for (peer, addr) in due {
@@ -169,13 +187,21 @@ impl SwarmTask {
                 }
             }
             Command::Broadcast { request } => {
-                let peers: Vec<PeerId> =
-                    self.swarm.connected_peers().filter(|p| self.is_validator(p)).copied().collect();
+                let peers: Vec<PeerId> = self
+                    .swarm
+                    .connected_peers()
+                    .filter(|p| self.is_validator(p))
+                    .copied()
+                    .collect();
                 for p in peers {
                     self.send(&p, request.clone());
                 }
             }
-            Command::Ask { peer, request, reply } => match self.send(&peer, request) {
+            Command::Ask {
+                peer,
+                request,
+                reply,
+            } => match self.send(&peer, request) {
                 Some(id) => {
                     self.pending.insert(id, reply);
                 }
@@ -184,7 +210,13 @@ impl SwarmTask {
                 }
             },
             Command::Respond { channel, response } => {
-                if self.swarm.behaviour_mut().rpc.send_response(channel, response).is_err() {
+                if self
+                    .swarm
+                    .behaviour_mut()
+                    .rpc
+                    .send_response(channel, response)
+                    .is_err()
+                {
                     tracing::debug!("response not sent: the peer closed the stream");
                 }
             }
@@ -208,7 +240,10 @@ impl SwarmTask {
                 let connected = self
                     .swarm
                     .connected_peers()
-                    .map(|p| PeerStatus { peer_id: p.to_base58(), validator: self.is_validator(p) })
+                    .map(|p| PeerStatus {
+                        peer_id: p.to_base58(),
+                        validator: self.is_validator(p),
+                    })
                     .collect();
                 let blocked = self.blocked.iter().map(|p| p.to_base58()).collect();
                 let _ = reply.send(PeerSnapshot { connected, blocked });
@@ -217,7 +252,10 @@ impl SwarmTask {
     }
 
     fn update_peer_gauge(&self) {
-        self.metrics.peers.store(self.swarm.connected_peers().count() as u64, Ordering::Relaxed);
+        self.metrics.peers.store(
+            self.swarm.connected_peers().count() as u64,
+            Ordering::Relaxed,
+        );
     }
 
     fn on_swarm_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
@@ -227,7 +265,12 @@ impl SwarmTask {
                 self.listening.push(address);
                 self.listen_tx.send_replace(self.listening.clone());
             }
-            SwarmEvent::ConnectionEstablished { peer_id, endpoint, num_established, .. } => {
+            SwarmEvent::ConnectionEstablished {
+                peer_id,
+                endpoint,
+                num_established,
+                ..
+            } => {
                 if !self.is_validator(&peer_id) && !self.settings.allow_read_only {
                     tracing::info!(peer = %peer_id, "refusing a peer outside the validator set");
                     let _ = self.swarm.disconnect_peer_id(peer_id);
@@ -241,7 +284,12 @@ impl SwarmTask {
                 }
                 self.update_peer_gauge();
             }
-            SwarmEvent::ConnectionClosed { peer_id, num_established, cause, .. } => {
+            SwarmEvent::ConnectionClosed {
+                peer_id,
+                num_established,
+                cause,
+                ..
+            } => {
                 if num_established == 0 {
                     tracing::info!(peer = %peer_id, cause = ?cause.map(|c| c.to_string()), "peer disconnected");
                 }
@@ -258,14 +306,24 @@ impl SwarmTask {
     fn on_rpc(&mut self, event: request_response::Event<Request, Response>) {
         match event {
             request_response::Event::Message { peer, message, .. } => match message {
-                Message::Request { request, channel, .. } => self.on_request(peer, request, channel),
-                Message::Response { request_id, response } => {
+                Message::Request {
+                    request, channel, ..
+                } => self.on_request(peer, request, channel),
+                Message::Response {
+                    request_id,
+                    response,
+                } => {
                     if let Some(reply) = self.pending.remove(&request_id) {
                         let _ = reply.send(Ok(response));
                     }
                 }
             },
-            request_response::Event::OutboundFailure { peer, request_id, error, .. } => {
+            request_response::Event::OutboundFailure {
+                peer,
+                request_id,
+                error,
+                ..
+            } => {
                 tracing::debug!(%peer, %error, "request failed");
                 if let Some(reply) = self.pending.remove(&request_id) {
                     let _ = reply.send(Err(error.to_string()));
@@ -278,7 +336,12 @@ impl SwarmTask {
         }
     }
 
-    fn on_request(&mut self, from: PeerId, request: Request, channel: request_response::ResponseChannel<Response>) {
+    fn on_request(
+        &mut self,
+        from: PeerId,
+        request: Request,
+        channel: request_response::ResponseChannel<Response>,
+    ) {
         let validator = self.is_validator(&from);
         let respond = |swarm: &mut Swarm<Behaviour>, channel, r| {
             let _ = swarm.behaviour_mut().rpc.send_response(channel, r);
@@ -287,24 +350,66 @@ impl SwarmTask {
             Request::Consensus(bytes) => {
                 if !validator {
                     self.metrics.consensus_dropped.inc("not_validator");
-                    return respond(&mut self.swarm, channel, Response::Refused("not_validator".into()));
+                    return respond(
+                        &mut self.swarm,
+                        channel,
+                        Response::Refused("not_validator".into()),
+                    );
                 }
-                let ok = self.inbound.consensus.try_send(crate::driver::DriverInput::Consensus { from, bytes: bytes.0 }).is_ok();
+                let ok = self
+                    .inbound
+                    .consensus
+                    .try_send(crate::driver::DriverInput::Consensus {
+                        from,
+                        bytes: bytes.0,
+                    })
+                    .is_ok();
                 if !ok {
                     self.metrics.consensus_dropped.inc("queue_full");
                 }
-                respond(&mut self.swarm, channel, if ok { Response::Ack } else { Response::Refused("busy".into()) });
+                respond(
+                    &mut self.swarm,
+                    channel,
+                    if ok {
+                        Response::Ack
+                    } else {
+                        Response::Refused("busy".into())
+                    },
+                );
             }
             Request::Batch(bytes) => {
                 if !validator {
-                    return respond(&mut self.swarm, channel, Response::Refused("not_validator".into()));
+                    return respond(
+                        &mut self.swarm,
+                        channel,
+                        Response::Refused("not_validator".into()),
+                    );
                 }
-                let ok = self.inbound.batches.try_send(Inbound::Batch { from, bytes: bytes.0 }).is_ok();
-                respond(&mut self.swarm, channel, if ok { Response::Ack } else { Response::Refused("busy".into()) });
+                let ok = self
+                    .inbound
+                    .batches
+                    .try_send(Inbound::Batch {
+                        from,
+                        bytes: bytes.0,
+                    })
+                    .is_ok();
+                respond(
+                    &mut self.swarm,
+                    channel,
+                    if ok {
+                        Response::Ack
+                    } else {
+                        Response::Refused("busy".into())
+                    },
+                );
             }
             request @ (Request::SyncBlocks { .. } | Request::Status) => {
                 if let Err(mpsc::error::TrySendError::Full(Inbound::Serve { channel, .. })) =
-                    self.inbound.serve.try_send(Inbound::Serve { from, request, channel })
+                    self.inbound.serve.try_send(Inbound::Serve {
+                        from,
+                        request,
+                        channel,
+                    })
                 {
                     respond(&mut self.swarm, channel, Response::Refused("busy".into()));
                 }

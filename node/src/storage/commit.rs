@@ -1,10 +1,10 @@
 //! The write set of one committed block.
 
 use super::records::{BlockResultRecord, EventRecord};
-use tradeledger_contracts::EventOutcome;
 use super::schema::*;
 use super::{StorageError, StoreResult};
 use rocksdb::{ColumnFamily, WriteBatch};
+use tradeledger_contracts::EventOutcome;
 use tradeledger_types::{Block, Payload, QuorumCertificate, codec};
 
 /// Everything a committed block changes, written atomically by
@@ -41,20 +41,39 @@ impl BlockCommit {
             return Err(StorageError::Corrupt {
                 what: "block commit",
                 cf: CF_RESULTS,
-                detail: format!("{} outcomes for {} events", self.outcomes.len(), self.block.events.len()),
+                detail: format!(
+                    "{} outcomes for {} events",
+                    self.outcomes.len(),
+                    self.block.events.len()
+                ),
             });
         }
-        let (blocks, certs, events, indexes) = (cf(CF_BLOCKS)?, cf(CF_CERTS)?, cf(CF_EVENTS)?, cf(CF_INDEXES)?);
+        let (blocks, certs, events, indexes) = (
+            cf(CF_BLOCKS)?,
+            cf(CF_CERTS)?,
+            cf(CF_EVENTS)?,
+            cf(CF_INDEXES)?,
+        );
         let (state, results, meta) = (cf(CF_STATE)?, cf(CF_RESULTS)?, cf(CF_META)?);
         batch.put_cf(blocks, height_key(height), self.block.to_bytes());
-        batch.put_cf(certs, height_key(height), codec::to_canonical(&self.certificate));
+        batch.put_cf(
+            certs,
+            height_key(height),
+            codec::to_canonical(&self.certificate),
+        );
         batch.put_cf(indexes, idx_block_hash(&hash), height_key(height));
         for (i, (event, outcome)) in self.block.events.iter().zip(&self.outcomes).enumerate() {
-            let index = u32::try_from(i).expect("block event count fits u32 (checked against the header)");
+            let index =
+                u32::try_from(i).expect("block event count fits u32 (checked against the header)");
             let bytes = event.to_bytes();
             let id = tradeledger_types::domain::sha256(&bytes);
             batch.put_cf(events, id.0, &bytes);
-            let record = EventRecord { height, index, block_hash: hash, outcome: outcome.clone() };
+            let record = EventRecord {
+                height,
+                index,
+                block_hash: hash,
+                outcome: outcome.clone(),
+            };
             batch.put_cf(results, result_event(&id), json(&record));
             let body = &event.body;
             batch.put_cf(indexes, idx_signer(&body.signer, body.seq), id.0);
@@ -80,7 +99,12 @@ impl BlockCommit {
 /// The EPCs an event names (custody events: its EPC list and parent).
 pub fn epcs_of(payload: &Payload) -> Vec<&str> {
     match payload {
-        Payload::Custody(c) => c.epcs.iter().map(String::as_str).chain(c.parent.as_deref()).collect(),
+        Payload::Custody(c) => c
+            .epcs
+            .iter()
+            .map(String::as_str)
+            .chain(c.parent.as_deref())
+            .collect(),
         _ => Vec::new(),
     }
 }

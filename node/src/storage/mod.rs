@@ -13,7 +13,9 @@ pub mod schema;
 pub use commit::BlockCommit;
 pub use records::{BlockResultRecord, EventRecord};
 
-use rocksdb::{ColumnFamilyDescriptor, DB, Direction, IteratorMode, Options, WriteBatch, WriteOptions};
+use rocksdb::{
+    ColumnFamilyDescriptor, DB, Direction, IteratorMode, Options, WriteBatch, WriteOptions,
+};
 use schema::*;
 use std::path::Path;
 use std::sync::Arc;
@@ -72,7 +74,11 @@ impl std::fmt::Debug for Store {
 }
 
 fn corrupt(what: &'static str, cf: &'static str, detail: impl std::fmt::Display) -> StorageError {
-    StorageError::Corrupt { what, cf, detail: detail.to_string() }
+    StorageError::Corrupt {
+        what,
+        cf,
+        detail: detail.to_string(),
+    }
 }
 
 impl Store {
@@ -91,9 +97,16 @@ impl Store {
         let store = Store { db: Arc::new(db) };
         match store.get(CF_META, META_GENESIS)? {
             Some(found) => {
-                let found = Hash32(found.try_into().map_err(|_| corrupt("genesis hash", CF_META, "not 32 bytes"))?);
+                let found = Hash32(
+                    found
+                        .try_into()
+                        .map_err(|_| corrupt("genesis hash", CF_META, "not 32 bytes"))?,
+                );
                 if found != genesis_hash {
-                    return Err(StorageError::WrongGenesis { found, expected: genesis_hash });
+                    return Err(StorageError::WrongGenesis {
+                        found,
+                        expected: genesis_hash,
+                    });
                 }
             }
             None => {
@@ -113,11 +126,15 @@ impl Store {
         T: Send + 'static,
     {
         let store = self.clone();
-        tokio::task::spawn_blocking(move || f(&store)).await.map_err(|e| StorageError::Task(e.to_string()))?
+        tokio::task::spawn_blocking(move || f(&store))
+            .await
+            .map_err(|e| StorageError::Task(e.to_string()))?
     }
 
     fn cf(&self, name: &'static str) -> StoreResult<&rocksdb::ColumnFamily> {
-        self.db.cf_handle(name).ok_or_else(|| corrupt("column family", name, "missing"))
+        self.db
+            .cf_handle(name)
+            .ok_or_else(|| corrupt("column family", name, "missing"))
     }
 
     fn get(&self, cf: &'static str, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
@@ -128,7 +145,9 @@ impl Store {
     pub fn committed_height(&self) -> StoreResult<u64> {
         match self.get(CF_META, META_HEIGHT)? {
             None => Ok(0),
-            Some(v) => be_u64(&v).ok_or_else(|| corrupt("committed height", CF_META, "not 8 bytes")),
+            Some(v) => {
+                be_u64(&v).ok_or_else(|| corrupt("committed height", CF_META, "not 8 bytes"))
+            }
         }
     }
 
@@ -141,7 +160,9 @@ impl Store {
     pub fn block(&self, height: u64) -> StoreResult<Option<Block>> {
         match self.block_bytes(height)? {
             None => Ok(None),
-            Some(b) => Block::decode(&b).map(Some).map_err(|e| corrupt("block", CF_BLOCKS, e)),
+            Some(b) => Block::decode(&b)
+                .map(Some)
+                .map_err(|e| corrupt("block", CF_BLOCKS, e)),
         }
     }
 
@@ -149,9 +170,13 @@ impl Store {
     pub fn certificate(&self, height: u64) -> StoreResult<Option<QuorumCertificate>> {
         match self.get(CF_CERTS, &height_key(height))? {
             None => Ok(None),
-            Some(b) => tradeledger_types::codec::from_canonical(&b, tradeledger_types::codec::MESSAGE_BYTES_MAX, "certificate")
-                .map(Some)
-                .map_err(|e| corrupt("certificate", CF_CERTS, e)),
+            Some(b) => tradeledger_types::codec::from_canonical(
+                &b,
+                tradeledger_types::codec::MESSAGE_BYTES_MAX,
+                "certificate",
+            )
+            .map(Some)
+            .map_err(|e| corrupt("certificate", CF_CERTS, e)),
         }
     }
 
@@ -159,7 +184,9 @@ impl Store {
     pub fn height_of(&self, hash: &Hash32) -> StoreResult<Option<u64>> {
         match self.get(CF_INDEXES, &idx_block_hash(hash))? {
             None => Ok(None),
-            Some(v) => be_u64(&v).map(Some).ok_or_else(|| corrupt("block hash index", CF_INDEXES, "not 8 bytes")),
+            Some(v) => be_u64(&v)
+                .map(Some)
+                .ok_or_else(|| corrupt("block hash index", CF_INDEXES, "not 8 bytes")),
         }
     }
 
@@ -168,16 +195,25 @@ impl Store {
         self.get_json(CF_RESULTS, &result_block(height), "block result")
     }
 
-    fn get_json<T: serde::de::DeserializeOwned>(&self, cf: &'static str, key: &[u8], what: &'static str) -> StoreResult<Option<T>> {
+    fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        cf: &'static str,
+        key: &[u8],
+        what: &'static str,
+    ) -> StoreResult<Option<T>> {
         match self.get(cf, key)? {
             None => Ok(None),
-            Some(v) => serde_json::from_slice(&v).map(Some).map_err(|e| corrupt(what, cf, e)),
+            Some(v) => serde_json::from_slice(&v)
+                .map(Some)
+                .map_err(|e| corrupt(what, cf, e)),
         }
     }
 
     /// A committed event and its record.
     pub fn event(&self, id: &EventId) -> StoreResult<Option<(SignedEvent, EventRecord)>> {
-        let Some(bytes) = self.get(CF_EVENTS, &id.0)? else { return Ok(None) };
+        let Some(bytes) = self.get(CF_EVENTS, &id.0)? else {
+            return Ok(None);
+        };
         let (event, _) = SignedEvent::decode(&bytes).map_err(|e| corrupt("event", CF_EVENTS, e))?;
         let record = self
             .get_json(CF_RESULTS, &result_event(id), "event record")?
@@ -193,12 +229,18 @@ impl Store {
     fn scan_ids(&self, prefix: &[u8], limit: usize) -> StoreResult<Vec<EventId>> {
         let cf = self.cf(CF_INDEXES)?;
         let mut out = Vec::new();
-        for item in self.db.iterator_cf(cf, IteratorMode::From(prefix, Direction::Forward)) {
+        for item in self
+            .db
+            .iterator_cf(cf, IteratorMode::From(prefix, Direction::Forward))
+        {
             let (k, v) = item?;
             if !k.starts_with(prefix) || out.len() >= limit {
                 break;
             }
-            let id: [u8; 32] = v.as_ref().try_into().map_err(|_| corrupt("index entry", CF_INDEXES, "not 32 bytes"))?;
+            let id: [u8; 32] = v
+                .as_ref()
+                .try_into()
+                .map_err(|_| corrupt("index entry", CF_INDEXES, "not 32 bytes"))?;
             out.push(Hash32(id));
         }
         Ok(out)
@@ -220,14 +262,17 @@ impl Store {
         let prefix = idx_signer_prefix(signer);
         let mut upper = prefix.clone();
         upper.extend_from_slice(&u64::MAX.to_be_bytes());
-        let mut iter = self.db.iterator_cf(cf, IteratorMode::From(&upper, Direction::Reverse));
+        let mut iter = self
+            .db
+            .iterator_cf(cf, IteratorMode::From(&upper, Direction::Reverse));
         match iter.next() {
             Some(item) => {
                 let (k, _) = item?;
                 if !k.starts_with(&prefix) {
                     return Ok(0);
                 }
-                be_u64(&k[prefix.len()..]).ok_or_else(|| corrupt("signer index", CF_INDEXES, "bad key"))
+                be_u64(&k[prefix.len()..])
+                    .ok_or_else(|| corrupt("signer index", CF_INDEXES, "bad key"))
             }
             None => Ok(0),
         }
@@ -240,11 +285,19 @@ impl Store {
 
     /// State entries whose key starts with `prefix`, in key order, strictly after `after` when
     /// given, at most `limit`.
-    pub fn state_scan(&self, prefix: &[u8], after: Option<&[u8]>, limit: usize) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>> {
+    pub fn state_scan(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>> {
         let cf = self.cf(CF_STATE)?;
         let start = after.unwrap_or(prefix);
         let mut out = Vec::new();
-        for item in self.db.iterator_cf(cf, IteratorMode::From(start, Direction::Forward)) {
+        for item in self
+            .db
+            .iterator_cf(cf, IteratorMode::From(start, Direction::Forward))
+        {
             if out.len() >= limit {
                 break;
             }
@@ -262,7 +315,11 @@ impl Store {
 
     /// Writes the genesis state (before any block) in one synced batch, with the roots of
     /// "height 0". Does nothing if already written.
-    pub fn init_genesis_state(&self, writes: &[(Vec<u8>, Option<Vec<u8>>)], result: BlockResultRecord) -> StoreResult<()> {
+    pub fn init_genesis_state(
+        &self,
+        writes: &[(Vec<u8>, Option<Vec<u8>>)],
+        result: BlockResultRecord,
+    ) -> StoreResult<()> {
         if self.block_result(0)?.is_some() {
             return Ok(());
         }
@@ -274,7 +331,11 @@ impl Store {
                 None => batch.delete_cf(state, k),
             }
         }
-        batch.put_cf(self.cf(CF_RESULTS)?, result_block(0), serde_json::to_vec(&result).expect("plain data serialises"));
+        batch.put_cf(
+            self.cf(CF_RESULTS)?,
+            result_block(0),
+            serde_json::to_vec(&result).expect("plain data serialises"),
+        );
         let mut wo = WriteOptions::default();
         wo.set_sync(true);
         self.db.write_opt(batch, &wo)?;
@@ -290,7 +351,9 @@ impl Store {
     pub fn put_safety(&self, bytes: &[u8]) -> StoreResult<()> {
         let mut wo = WriteOptions::default();
         wo.set_sync(true);
-        Ok(self.db.put_cf_opt(self.cf(CF_SAFETY)?, SAFETY_KEY, bytes, &wo)?)
+        Ok(self
+            .db
+            .put_cf_opt(self.cf(CF_SAFETY)?, SAFETY_KEY, bytes, &wo)?)
     }
 
     /// Writes a committed block and everything derived from it in one synced atomic batch.
@@ -299,7 +362,10 @@ impl Store {
         let committed = self.committed_height()?;
         let height = commit.block.header.height;
         if height != committed + 1 {
-            return Err(StorageError::OutOfOrder { committed, got: height });
+            return Err(StorageError::OutOfOrder {
+                committed,
+                got: height,
+            });
         }
         let mut batch = WriteBatch::default();
         commit.write_into(&mut batch, |name| self.cf(name))?;

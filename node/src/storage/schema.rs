@@ -21,7 +21,9 @@ pub const CF_SAFETY: &str = "safety";
 pub const CF_META: &str = "meta";
 
 /// Every column family, in the order they are opened.
-pub const ALL_CFS: [&str; 8] = [CF_BLOCKS, CF_CERTS, CF_EVENTS, CF_INDEXES, CF_STATE, CF_RESULTS, CF_SAFETY, CF_META];
+pub const ALL_CFS: [&str; 8] = [
+    CF_BLOCKS, CF_CERTS, CF_EVENTS, CF_INDEXES, CF_STATE, CF_RESULTS, CF_SAFETY, CF_META,
+];
 
 /// Meta key: height of the last committed (and executed) block.
 pub const META_HEIGHT: &[u8] = b"committed_height";

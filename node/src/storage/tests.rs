@@ -1,5 +1,5 @@
-use super::*;
 use super::tests_support::sample_event;
+use super::*;
 use tradeledger_types::*;
 
 fn block_at(height: u64, events: Vec<SignedEvent>) -> Block {
@@ -38,7 +38,10 @@ fn commit_of(block: Block) -> BlockCommit {
         block,
         outcomes,
         state_writes: vec![(b"k".to_vec(), Some(b"v".to_vec()))],
-        result: BlockResultRecord { state_root: Hash32([9; 32]), results_root: Hash32([8; 32]) },
+        result: BlockResultRecord {
+            state_root: Hash32([9; 32]),
+            results_root: Hash32([8; 32]),
+        },
     }
 }
 
@@ -49,26 +52,47 @@ fn committed_block_reads_back_with_indexes() {
     assert_eq!(store.committed_height().expect("h"), 0);
     let ev = sample_event(5, 1);
     let block = block_at(1, vec![ev.clone()]);
-    store.commit_block(&commit_of(block.clone())).expect("commit");
+    store
+        .commit_block(&commit_of(block.clone()))
+        .expect("commit");
     assert_eq!(store.committed_height().expect("h"), 1);
     assert_eq!(store.block(1).expect("read"), Some(block.clone()));
     assert_eq!(store.height_of(&block.hash()).expect("idx"), Some(1));
     let (back, record) = store.event(&ev.id()).expect("read").expect("present");
     assert_eq!(back, ev);
     assert_eq!((record.height, record.index), (1, 0));
-    assert_eq!(store.shipment_events("SHP-1", 10).expect("scan"), vec![ev.id()]);
+    assert_eq!(
+        store.shipment_events("SHP-1", 10).expect("scan"),
+        vec![ev.id()]
+    );
     assert_eq!(store.signer_last_seq(&ev.body.signer).expect("seq"), 1);
-    assert_eq!(store.signer_last_seq(&SecretKey::from_seed([6; 32]).public()).expect("seq"), 0);
+    assert_eq!(
+        store
+            .signer_last_seq(&SecretKey::from_seed([6; 32]).public())
+            .expect("seq"),
+        0
+    );
     assert_eq!(store.state_get(b"k").expect("state"), Some(b"v".to_vec()));
-    assert_eq!(store.block_result(1).expect("res").map(|r| r.state_root), Some(Hash32([9; 32])));
+    assert_eq!(
+        store.block_result(1).expect("res").map(|r| r.state_root),
+        Some(Hash32([9; 32]))
+    );
 }
 
 #[test]
 fn commits_must_follow_the_committed_height() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(dir.path(), Hash32([1; 32])).expect("open");
-    let err = store.commit_block(&commit_of(block_at(2, Vec::new()))).expect_err("gap");
-    assert!(matches!(err, StorageError::OutOfOrder { committed: 0, got: 2 }));
+    let err = store
+        .commit_block(&commit_of(block_at(2, Vec::new())))
+        .expect_err("gap");
+    assert!(matches!(
+        err,
+        StorageError::OutOfOrder {
+            committed: 0,
+            got: 2
+        }
+    ));
 }
 
 #[test]
@@ -77,7 +101,9 @@ fn safety_record_and_data_survive_reopen_and_genesis_is_checked() {
     {
         let store = Store::open(dir.path(), Hash32([1; 32])).expect("open");
         store.put_safety(b"safe").expect("put");
-        store.commit_block(&commit_of(block_at(1, Vec::new()))).expect("commit");
+        store
+            .commit_block(&commit_of(block_at(1, Vec::new())))
+            .expect("commit");
     }
     let store = Store::open(dir.path(), Hash32([1; 32])).expect("reopen");
     assert_eq!(store.safety().expect("get"), Some(b"safe".to_vec()));

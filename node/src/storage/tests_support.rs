@@ -17,4 +17,3 @@ pub(crate) fn sample_event(seed: u8, seq: u64) -> SignedEvent {
     }
     .sign(&key)
 }
-

@@ -18,7 +18,13 @@ impl Reply {
 }
 
 /// Sends one request; `None` on any transport failure (node down, refused, timed out).
-pub fn request(addr: SocketAddr, method: &str, path: &str, content_type: &str, body: &[u8]) -> Option<Reply> {
+pub fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    body: &[u8],
+) -> Option<Reply> {
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
     let head = format!(
@@ -33,7 +39,10 @@ pub fn request(addr: SocketAddr, method: &str, path: &str, content_type: &str, b
     let head = String::from_utf8_lossy(&raw[..split]).to_string();
     let status: u16 = head.split_whitespace().nth(1)?.parse().ok()?;
     let mut body = raw[split + 4..].to_vec();
-    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         body = dechunk(&body)?;
     }
     Some(Reply { status, body })
@@ -43,7 +52,8 @@ fn dechunk(mut b: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::new();
     loop {
         let line_end = b.windows(2).position(|w| w == b"\r\n")?;
-        let size = usize::from_str_radix(std::str::from_utf8(&b[..line_end]).ok()?.trim(), 16).ok()?;
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&b[..line_end]).ok()?.trim(), 16).ok()?;
         b = &b[line_end + 2..];
         if size == 0 {
             return Some(out);
@@ -58,7 +68,13 @@ pub fn get(addr: SocketAddr, path: &str) -> Option<Reply> {
 }
 
 pub fn post_json(addr: SocketAddr, path: &str, body: &serde_json::Value) -> Option<Reply> {
-    request(addr, "POST", path, "application/json", body.to_string().as_bytes())
+    request(
+        addr,
+        "POST",
+        path,
+        "application/json",
+        body.to_string().as_bytes(),
+    )
 }
 
 pub fn post_cbor(addr: SocketAddr, path: &str, body: &[u8]) -> Option<Reply> {

@@ -32,7 +32,10 @@ pub struct Cluster {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
 }
 
 /// Polls `f` until it returns `Some` or the deadline passes (then panics naming `what`).
@@ -42,7 +45,10 @@ pub fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<
         if let Some(v) = f() {
             return v;
         }
-        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -51,8 +57,15 @@ impl Cluster {
     /// Writes keys, a genesis with `n` validators, and `init`s every home. Does not start nodes.
     pub fn init(n: usize) -> Cluster {
         let dir = tempfile::tempdir().expect("tempdir");
-        let orgs = [testkit::CUSTOMS, testkit::QUARANTINE, testkit::EXPORTER, testkit::CARRIER];
-        let keys: Vec<NodeKey> = (0..n).map(|i| NodeKey::from_seed([200 + i as u8; 32])).collect();
+        let orgs = [
+            testkit::CUSTOMS,
+            testkit::QUARANTINE,
+            testkit::EXPORTER,
+            testkit::CARRIER,
+        ];
+        let keys: Vec<NodeKey> = (0..n)
+            .map(|i| NodeKey::from_seed([200 + i as u8; 32]))
+            .collect();
         let mut genesis = testkit::genesis();
         genesis.validators = keys
             .iter()
@@ -69,8 +82,11 @@ impl Cluster {
         let genesis_path = dir.path().join("genesis.toml");
         std::fs::write(&genesis_path, genesis.to_toml()).expect("write genesis");
         let p2p: Vec<u16> = (0..n).map(|_| free_port()).collect();
-        let addrs: Vec<String> =
-            keys.iter().zip(&p2p).map(|(k, port)| format!("/ip4/127.0.0.1/tcp/{port}/p2p/{}", k.peer_id())).collect();
+        let addrs: Vec<String> = keys
+            .iter()
+            .zip(&p2p)
+            .map(|(k, port)| format!("/ip4/127.0.0.1/tcp/{port}/p2p/{}", k.peer_id()))
+            .collect();
         let mut nodes = Vec::new();
         for (i, key) in keys.iter().enumerate() {
             let home = dir.path().join(format!("node{i}"));
@@ -78,7 +94,12 @@ impl Cluster {
             let key_path = dir.path().join(format!("key{i}"));
             key.write_new(&key_path).expect("key file");
             let api: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
-            let peers: Vec<&str> = addrs.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, a)| a.as_str()).collect();
+            let peers: Vec<&str> = addrs
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, a)| a.as_str())
+                .collect();
             let out = Command::new(BIN)
                 .args(["init", "--genesis"])
                 .arg(&genesis_path)
@@ -93,16 +114,34 @@ impl Cluster {
                 .args(["--log-filter", "info,tradeledger_node=debug"])
                 .output()
                 .expect("run init");
-            assert!(out.status.success(), "init failed: {}", String::from_utf8_lossy(&out.stderr));
-            nodes.push(Node { index: i, home, api, peer_id: key.peer_id().to_base58(), child: None });
+            assert!(
+                out.status.success(),
+                "init failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            nodes.push(Node {
+                index: i,
+                home,
+                api,
+                peer_id: key.peer_id().to_base58(),
+                child: None,
+            });
         }
-        Cluster { dir, nodes, genesis }
+        Cluster {
+            dir,
+            nodes,
+            genesis,
+        }
     }
 
     /// Starts node `i` (appending to its log file).
     pub fn start(&mut self, i: usize) {
         let node = &mut self.nodes[i];
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(node.home.join("node.log")).expect("log file");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(node.home.join("node.log"))
+            .expect("log file");
         let child = Command::new(BIN)
             .arg("run")
             .arg("--home")
@@ -125,10 +164,22 @@ impl Cluster {
     pub fn stop(&mut self, i: usize) {
         if let Some(mut child) = self.nodes[i].child.take() {
             let pid = child.id().to_string();
-            let ok = Command::new("kill").args(["-TERM", &pid]).status().map(|s| s.success()).unwrap_or(false);
+            let ok = Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false);
             assert!(ok, "could not signal node {i}");
-            let status = wait_for("node to exit after SIGTERM", Duration::from_secs(20), || child.try_wait().ok().flatten());
-            assert!(status.success(), "node {i} exited with {status} after SIGTERM; log:\n{}", self.log_tail(i));
+            let status = wait_for(
+                "node to exit after SIGTERM",
+                Duration::from_secs(20),
+                || child.try_wait().ok().flatten(),
+            );
+            assert!(
+                status.success(),
+                "node {i} exited with {status} after SIGTERM; log:\n{}",
+                self.log_tail(i)
+            );
         }
     }
 
@@ -149,33 +200,49 @@ impl Cluster {
 
     /// The node's committed height, if it answers.
     pub fn height(&self, i: usize) -> Option<u64> {
-        http::get(self.nodes[i].api, "/v1/status").filter(|r| r.status == 200).and_then(|r| r.json()["height"].as_u64())
+        http::get(self.nodes[i].api, "/v1/status")
+            .filter(|r| r.status == 200)
+            .and_then(|r| r.json()["height"].as_u64())
     }
 
     /// Waits until node `i` answers and has committed at least `h`.
     pub fn wait_height(&self, i: usize, h: u64, timeout: Duration) -> u64 {
-        wait_for(&format!("node {i} to reach height {h}"), timeout, || self.height(i).filter(|x| *x >= h))
+        wait_for(&format!("node {i} to reach height {h}"), timeout, || {
+            self.height(i).filter(|x| *x >= h)
+        })
     }
 
     /// Submits an event (canonical CBOR) to node `i`; returns the id hex.
     pub fn submit(&self, i: usize, event: &SignedEvent) -> String {
-        let r = http::post_cbor(self.nodes[i].api, "/v1/events", &event.to_bytes()).expect("node answers");
-        assert_eq!(r.status, 202, "submission refused: {}", String::from_utf8_lossy(&r.body));
+        let r = http::post_cbor(self.nodes[i].api, "/v1/events", &event.to_bytes())
+            .expect("node answers");
+        assert_eq!(
+            r.status,
+            202,
+            "submission refused: {}",
+            String::from_utf8_lossy(&r.body)
+        );
         r.json()["id"].as_str().expect("id").to_owned()
     }
 
     /// Waits until event `id` is committed on node `i`; returns its status JSON.
     pub fn wait_committed(&self, i: usize, id: &str, timeout: Duration) -> serde_json::Value {
-        wait_for(&format!("event {id} committed on node {i}"), timeout, || {
-            let r = http::get(self.nodes[i].api, &format!("/v1/events/{id}"))?;
-            let v = r.json();
-            (v["status"] == "committed").then_some(v)
-        })
+        wait_for(
+            &format!("event {id} committed on node {i}"),
+            timeout,
+            || {
+                let r = http::get(self.nodes[i].api, &format!("/v1/events/{id}"))?;
+                let v = r.json();
+                (v["status"] == "committed").then_some(v)
+            },
+        )
     }
 
     /// Canonical CBOR of block `h` with its certificate, from node `i`.
     pub fn block_cbor(&self, i: usize, h: u64) -> Option<Vec<u8>> {
-        http::get(self.nodes[i].api, &format!("/v1/blocks/{h}?format=cbor")).filter(|r| r.status == 200).map(|r| r.body)
+        http::get(self.nodes[i].api, &format!("/v1/blocks/{h}?format=cbor"))
+            .filter(|r| r.status == 200)
+            .map(|r| r.body)
     }
 
     pub fn home(&self, i: usize) -> &Path {
