@@ -17,6 +17,8 @@ use tradeledger_types::SignedEvent;
 pub struct Outbox {
     delivery: Delivery<BlockingClient>,
     seq: SeqFile,
+    /// The last attempt found the node unreachable (logged once per outage).
+    offline: bool,
 }
 
 impl Outbox {
@@ -47,7 +49,14 @@ impl Outbox {
         });
         let seq = SeqFile::new(spool.join(format!("seq-{}", &key.public().to_string()[..16])));
         let signer = delivery.spool_mut().restore_signer(key, chain_id, &seq)?;
-        Ok((Outbox { delivery, seq }, signer))
+        Ok((
+            Outbox {
+                delivery,
+                seq,
+                offline: false,
+            },
+            signer,
+        ))
     }
 
     /// Spools `event` (durably), stores the signer's next sequence number, and delivers what
@@ -55,14 +64,15 @@ impl Outbox {
     pub fn send(&mut self, event: &SignedEvent, next_seq: u64) -> anyhow::Result<DrainReport> {
         let report = self.delivery.send(event)?;
         self.seq.store(next_seq)?;
-        log_report(&report);
+        self.log(&report);
         Ok(report)
     }
 
     /// Delivers what is due (after a backoff).
     pub fn tick(&mut self) -> anyhow::Result<()> {
         if self.delivery.pending() > 0 && self.delivery.is_due() {
-            log_report(&self.delivery.drain()?);
+            let report = self.delivery.drain()?;
+            self.log(&report);
         }
         Ok(())
     }
@@ -79,23 +89,30 @@ impl Outbox {
     /// Keeps delivering for at most `within`; returns what is left.
     pub fn finish(&mut self, within: Duration) -> anyhow::Result<DrainReport> {
         let report = self.delivery.drain_blocking(within)?;
-        log_report(&report);
+        self.log(&report);
         Ok(report)
     }
 }
 
-fn log_report(r: &DrainReport) {
-    for rej in &r.rejected {
-        eprintln!(
-            "rejected by the node, set aside in rejected.jsonl: record {} event {}: {}",
-            rej.index, rej.id, rej.reason
-        );
-    }
-    if r.delivered > 0 {
-        eprintln!("delivered {} (pending {})", r.delivered, r.pending);
-    }
-    if let Some(why) = &r.offline {
-        eprintln!("node unreachable, spooled (pending {}): {why}", r.pending);
+impl Outbox {
+    fn log(&mut self, r: &DrainReport) {
+        for rej in &r.rejected {
+            eprintln!(
+                "rejected by the node, set aside in rejected.jsonl: record {} event {}: {}",
+                rej.index, rej.id, rej.reason
+            );
+        }
+        if r.delivered > 0 {
+            eprintln!("delivered {} (pending {})", r.delivered, r.pending);
+        }
+        match &r.offline {
+            Some(why) if !self.offline => {
+                eprintln!("node unreachable, spooling (pending {}): {why}", r.pending);
+            }
+            None if self.offline && r.delivered > 0 => eprintln!("node reachable again"),
+            _ => {}
+        }
+        self.offline = r.offline.is_some() || (self.offline && r.delivered == 0);
     }
 }
 
