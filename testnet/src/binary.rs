@@ -8,6 +8,15 @@ use std::process::Command;
 /// When this program was started by `cargo run`, the node binary is rebuilt first (a no-op when
 /// it is current) so the two never drift apart.
 pub fn node_binary() -> Result<PathBuf> {
+    static FOUND: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    if let Some(p) = FOUND.get() {
+        return Ok(p.clone());
+    }
+    let p = locate()?;
+    Ok(FOUND.get_or_init(|| p).clone())
+}
+
+fn locate() -> Result<PathBuf> {
     if let Some(p) = std::env::var_os("TRADELEDGER_BIN") {
         return Ok(PathBuf::from(p));
     }
@@ -31,7 +40,9 @@ pub fn node_binary() -> Result<PathBuf> {
         if dir.ends_with("release") {
             cmd.arg("--release");
         }
-        eprintln!("building the tradeledger node binary (first time: several minutes)...");
+        if !bin.exists() {
+            eprintln!("building the tradeledger node binary (the first build takes several minutes)...");
+        }
         let status = cmd.status().context("running cargo build for the node")?;
         if !status.success() {
             bail!("building the tradeledger node binary failed");
