@@ -3,8 +3,9 @@
 //! What a carrier, a device integrator or an agency needs to feed the ledger: signed events
 //! with gap-free sequence numbers ([`signer`]), a builder for every event kind ([`builders`]),
 //! RFID EPC decoding ([`epc`]), EPCIS 2.0 import and export ([`epcis`]), sensor batching
-//! ([`recorder`]) and a crash-safe offline spool ([`spool`]). Everything here works without a
-//! node; submitting to one goes through the [`spool::Submit`] trait.
+//! ([`recorder`]), a crash-safe offline spool ([`spool`]), the node's HTTP client ([`client`]),
+//! online-or-spool delivery ([`delivery`]) and the device bridge's message mapping ([`bridge`],
+//! run by the `tradeledger-bridge` binary). Everything but the client works without a node.
 //!
 //! ## Sign an event
 //! ```
@@ -117,6 +118,92 @@
 //! ```
 
 //!
+//! ## Submit to a node
+//! [`client::Client`] (async) and [`client::BlockingClient`] post canonical signed events,
+//! retry transient failures with backoff, treat the node's 409 ("already known") as success, and
+//! follow an event to commitment:
+//! ```no_run
+//! use std::time::Duration;
+//! use tradeledger_sdk::client::BlockingClient;
+//! # use tradeledger_sdk::{builders::{Build, ClearanceBuilder}, signer::Signer};
+//! # use tradeledger_types::{Decision, SecretKey};
+//! # let mut signer = Signer::new(SecretKey::from_seed([1; 32]), "tradeledger-demo");
+//! # let event = ClearanceBuilder::new("SHP-1", Decision::Release).sign(&mut signer).unwrap();
+//! let node = BlockingClient::new("http://127.0.0.1:8080")?;
+//! node.submit(&event)?; // safe to repeat: same bytes, same id
+//! let status = node.wait_committed(&event.id(), Duration::from_secs(30))?;
+//! println!("{} at height {:?}, flags {:?}", status.status, status.height, status.details.get("flags"));
+//! # Ok::<(), tradeledger_sdk::client::ClientError>(())
+//! ```
+//!
+//! ## Online or spooled
+//! The client implements [`spool::Submit`], so a spool drains through it. [`delivery::Delivery`]
+//! puts the two together: every event is spooled first (fsynced), posted at once when the node
+//! answers, and kept when it does not; later sends and drains deliver the backlog in order, with
+//! capped exponential backoff. A record the node refuses for good is set aside in
+//! `rejected.jsonl` so it cannot block the queue.
+//! ```
+//! use tradeledger_sdk::client::{BlockingClient, Retry};
+//! use tradeledger_sdk::delivery::Delivery;
+//! use tradeledger_sdk::signer::SeqFile;
+//! # use tradeledger_sdk::builders::{Build, ClearanceBuilder};
+//! # use tradeledger_types::{Decision, SecretKey};
+//! let dir = tempfile::tempdir().unwrap();
+//! // Nothing listens on port 9 here: the node is "down".
+//! let client = BlockingClient::new("http://127.0.0.1:9").unwrap().with_retry(Retry { attempts: 1, ..Retry::default() });
+//! let mut delivery = Delivery::open(dir.path(), client).unwrap();
+//! // After a restart the signer resumes from its sequence file and the spool.
+//! let seq_file = SeqFile::new(dir.path().join("seq"));
+//! let mut signer = delivery.spool_mut().restore_signer(SecretKey::from_seed([1; 32]), "tradeledger-demo", &seq_file).unwrap();
+//! let event = ClearanceBuilder::new("SHP-1", Decision::Release).sign(&mut signer).unwrap();
+//! let sent = delivery.send(&event).unwrap(); // spooled durably, then tried
+//! seq_file.store(signer.next_seq()).unwrap();
+//! assert!(sent.offline.is_some());
+//! assert_eq!(delivery.pending(), 1); // delivered by a later send or drain, in order
+//! ```
+//!
+//! ## Bridge devices
+//! [`bridge`] parses the JSON messages devices send (sensor readings, RFID reads; the format is
+//! in its module docs) and maps them to signed events with one device key: readings are batched
+//! by the recorder, RFID reads become custody events naming the tag's EPC pure-identity URI.
+//! ```
+//! use tradeledger_sdk::bridge::{Mapper, parse_message};
+//! use tradeledger_sdk::recorder::RecorderConfig;
+//! use tradeledger_sdk::signer::Signer;
+//! use tradeledger_types::{Payload, SecretKey};
+//!
+//! let signer = Signer::new(SecretKey::from_seed([9; 32]), "tradeledger-demo");
+//! let mut mapper = Mapper::new(signer, RecorderConfig::default()).unwrap();
+//! let read = br#"{"type":"rfid","shipment":"SHP-1","epc_hex":"3074257BF7194E4000001A85",
+//!                 "read_point":"USPHR","biz_step":"arriving","time":"2026-05-01T10:00:00Z"}"#;
+//! let events = mapper.handle(&parse_message(read).unwrap()).unwrap();
+//! let Payload::Custody(c) = &events[0].body.payload else { unreachable!() };
+//! assert_eq!(c.epcs, ["urn:epc:id:sgtin:0614141.812345.6789"]);
+//! let reading = br#"{"type":"reading","shipment":"SHP-1","device":"reefer-7","kind":"temperature",
+//!                    "value":"7.5","time":"2026-05-01T10:00:00Z"}"#;
+//! assert!(mapper.handle(&parse_message(reading).unwrap()).unwrap().is_empty()); // batched
+//! let err = parse_message(br#"{"type":"reading","shipment":"SHP-1","device":"d","kind":"warmth"}"#).unwrap_err();
+//! assert_eq!(err.field, "kind");
+//! ```
+//!
+//! The `tradeledger-bridge` binary (feature `bridge`, on by default) runs this against MQTT
+//! and/or stdin, signing with a device key file (64 hex characters, the node's key-file format)
+//! and delivering through a [`delivery::Delivery`]; offline periods are spooled and delivered in
+//! order when the node is back, across restarts of the bridge. Open reading batches are held in
+//! memory and flushed at end of input or on SIGINT/SIGTERM.
+//! ```text
+//! tradeledger-bridge run --node http://127.0.0.1:8080 --key device.key --chain-id tradeledger-demo \
+//!     --spool /var/lib/bridge --mqtt 127.0.0.1:1883 --topic 'reefers/#' --topic 'portals/#' [--stdin]
+//!     [--readings-per-report 60] [--window-secs 900] [--max-backoff-ms 30000] [--drain-secs 30]
+//! tradeledger-bridge epc decode 3074257BF7194E4000001A85 [--output json]
+//! tradeledger-bridge epc encode urn:epc:tag:sgtin-96:3.0614141.812345.6789
+//! tradeledger-bridge epc encode urn:epc:id:sscc:0614141.1234567890 --filter 2
+//! tradeledger-bridge epcis import events.jsonld --shipment SHP-1 --dry-run
+//! tradeledger-bridge epcis import events.jsonld --shipment SHP-1 --node URL --key FILE --spool DIR
+//! ```
+//! The examples `rfid_portal` and `reefer_sensor` (`cargo run -p tradeledger-sdk --example
+//! rfid_portal -- --dry-run`) show the same flows in a few dozen lines each.
+//!
 //! ## Layout
 //! | module | holds |
 //! |---|---|
@@ -126,12 +213,9 @@
 //! | [`epcis`] | EPCIS 2.0 JSON-LD import (with JSON paths in errors) and export |
 //! | [`recorder`] | per-device batching of sensor readings into signed reports |
 //! | [`spool`] | the durable outbox and the [`spool::Submit`] trait a transport implements |
-//!
-//! | [`client`] | the node's HTTP API (async, with a blocking facade) |
-//!
-//! A transport delivers the spool by implementing [`spool::Submit`] (for the HTTP client, a
-//! call to `BlockingClient::submit_bytes` with the record's bytes). The `tradeledger-bridge`
-//! binary (MQTT, stdin, `epc` and `epcis` subcommands) builds on these modules.
+//! | [`client`] | the node's HTTP API (async, with a blocking facade); the spool's transport |
+//! | [`delivery`] | online-or-spool: spool first, post when reachable, drain with backoff |
+//! | [`bridge`] | the device message format and its mapping to signed events |
 
 pub mod bridge;
 pub mod builders;
