@@ -76,6 +76,14 @@ fn four_nodes_commit_events_with_identical_blocks_and_serve_the_api() {
             .is_some_and(|s| s.len() >= 3),
         "{p}"
     );
+    let proof_bytes = http::get(api, &format!("/v1/proofs/events/{}?format=cbor", ids[0]))
+        .expect("answer")
+        .body;
+    let proof = tradeledger_types::EventProof::decode(&proof_bytes).expect("canonical EventProof");
+    let set = c.genesis.validator_set().expect("set");
+    proof
+        .verify(&c.genesis.chain_id, &set)
+        .expect("the proof verifies against genesis alone");
     let st = http::get(api, "/v1/status").expect("answer").json();
     assert_eq!(st["chain_id"], testkit::CHAIN_ID);
     assert_eq!(st["validators"].as_array().map(Vec::len), Some(4));

@@ -5,13 +5,14 @@ use super::{ApiError, State};
 use crate::mempool::{Reject, Source};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State as AxState};
+use axum::extract::{Path, Query, State as AxState};
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse as _, Response};
 use serde::Serialize;
 use serde_json::{Value, json};
 use tradeledger_contracts::{Derived, Status};
 use tradeledger_types::codec::EVENT_BYTES_MAX;
-use tradeledger_types::{Block, SignedEvent, merkle};
+use tradeledger_types::{Block, EventProof, SignedEvent, merkle};
 
 fn is_cbor(headers: &HeaderMap) -> Result<bool, ApiError> {
     let ct = headers
@@ -180,11 +181,28 @@ pub async fn get_event(
 
 /// `GET /v1/proofs/events/{id}`: the event's inclusion proof in its block's `events_root`, the
 /// header, the QC certifying it, and the outcome's inclusion proof in the block's results root
-/// (which the header at `height + 1` carries).
+/// (which the header at `height + 1` carries). `?format=cbor` (or `Accept: application/cbor`)
+/// gives the canonical [`EventProof`] instead, which `tradeledger audit check-proof` verifies.
 pub async fn proof(
     AxState(st): AxState<State>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+    Query(q): Query<ProofQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let cbor_wanted = match q.format.as_deref() {
+        Some("cbor") => true,
+        Some("json") => false,
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                "bad_format",
+                format!("format {other:?}: use json or cbor"),
+            ));
+        }
+        None => headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("application/cbor")),
+    };
     let id = parse_hash("event id", &id)?;
     let found = st
         .store
@@ -220,8 +238,27 @@ pub async fn proof(
     let result_proof = (leaves.len() == ids.len())
         .then(|| merkle::prove(&leaves, index))
         .flatten();
+    if cbor_wanted {
+        let event = block
+            .events
+            .get(index)
+            .cloned()
+            .ok_or_else(|| ApiError::internal("event index out of range"))?;
+        let proof = EventProof {
+            event,
+            inclusion: event_proof,
+            header: block.header,
+            certificate: cert,
+        };
+        return Ok((
+            [(header::CONTENT_TYPE, "application/cbor")],
+            proof.to_bytes(),
+        )
+            .into_response());
+    }
     Ok(Json(json!({
         "event_id": id,
+        "event": block.events.get(index),
         "height": record.height,
         "index": record.index,
         "block_hash": block.hash(),
@@ -231,5 +268,13 @@ pub async fn proof(
         "outcome": record.outcome,
         "results_root_proof": result_proof,
         "results_header": next_header,
-    })))
+    }))
+    .into_response())
+}
+
+/// Query of the proof endpoint.
+#[derive(Debug, serde::Deserialize)]
+pub struct ProofQuery {
+    /// `cbor` for the canonical `EventProof` (event, inclusion, header, certificate).
+    pub format: Option<String>,
 }

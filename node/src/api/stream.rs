@@ -89,3 +89,60 @@ pub async fn stream(
     );
     Ok(Sse::new(s).keep_alive(KeepAlive::default()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tradeledger_contracts::Flag;
+    use tradeledger_types::Hash32;
+
+    fn flag(shipment: &str, severity: Severity) -> FeedItem {
+        FeedItem::Flag {
+            height: 1,
+            event_id: Hash32::ZERO,
+            shipment_id: shipment.into(),
+            flag: Flag {
+                rule_id: "risk.seal_break".into(),
+                severity,
+                evidence: Vec::new(),
+                rule_set_version: 1,
+                height: 1,
+                detail: String::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn filters_by_shipment_and_minimum_severity() {
+        let event = FeedItem::Event {
+            event_id: Hash32::ZERO,
+            height: 1,
+            block_hash: Hash32::ZERO,
+            kind: "custody",
+            shipment_id: Some("A".into()),
+            status: "applied",
+            reject_code: None,
+        };
+        assert!(keep(&event, None, None));
+        assert!(keep(&event, Some("A"), None));
+        assert!(!keep(&event, Some("B"), None));
+        assert!(
+            !keep(&event, None, Some(Severity::Info)),
+            "severity filter keeps flags only"
+        );
+        assert!(keep(
+            &flag("A", Severity::Critical),
+            Some("A"),
+            Some(Severity::Warning)
+        ));
+        assert!(!keep(
+            &flag("A", Severity::Info),
+            Some("A"),
+            Some(Severity::Warning)
+        ));
+        assert_eq!(
+            parse_severity("loud").map_err(|e| e.code).err(),
+            Some("bad_severity")
+        );
+    }
+}
