@@ -131,7 +131,7 @@ fn longest<'r, T>(map: &BTreeMap<&'r str, &'r T>, hs: &str) -> Option<&'r T> {
 }
 
 /// The rule-set entry in force at `height`: the latest version whose effective height is at most
-/// `height`.
+/// `height` (the genesis rule set for height 0).
 pub fn entry_in_force<S: Store>(store: &S, height: u64) -> Result<RuleSetEntry, ExecError> {
     let latest: u32 =
         read_record(store, &keys::rules_latest())?.ok_or(ExecError::NotInitialised)?;
@@ -144,8 +144,15 @@ pub fn entry_in_force<S: Store>(store: &S, height: u64) -> Result<RuleSetEntry, 
                     reason: "missing".into(),
                 }
             })?;
-        if entry.effective_height <= height || v == 0 || latest - v >= PENDING_RULE_SETS_MAX {
+        // The genesis entry (made by no update) is in force until the first update's height.
+        if entry.effective_height <= height || entry.made_by.is_none() {
             return Ok(entry);
+        }
+        if v == 0 || latest - v > PENDING_RULE_SETS_MAX {
+            return Err(ExecError::CorruptState {
+                key: format!("rule set version {v}"),
+                reason: "more pending rule sets than allowed".into(),
+            });
         }
         v -= 1;
     }
