@@ -145,22 +145,11 @@ fn checkpoint(
     })
 }
 
-/// Fetches an event's inclusion proof from a node and assembles an [`EventProof`].
+/// Fetches an event's canonical [`EventProof`] from a node (`?format=cbor`). Nothing in it is
+/// trusted until [`check_proof`] passes.
 pub fn fetch_proof(client: &BlockingClient, id: &EventId) -> Result<EventProof> {
-    let ev: serde_json::Value = client.get_json(&format!("/v1/events/{id}"))?;
-    let p: serde_json::Value = client.get_json(&format!("/v1/proofs/events/{id}"))?;
-    let field = |v: &serde_json::Value, name: &str| {
-        v.get(name)
-            .cloned()
-            .with_context(|| format!("the node's answer lacks {name:?}"))
-    };
-    Ok(EventProof {
-        event: serde_json::from_value(field(&ev, "event")?).context("event")?,
-        inclusion: serde_json::from_value(field(&p, "events_root_proof")?)
-            .context("events_root_proof")?,
-        header: serde_json::from_value(field(&p, "header")?).context("header")?,
-        certificate: serde_json::from_value(field(&p, "certificate")?).context("certificate")?,
-    })
+    let bytes = client.get_bytes(&format!("/v1/proofs/events/{id}?format=cbor"))?;
+    EventProof::decode(&bytes).with_context(|| format!("the node's proof of {id} is not a canonical event proof"))
 }
 
 /// Verifies a proof against the genesis validator set.
