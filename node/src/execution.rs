@@ -11,7 +11,7 @@
 use crate::storage::{BlockResultRecord, StorageError, Store};
 use std::collections::{BTreeMap, HashMap};
 use tradeledger_contracts::{BlockContext, BlockResults, ExecError, StoreError};
-use tradeledger_types::{Block, Genesis, Hash32};
+use tradeledger_types::{Block, EventId, Genesis, Hash32};
 
 /// Writes of one block: `Some(value)` to set, `None` to delete.
 pub type Writes = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
@@ -262,6 +262,29 @@ impl Executor {
     /// A remembered block.
     pub fn seen(&self, hash: &Hash32) -> Option<&Block> {
         self.seen.get(hash)
+    }
+
+    /// True when a remembered uncommitted ancestor of `parent` (itself included) holds one of
+    /// `ids`: a proposal must not repeat an event its own chain already carries.
+    pub fn ancestors_hold_any(
+        &self,
+        parent: &Hash32,
+        ids: &std::collections::HashSet<EventId>,
+    ) -> bool {
+        let mut cursor = *parent;
+        while cursor != self.tip.1 {
+            let Some(block) = self.seen.get(&cursor) else {
+                return false;
+            };
+            if block.header.height <= self.tip.0 {
+                return false;
+            }
+            if block.events.iter().any(|e| ids.contains(&e.id())) {
+                return true;
+            }
+            cursor = block.header.parent_hash;
+        }
+        false
     }
 
     /// The roots after the block `hash` (committed, or executed speculatively on top of its

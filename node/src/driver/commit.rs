@@ -46,7 +46,11 @@ impl Driver {
             .events
             .iter()
             .zip(&commit.outcomes)
-            .map(|(e, o)| (o.event_id, e.body.signer, e.body.seq))
+            .map(|(e, o)| {
+                // A rejected event does not use up its sequence number.
+                let seq = if o.is_applied() { e.body.seq } else { 0 };
+                (o.event_id, e.body.signer, seq)
+            })
             .collect();
         self.mempool.on_commit(height, &committed);
         let now = crate::time::now_ms();

@@ -31,6 +31,13 @@ impl Driver {
                 return Ok(false);
             }
         }
+        if self
+            .executor
+            .ancestors_hold_any(&block.header.parent_hash, &unique)
+        {
+            tracing::warn!(%hash, height, "proposal repeats an event of an uncommitted ancestor");
+            return Ok(false);
+        }
         let unverified: Vec<_> = {
             let pool = self.mempool.lock();
             block

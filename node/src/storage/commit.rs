@@ -33,6 +33,7 @@ impl BlockCommit {
         &self,
         batch: &mut WriteBatch,
         cf: impl Fn(&'static str) -> StoreResult<&'a ColumnFamily>,
+        already_committed: &std::collections::HashSet<tradeledger_types::EventId>,
     ) -> StoreResult<()> {
         let header = &self.block.header;
         let height = header.height;
@@ -67,6 +68,11 @@ impl BlockCommit {
                 u32::try_from(i).expect("block event count fits u32 (checked against the header)");
             let bytes = event.to_bytes();
             let id = tradeledger_types::domain::sha256(&bytes);
+            if already_committed.contains(&id) {
+                // A replay of an event committed earlier (the contracts rejected it): the block
+                // keeps it, but the event's record stays the one of its first commit.
+                continue;
+            }
             batch.put_cf(events, id.0, &bytes);
             let record = EventRecord {
                 height,
@@ -76,7 +82,10 @@ impl BlockCommit {
             };
             batch.put_cf(results, result_event(&id), json(&record));
             let body = &event.body;
-            batch.put_cf(indexes, idx_signer(&body.signer, body.seq), id.0);
+            if outcome.is_applied() {
+                // Only applied events use up their sequence number.
+                batch.put_cf(indexes, idx_signer(&body.signer, body.seq), id.0);
+            }
             if let Some(shipment) = body.payload.shipment_id() {
                 batch.put_cf(indexes, idx_shipment(shipment, height, index), id.0);
             }

@@ -256,7 +256,7 @@ impl Store {
         self.scan_ids(&idx_epc_prefix(epc), limit)
     }
 
-    /// Highest committed sequence number of `signer` (0 when none).
+    /// Highest sequence number of `signer` used by an applied committed event (0 when none).
     pub fn signer_last_seq(&self, signer: &PublicKey) -> StoreResult<u64> {
         let cf = self.cf(CF_INDEXES)?;
         let prefix = idx_signer_prefix(signer);
@@ -367,8 +367,15 @@ impl Store {
                 got: height,
             });
         }
+        let mut already = std::collections::HashSet::new();
+        for e in &commit.block.events {
+            let id = e.id();
+            if self.has_event(&id)? {
+                already.insert(id);
+            }
+        }
         let mut batch = WriteBatch::default();
-        commit.write_into(&mut batch, |name| self.cf(name))?;
+        commit.write_into(&mut batch, |name| self.cf(name), &already)?;
         let mut wo = WriteOptions::default();
         wo.set_sync(true);
         self.db.write_opt(batch, &wo)?;

@@ -112,3 +112,35 @@ fn safety_record_and_data_survive_reopen_and_genesis_is_checked() {
     let err = Store::open(dir.path(), Hash32([2; 32])).expect_err("other genesis");
     assert!(matches!(err, StorageError::WrongGenesis { .. }));
 }
+
+#[test]
+fn rejected_events_do_not_use_up_sequences_and_replays_keep_the_first_record() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path(), Hash32([1; 32])).expect("open");
+    let applied = sample_event(5, 1);
+    store
+        .commit_block(&commit_of(block_at(1, vec![applied.clone()])))
+        .expect("commit 1");
+    let gap = sample_event(5, 9);
+    let mut c = commit_of(block_at(2, vec![gap.clone(), applied.clone()]));
+    for o in &mut c.outcomes {
+        o.status = tradeledger_contracts::Status::Rejected(tradeledger_contracts::Rejection {
+            code: tradeledger_contracts::RejectCode::SequenceGap,
+            detail: "gap".into(),
+        });
+    }
+    store.commit_block(&c).expect("commit 2");
+    assert_eq!(
+        store.signer_last_seq(&applied.body.signer).expect("seq"),
+        1,
+        "a rejected seq 9 is not used up"
+    );
+    let (_, first) = store.event(&applied.id()).expect("read").expect("present");
+    assert_eq!(
+        first.height, 1,
+        "the replay in block 2 does not overwrite the first record"
+    );
+    assert!(first.outcome.is_applied());
+    let (_, rejected) = store.event(&gap.id()).expect("read").expect("present");
+    assert_eq!((rejected.height, rejected.outcome.is_applied()), (2, false));
+}
