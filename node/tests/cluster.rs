@@ -97,6 +97,26 @@ fn four_nodes_commit_events_with_identical_blocks_and_serve_the_api() {
     let doc = http::get(api, "/openapi.json").expect("answer").json();
     assert!(doc["paths"]["/v1/events"].is_object());
 
+    // The stream pushes a committed event of the shipment it is filtered on.
+    let (ready_tx, ready) = std::sync::mpsc::channel();
+    let watcher = std::thread::spawn(move || {
+        http::read_stream_until(
+            api,
+            "/v1/stream?shipment=SHP-99",
+            "SHP-99",
+            COMMIT_WAIT,
+            ready_tx,
+        )
+    });
+    ready.recv_timeout(COMMIT_WAIT).expect("the stream answers");
+    let late = declarations(&mut exporter, 99, 1);
+    let late_id = c.submit(2, &late[0]);
+    let seen = watcher.join().expect("stream reader");
+    assert!(
+        seen.contains("event: event") && seen.contains(&late_id),
+        "stream output: {seen}"
+    );
+
     let garbage = http::post_cbor(api, "/v1/events", &[0xff, 0x00, 0x13]).expect("answer");
     assert_eq!(garbage.status, 400);
     assert_eq!(

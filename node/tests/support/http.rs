@@ -80,3 +80,39 @@ pub fn post_json(addr: SocketAddr, path: &str, body: &serde_json::Value) -> Opti
 pub fn post_cbor(addr: SocketAddr, path: &str, body: &[u8]) -> Option<Reply> {
     request(addr, "POST", path, "application/cbor", body)
 }
+
+/// Opens `path` (a server-sent event stream), signals `ready` once the response has started,
+/// and reads until `needle` appears or `timeout` passes; returns what was read.
+pub fn read_stream_until(
+    addr: SocketAddr,
+    path: &str,
+    needle: &str,
+    timeout: Duration,
+    ready: std::sync::mpsc::Sender<()>,
+) -> String {
+    let mut out = String::new();
+    let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_secs(2)) else {
+        return out;
+    };
+    let head = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n");
+    if s.write_all(head.as_bytes()).is_err() {
+        return out;
+    }
+    let deadline = std::time::Instant::now() + timeout;
+    let mut buf = [0u8; 4096];
+    while std::time::Instant::now() < deadline && !out.contains(needle) {
+        let _ = s.set_read_timeout(Some(Duration::from_millis(200)));
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                let started = out.contains("\r\n\r\n");
+                out.push_str(&String::from_utf8_lossy(&buf[..n]));
+                if !started && out.contains("\r\n\r\n") {
+                    let _ = ready.send(());
+                }
+            }
+            Err(_) => continue,
+        }
+    }
+    out
+}
