@@ -165,7 +165,7 @@ fn run_on_stdin_delivers_events_and_counts_bad_lines() {
     let summary: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
     assert_eq!(
         summary,
-        serde_json::json!({"messages": 7, "bad": 4, "events": 2, "pending": 0})
+        serde_json::json!({"messages": 7, "bad": 4, "events": 2, "delivered": 2, "rejected": 0, "pending": 0})
     );
     for field in [
         "`value`: more than three decimal places",
@@ -197,4 +197,49 @@ fn run_on_stdin_delivers_events_and_counts_bad_lines() {
         .map(|x| (x.value_milli, x.unit.as_str()))
         .collect();
     assert_eq!(values, [(4_125, "CEL"), (81_500, "A93")]);
+}
+
+#[test]
+fn epcis_import_signs_and_delivers_every_payload_in_order() {
+    let node = FakeNode::start();
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key");
+    std::fs::write(&key, "22".repeat(32)).unwrap();
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/avocado-border-crossing.jsonld"
+    );
+    let dry = bridge(&["epcis", "import", file, "--shipment", "SHP-5", "--dry-run"]);
+    let payloads: Vec<Payload> = serde_json::from_str(&stdout(&dry)).unwrap();
+    let spool = dir.path().join("spool");
+    let args = [
+        "epcis",
+        "import",
+        file,
+        "--shipment",
+        "SHP-5",
+        "--chain-id",
+        "cli-test",
+        "--node",
+        &node.url(),
+    ];
+    let o = Command::new(env!("CARGO_BIN_EXE_tradeledger-bridge"))
+        .args(args)
+        .arg("--key")
+        .arg(&key)
+        .arg("--spool")
+        .arg(&spool)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(summary["pending"], 0);
+    assert_eq!(summary["delivered"].as_u64(), Some(payloads.len() as u64));
+    let events = node.events();
+    let got: Vec<(u64, Payload)> = events
+        .iter()
+        .map(|e| (e.body.seq, e.body.payload.clone()))
+        .collect();
+    let want: Vec<(u64, Payload)> = (1..).zip(payloads).collect();
+    assert_eq!(got, want);
 }

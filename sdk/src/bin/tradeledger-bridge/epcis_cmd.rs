@@ -32,12 +32,19 @@ pub fn main(cmd: EpcisCommand) -> anyhow::Result<()> {
         outbox.send(&event, signer.next_seq())?;
     }
     let report = outbox.finish(std::time::Duration::from_secs(30))?;
+    if report.pending > 0 {
+        eprintln!(
+            "{} events stay spooled: any later `tradeledger-bridge run` or `epcis import` with \
+             the same --spool delivers them (do not import the document again)",
+            report.pending
+        );
+    }
     println!(
         "{}",
         serde_json::json!({
             "events": doc.events.len(),
-            "delivered": report.delivered,
-            "rejected": report.rejected.len(),
+            "delivered": outbox.delivered,
+            "rejected": outbox.rejected,
             "pending": report.pending,
         })
     );

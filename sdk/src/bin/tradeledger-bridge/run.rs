@@ -19,6 +19,10 @@ pub struct Outbox {
     seq: SeqFile,
     /// The last attempt found the node unreachable (logged once per outage).
     offline: bool,
+    /// Records delivered (accepted or already known) since this outbox opened.
+    pub delivered: usize,
+    /// Records the node refused for good since this outbox opened.
+    pub rejected: usize,
 }
 
 impl Outbox {
@@ -54,6 +58,8 @@ impl Outbox {
                 delivery,
                 seq,
                 offline: false,
+                delivered: 0,
+                rejected: 0,
             },
             signer,
         ))
@@ -96,6 +102,8 @@ impl Outbox {
 
 impl Outbox {
     fn log(&mut self, r: &DrainReport) {
+        self.delivered += r.delivered;
+        self.rejected += r.rejected.len();
         for rej in &r.rejected {
             eprintln!(
                 "rejected by the node, set aside in rejected.jsonl: record {} event {}: {}",
@@ -197,6 +205,8 @@ pub fn main(args: RunArgs) -> anyhow::Result<()> {
             "messages": stats.messages,
             "bad": stats.bad,
             "events": stats.events,
+            "delivered": outbox.delivered,
+            "rejected": outbox.rejected,
             "pending": report.pending,
         })
     );
