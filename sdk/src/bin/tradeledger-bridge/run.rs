@@ -192,6 +192,11 @@ pub fn main(args: RunArgs) -> anyhow::Result<()> {
     // Open batches leave as reports before exit.
     for event in mapper.flush()? {
         stats.events += 1;
+        eprintln!(
+            "event {} seq {} from open batches at exit",
+            event.id(),
+            event.body.seq
+        );
         outbox.send(&event, mapper.signer().next_seq())?;
     }
     let report = outbox.finish(Duration::from_secs(args.drain_secs))?;
