@@ -5,6 +5,8 @@
 
 pub mod checkpoint;
 pub mod cli;
+#[doc(hidden)]
+pub mod fixture;
 pub mod report;
 pub mod verify;
 
