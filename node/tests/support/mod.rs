@@ -12,8 +12,18 @@ use tradeledger_contracts::testkit;
 use tradeledger_node::keys::NodeKey;
 use tradeledger_types::{Genesis, SignedEvent, ValidatorInfo};
 
-/// The binary under test.
-pub const BIN: &str = env!("CARGO_BIN_EXE_tradeledger");
+/// The binary under test: Cargo's path for tests, else `tradeledger` next to the running
+/// executable's directory (`target/<profile>/examples/..` for the load example).
+pub fn bin() -> PathBuf {
+    if let Some(p) = option_env!("CARGO_BIN_EXE_tradeledger") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().expect("current exe");
+    exe.parent()
+        .and_then(Path::parent)
+        .map(|d| d.join("tradeledger"))
+        .expect("target directory")
+}
 
 /// One node of the cluster.
 pub struct Node {
@@ -100,7 +110,7 @@ impl Cluster {
                 .filter(|(j, _)| *j != i)
                 .map(|(_, a)| a.as_str())
                 .collect();
-            let out = Command::new(BIN)
+            let out = Command::new(bin())
                 .args(["init", "--genesis"])
                 .arg(&genesis_path)
                 .arg("--key")
@@ -142,7 +152,7 @@ impl Cluster {
             .append(true)
             .open(node.home.join("node.log"))
             .expect("log file");
-        let child = Command::new(BIN)
+        let child = Command::new(bin())
             .arg("run")
             .arg("--home")
             .arg(&node.home)
