@@ -553,11 +553,34 @@ pub fn run(dir: &Path, network: &Network) -> Result<()> {
         dir.join(&network.genesis).display()
     );
     audit(dir, network, &d.node_url, &d.submitted, &mut missing)?;
+    dossier(dir, network, &d.node_url, &avo, &mut missing)?;
 
     if !missing.is_empty() {
         bail!("expected outcomes missing:\n  - {}", missing.join("\n  - "));
     }
     println!("\ndemo complete: every expected outcome observed and verified");
+    Ok(())
+}
+
+/// `audit report` of a shipment as JSON: every event's proof must verify.
+fn dossier(dir: &Path, network: &Network, url: &str, shipment: &str, missing: &mut Vec<String>) -> Result<()> {
+    let bin = crate::binary::node_binary()?;
+    let out = Command::new(&bin)
+        .args(["audit", "report", shipment, "--node", url, "--format", "json", "--genesis"])
+        .arg(dir.join(&network.genesis))
+        .output()
+        .context("running tradeledger audit report")?;
+    if !out.status.success() {
+        missing.push(format!("audit report failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
+        return Ok(());
+    }
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).context("audit report printed no JSON")?;
+    let events = report["events"].as_array().cloned().unwrap_or_default();
+    let verified = events.iter().filter(|e| e["proof"] == "verified").count();
+    println!("  dossier of {shipment}: {} events, {verified} proofs verified against genesis (tradeledger audit report {shipment} --format md)", events.len());
+    if events.is_empty() || verified != events.len() {
+        missing.push(format!("dossier of {shipment}: {verified} of {} event proofs verified", events.len()));
+    }
     Ok(())
 }
 
