@@ -45,6 +45,11 @@ wire_struct! {
         pub last_vote: Option<Vote>,
         /// The last timeout, re-sent on every expiry of its round's timer.
         pub last_timeout: Option<Timeout>,
+        /// The QC of the last block voted for: after a restart it lets the validator enter the
+        /// round it voted in and time out there, even if every peer lost that QC.
+        pub last_vote_qc: Option<QuorumCertificate>,
+        /// The TC of the last block voted for, if it carried one (same purpose).
+        pub last_vote_tc: Option<TimeoutCertificate>,
     }
 }
 
@@ -249,6 +254,8 @@ impl SafetyRules {
         self.data.last_voted_round = self.data.last_voted_round.max(h.round);
         self.data.locked_round = self.data.locked_round.max(qc.round);
         self.data.last_vote = Some(vote.clone());
+        self.data.last_vote_qc = Some(block.justify.clone());
+        self.data.last_vote_tc = block.timeout_cert.clone();
         Ok(Signed {
             message: vote,
             persist: Some(self.data.clone()),

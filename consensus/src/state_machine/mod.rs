@@ -119,16 +119,27 @@ impl Consensus {
                 }
             }
         }
-        if let Some(t) = &recovery.safety.last_timeout
-            && t.high_qc.data.round > high_qc.data.round
-            && t.high_qc.data.chain_id == cfg.chain_id
-        {
-            high_qc = t.high_qc.clone();
+        // The QCs this validator signed on top of are verified by construction: it checked
+        // them before voting or timing out.
+        let signed_on = [
+            recovery.safety.last_timeout.as_ref().map(|t| &t.high_qc),
+            recovery.safety.last_vote_qc.as_ref(),
+        ];
+        for qc in signed_on.into_iter().flatten() {
+            if qc.data.round > high_qc.data.round && qc.data.chain_id == cfg.chain_id {
+                high_qc = qc.clone();
+            }
         }
+        let last_tc = recovery
+            .safety
+            .last_vote_tc
+            .clone()
+            .filter(|tc| tc.chain_id == cfg.chain_id);
         let round = high_qc
             .data
             .round
             .saturating_add(1)
+            .max(last_tc.as_ref().map_or(0, |tc| tc.round.saturating_add(1)))
             .max(recovery.safety.highest_timeout_round);
         let leaders = LeaderSchedule::new(&cfg.chain_id, &cfg.validators);
         let safety = SafetyRules::new(key, cfg.chain_id.clone(), recovery.safety);
@@ -141,7 +152,7 @@ impl Consensus {
             tree,
             round,
             high_qc,
-            last_tc: None,
+            last_tc,
             consecutive_failures: 0,
             votes: VoteAggregator::default(),
             timeouts: TimeoutAggregator::default(),

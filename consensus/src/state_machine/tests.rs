@@ -692,6 +692,56 @@ fn a_restarted_validator_never_votes_twice_in_a_round() {
 }
 
 #[test]
+fn a_validator_restarted_after_voting_can_time_out_in_its_round() {
+    // Regression (simulator seed 7013): validators voted in round 2 on QC(1), then crashed, and
+    // every copy of QC(1) was lost. Restarted at round 1 they could neither vote (rule 2) nor
+    // time out (timeout rule 1: round 1 < last voted round 2): the chain stalled. The safety
+    // data now keeps the QC of the last vote, so they restart in round 2 and time out there.
+    let n = net();
+    let t = GENESIS_TIME + 5;
+    let b1 = n.block(1, &n.genesis_qc(), None, t);
+    let b2 = n.block(2, &n.qc(&b1), None, t);
+    let i = n.follower(2);
+    let mut c = n.core(i);
+    c.handle(msg(n.leader(2), n.propose(b2.clone())));
+    // The parent b1 is missing: deliver it by sync from the leader of round 2.
+    let resp = SyncResponse {
+        blocks: vec![b1.clone()],
+        qc: Some(n.qc(&b1)),
+    };
+    c.handle(msg(
+        n.leader(2),
+        ConsensusMessage::SyncResponse(Box::new(resp)),
+    ));
+    let fx = c.handle(Input::BlockValidated {
+        hash: b2.hash(),
+        valid: true,
+    });
+    let Some(Effect::PersistSafety(saved)) = fx
+        .iter()
+        .find(|e| matches!(e, Effect::PersistSafety(_)))
+        .cloned()
+    else {
+        panic!("votes for b2: {fx:?}")
+    };
+    assert_eq!(saved.last_vote_qc.as_ref(), Some(&n.qc(&b1)));
+    let recovery = Recovery {
+        safety: *saved,
+        ..Recovery::fresh()
+    };
+    let mut r = Consensus::new(n.cfg.clone(), n.keys[i].clone(), recovery).expect("restarts");
+    assert_eq!((r.round(), r.high_qc().data.round), (2, 1));
+    r.handle(Input::Start { now_ms: t });
+    let fx = r.handle(Input::Timeout { round: 2 });
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Broadcast(ConsensusMessage::Timeout(_)))),
+        "{fx:?}"
+    );
+    assert_eq!(r.safety_refusals(), 0);
+}
+
+#[test]
 fn a_missing_parent_is_synced_then_the_proposal_is_validated() {
     let n = net();
     let t = GENESIS_TIME + 5;
