@@ -46,36 +46,55 @@ fn print_key(key: &NodeKey) {
 }
 
 fn init(args: &InitArgs) -> anyhow::Result<()> {
-    let genesis_text = std::fs::read_to_string(&args.genesis).with_context(|| format!("reading {}", args.genesis.display()))?;
-    let genesis = Genesis::from_toml(&genesis_text).with_context(|| format!("genesis {}", args.genesis.display()))?;
+    let genesis_text = std::fs::read_to_string(&args.genesis)
+        .with_context(|| format!("reading {}", args.genesis.display()))?;
+    let genesis = Genesis::from_toml(&genesis_text)
+        .with_context(|| format!("genesis {}", args.genesis.display()))?;
     let key = NodeKey::read(&args.key)?;
     let config_path = args.home.join(CONFIG_FILE);
     if config_path.exists() && !args.force {
-        bail!("{} exists; pass --force to overwrite", config_path.display());
+        bail!(
+            "{} exists; pass --force to overwrite",
+            config_path.display()
+        );
     }
     let mut config = Config::default();
     args.config.apply(&mut config);
     config.clone().resolve(&args.home)?;
-    std::fs::create_dir_all(&args.home).with_context(|| format!("creating {}", args.home.display()))?;
+    std::fs::create_dir_all(&args.home)
+        .with_context(|| format!("creating {}", args.home.display()))?;
     let genesis_dest = args.home.join(&config.genesis_file);
-    std::fs::write(&genesis_dest, &genesis_text).with_context(|| format!("writing {}", genesis_dest.display()))?;
+    std::fs::write(&genesis_dest, &genesis_text)
+        .with_context(|| format!("writing {}", genesis_dest.display()))?;
     let key_dest = args.home.join(&config.key_file);
     if std::fs::canonicalize(&args.key).ok() != std::fs::canonicalize(&key_dest).ok() {
         if key_dest.exists() {
             let existing = NodeKey::read(&key_dest)?;
             if existing.public() != key.public() {
-                bail!("{} holds another key; remove it or choose another --key-file", key_dest.display());
+                bail!(
+                    "{} holds another key; remove it or choose another --key-file",
+                    key_dest.display()
+                );
             }
         } else {
             key.write_new(&key_dest)?;
         }
     }
-    std::fs::write(&config_path, config.to_toml()).with_context(|| format!("writing {}", config_path.display()))?;
-    let role = match genesis.validators.iter().find(|v| v.consensus_key == key.public()) {
+    std::fs::write(&config_path, config.to_toml())
+        .with_context(|| format!("writing {}", config_path.display()))?;
+    let role = match genesis
+        .validators
+        .iter()
+        .find(|v| v.consensus_key == key.public())
+    {
         Some(v) => format!("validator {:?}", v.name),
         None => "a read-only node (key not in the genesis validator set)".to_owned(),
     };
-    println!("initialised {} for chain {} as {role}", args.home.display(), genesis.chain_id);
+    println!(
+        "initialised {} for chain {} as {role}",
+        args.home.display(),
+        genesis.chain_id
+    );
     println!("peer_id = \"{}\"", key.peer_id());
     Ok(())
 }

@@ -20,16 +20,25 @@ type Chain = Arc<Mutex<Vec<CertifiedBlock>>>;
 
 async fn status(State(c): State<Chain>) -> impl IntoResponse {
     let c = c.lock().unwrap();
-    let chain_id = c.first().map(|b| b.block.header.chain_id.clone()).unwrap_or_default();
+    let chain_id = c
+        .first()
+        .map(|b| b.block.header.chain_id.clone())
+        .unwrap_or_default();
     Json(serde_json::json!({"chain_id": chain_id, "height": c.len()}))
 }
 
-async fn blocks(State(c): State<Chain>, Query(q): Query<HashMap<String, String>>) -> impl IntoResponse {
+async fn blocks(
+    State(c): State<Chain>,
+    Query(q): Query<HashMap<String, String>>,
+) -> impl IntoResponse {
     let from: usize = q.get("from").and_then(|v| v.parse().ok()).unwrap_or(1);
     let limit: usize = q.get("limit").and_then(|v| v.parse().ok()).unwrap_or(100);
     let c = c.lock().unwrap();
     let page: Vec<CertifiedBlock> = c.iter().skip(from - 1).take(limit).cloned().collect();
-    ([(header::CONTENT_TYPE, "application/cbor")], codec::to_canonical(&page))
+    (
+        [(header::CONTENT_TYPE, "application/cbor")],
+        codec::to_canonical(&page),
+    )
 }
 
 async fn proof(State(c): State<Chain>, Path(id): Path<String>) -> axum::response::Response {
@@ -62,7 +71,10 @@ fn serve(chain: Vec<CertifiedBlock>) -> (String, Chain) {
     listener.set_nonblocking(true).unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async move {
             let l = tokio::net::TcpListener::from_std(listener).unwrap();
             axum::serve(l, app).await.unwrap();
@@ -74,7 +86,8 @@ fn serve(chain: Vec<CertifiedBlock>) -> (String, Chain) {
 fn verify_err(chain: Vec<CertifiedBlock>) -> String {
     let (url, _) = serve(chain);
     let dir = tempfile::tempdir().unwrap();
-    let e = verify_chain(&url, &fixture::genesis(), dir.path(), false).expect_err("tampering not caught");
+    let e = verify_chain(&url, &fixture::genesis(), dir.path(), false)
+        .expect_err("tampering not caught");
     format!("{e:#}")
 }
 
@@ -84,10 +97,16 @@ fn the_real_chain_verifies_and_resumes() {
     let (url, shared) = serve(blocks[..7].to_vec());
     let dir = tempfile::tempdir().unwrap();
     let first = verify_chain(&url, &g, dir.path(), false).unwrap();
-    assert_eq!((first.height, first.resumed_from, first.blocks_this_run), (7, 0, 7));
+    assert_eq!(
+        (first.height, first.resumed_from, first.blocks_this_run),
+        (7, 0, 7)
+    );
     shared.lock().unwrap().extend_from_slice(&blocks[7..]);
     let second = verify_chain(&url, &g, dir.path(), false).unwrap();
-    assert_eq!((second.height, second.resumed_from, second.blocks_this_run), (12, 7, 5));
+    assert_eq!(
+        (second.height, second.resumed_from, second.blocks_this_run),
+        (12, 7, 5)
+    );
     assert_eq!(second.events_checked, 12);
 }
 
@@ -97,7 +116,10 @@ fn tampered_chains_fail_at_the_right_height() {
     let mut t = good.clone();
     t[4].block.events[0].body.seq += 1; // one byte of an event
     let e = verify_err(t);
-    assert!(e.contains("height 5") && e.contains("events do not match"), "{e}");
+    assert!(
+        e.contains("height 5") && e.contains("events do not match"),
+        "{e}"
+    );
 
     let mut t = good.clone();
     t[2].qc = fixture::certify(&g, &t[2].block, &[1, 3]); // under quorum
@@ -118,7 +140,10 @@ fn tampered_chains_fail_at_the_right_height() {
     let mut t = good.clone();
     t.swap(3, 4); // reordered
     let e = verify_err(t);
-    assert!(e.contains("height 4") && e.contains("expected height 4, got 5"), "{e}");
+    assert!(
+        e.contains("height 4") && e.contains("expected height 4, got 5"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -135,8 +160,12 @@ fn sampled_proofs_verify_and_damaged_ones_do_not() {
         // One signature removed: below quorum (3 of 4 signed).
         let mut short = p.clone();
         short.certificate.signatures.pop();
-        let bits = short.certificate.signer_indices(&g.validator_set().unwrap()).unwrap();
-        short.certificate.signers = tradeledger_types::certificate::bitmap_of(bits[..bits.len() - 1].iter().copied(), 4);
+        let bits = short
+            .certificate
+            .signer_indices(&g.validator_set().unwrap())
+            .unwrap();
+        short.certificate.signers =
+            tradeledger_types::certificate::bitmap_of(bits[..bits.len() - 1].iter().copied(), 4);
         let e = check_proof(&short, &g).unwrap_err();
         assert!(format!("{e:#}").contains("quorum"), "{e:#}");
         // Another genesis (other validators).

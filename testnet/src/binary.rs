@@ -41,7 +41,9 @@ fn locate() -> Result<PathBuf> {
             cmd.arg("--release");
         }
         if !bin.exists() {
-            eprintln!("building the tradeledger node binary (the first build takes several minutes)...");
+            eprintln!(
+                "building the tradeledger node binary (the first build takes several minutes)..."
+            );
         }
         let status = cmd.status().context("running cargo build for the node")?;
         if !status.success() {

@@ -65,8 +65,20 @@ impl Demo<'_> {
             .map(|o| o.to_string())
             .unwrap_or_default();
         if status.status != "committed" || outcome.contains("rejected") {
-            let detail = |k: &str| status.details.get(k).map(|v| v.to_string()).unwrap_or_default();
-            bail!("{what} by {}: {} {outcome} {} {}", who.name, status.status, detail("reject_code"), detail("reason"));
+            let detail = |k: &str| {
+                status
+                    .details
+                    .get(k)
+                    .map(|v| v.to_string())
+                    .unwrap_or_default()
+            };
+            bail!(
+                "{what} by {}: {} {outcome} {} {}",
+                who.name,
+                status.status,
+                detail("reject_code"),
+                detail("reason")
+            );
         }
         println!(
             "  ✓ {what:<58} {} at height {}",
@@ -563,23 +575,48 @@ pub fn run(dir: &Path, network: &Network) -> Result<()> {
 }
 
 /// `audit report` of a shipment as JSON: every event's proof must verify.
-fn dossier(dir: &Path, network: &Network, url: &str, shipment: &str, missing: &mut Vec<String>) -> Result<()> {
+fn dossier(
+    dir: &Path,
+    network: &Network,
+    url: &str,
+    shipment: &str,
+    missing: &mut Vec<String>,
+) -> Result<()> {
     let bin = crate::binary::node_binary()?;
     let out = Command::new(&bin)
-        .args(["audit", "report", shipment, "--node", url, "--format", "json", "--genesis"])
+        .args([
+            "audit",
+            "report",
+            shipment,
+            "--node",
+            url,
+            "--format",
+            "json",
+            "--genesis",
+        ])
         .arg(dir.join(&network.genesis))
         .output()
         .context("running tradeledger audit report")?;
     if !out.status.success() {
-        missing.push(format!("audit report failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
+        missing.push(format!(
+            "audit report failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
         return Ok(());
     }
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).context("audit report printed no JSON")?;
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).context("audit report printed no JSON")?;
     let events = report["events"].as_array().cloned().unwrap_or_default();
     let verified = events.iter().filter(|e| e["proof"] == "verified").count();
-    println!("  dossier of {shipment}: {} events, {verified} proofs verified against genesis (tradeledger audit report {shipment} --format md)", events.len());
+    println!(
+        "  dossier of {shipment}: {} events, {verified} proofs verified against genesis (tradeledger audit report {shipment} --format md)",
+        events.len()
+    );
     if events.is_empty() || verified != events.len() {
-        missing.push(format!("dossier of {shipment}: {verified} of {} event proofs verified", events.len()));
+        missing.push(format!(
+            "dossier of {shipment}: {verified} of {} event proofs verified",
+            events.len()
+        ));
     }
     Ok(())
 }

@@ -79,7 +79,12 @@ fn reading(shipment: &str, device: usize, seq: u64, bytes: usize) -> Payload {
     let base = SensorReport {
         shipment_id: shipment.into(),
         device_id: format!("REEFER-{device:04}"),
-        readings: vec![Reading { kind: SensorKind::Temperature, value_milli: 7_000 + (seq % 500) as i64, unit: "CEL".into(), time_ms: now_ms() }],
+        readings: vec![Reading {
+            kind: SensorKind::Temperature,
+            value_milli: 7_000 + (seq % 500) as i64,
+            unit: "CEL".into(),
+            time_ms: now_ms(),
+        }],
         stats: vec![],
         series_len: 1,
         series_root: None,
@@ -92,12 +97,13 @@ fn reading(shipment: &str, device: usize, seq: u64, bytes: usize) -> Payload {
         p.device_id.push_str(&"-".repeat(pad));
         if bytes > current + pad {
             let t = p.readings[0].time_ms;
-            p.readings.extend((0..(bytes - current - pad) / 20).map(|i| Reading {
-                kind: SensorKind::Temperature,
-                value_milli: 7_000,
-                unit: "CEL".into(),
-                time_ms: t + 1 + i as u64,
-            }));
+            p.readings
+                .extend((0..(bytes - current - pad) / 20).map(|i| Reading {
+                    kind: SensorKind::Temperature,
+                    value_milli: 7_000,
+                    unit: "CEL".into(),
+                    time_ms: t + 1 + i as u64,
+                }));
         }
     }
     p.series_len = u32::try_from(p.readings.len()).unwrap_or(u32::MAX);
@@ -107,7 +113,10 @@ fn reading(shipment: &str, device: usize, seq: u64, bytes: usize) -> Payload {
 
 /// Runs the load; `dir` holds the testnet.
 pub fn run(dir: &Path, network: &Network, args: &LoadArgs) -> Result<LoadReport> {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
     rt.block_on(run_async(dir, network, args))
 }
 
@@ -127,16 +136,22 @@ async fn run_async(dir: &Path, network: &Network, args: &LoadArgs) -> Result<Loa
     let shipment = format!("LOAD-{run_tag}");
 
     // Setup: the carrier registers its devices and the shipper declares the shipment.
-    eprintln!("setup: registering {} reefer devices and declaring {shipment}", args.devices);
+    eprintln!(
+        "setup: registering {} reefer devices and declaring {shipment}",
+        args.devices
+    );
     let identity = |name: &str| -> Result<Signer> {
         let id = network.identity(name)?;
         let key = setup::read_key(&dir.join(&id.key))?;
-        Ok(SeqFile::new(dir.join("keys").join(format!("{name}.seq"))).restore_signer(key, &chain_id)?)
+        Ok(SeqFile::new(dir.join("keys").join(format!("{name}.seq")))
+            .restore_signer(key, &chain_id)?)
     };
     let mut carrier = identity("carrier")?;
     let mut shipper = identity("shipper")?;
     let mut setup_ids = Vec::new();
-    let devices: Vec<SecretKey> = (0..args.devices).map(|_| setup::fresh_key()).collect::<Result<_>>()?;
+    let devices: Vec<SecretKey> = (0..args.devices)
+        .map(|_| setup::fresh_key())
+        .collect::<Result<_>>()?;
     let declaration = Payload::ShipmentDeclaration(ShipmentDeclaration {
         shipment_id: shipment.clone(),
         exporter: party("mx-avocado-exports", "MX"),
@@ -159,7 +174,16 @@ async fn run_async(dir: &Path, network: &Network, args: &LoadArgs) -> Result<Loa
         }],
         origin_country: "MX".into(),
         destination_country: "US".into(),
-        route: vec![RouteStop { country: "MX".into(), locode: None }, RouteStop { country: "US".into(), locode: None }],
+        route: vec![
+            RouteStop {
+                country: "MX".into(),
+                locode: None,
+            },
+            RouteStop {
+                country: "US".into(),
+                locode: None,
+            },
+        ],
         epcs: vec![],
         departure_ms: now_ms(),
         arrival_ms: now_ms() + 86_400_000,
@@ -188,7 +212,10 @@ async fn run_async(dir: &Path, network: &Network, args: &LoadArgs) -> Result<Loa
     let total = args.rate * args.duration_s;
     eprintln!("pre-signing {total} events of ~{} bytes", args.event_bytes);
     let t_sign = Instant::now();
-    let mut signers: Vec<Signer> = devices.into_iter().map(|k| Signer::new(k, chain_id.clone())).collect();
+    let mut signers: Vec<Signer> = devices
+        .into_iter()
+        .map(|k| Signer::new(k, chain_id.clone()))
+        .collect();
     let mut events: Vec<(EventId, Vec<u8>)> = Vec::with_capacity(total as usize);
     for i in 0..total as usize {
         let dev = i % signers.len();
@@ -201,14 +228,18 @@ async fn run_async(dir: &Path, network: &Network, args: &LoadArgs) -> Result<Loa
 
     // Follow commits from the current height.
     let start_height = admin.status().await?.height;
-    let submitted_at: Arc<Mutex<HashMap<EventId, Instant>>> = Arc::new(Mutex::new(HashMap::with_capacity(total as usize)));
-    let committed_at: Arc<Mutex<HashMap<EventId, Instant>>> = Arc::new(Mutex::new(HashMap::with_capacity(total as usize)));
+    let submitted_at: Arc<Mutex<HashMap<EventId, Instant>>> =
+        Arc::new(Mutex::new(HashMap::with_capacity(total as usize)));
+    let committed_at: Arc<Mutex<HashMap<EventId, Instant>>> =
+        Arc::new(Mutex::new(HashMap::with_capacity(total as usize)));
     let done = Arc::new(AtomicU64::new(0));
     let watcher = {
         let client = admin.clone();
         let committed_at = committed_at.clone();
         let done = done.clone();
-        tokio::spawn(async move { follow_commits(client, start_height + 1, committed_at, done).await })
+        tokio::spawn(
+            async move { follow_commits(client, start_height + 1, committed_at, done).await },
+        )
     };
 
     // The open-loop window.
@@ -221,7 +252,11 @@ async fn run_async(dir: &Path, network: &Network, args: &LoadArgs) -> Result<Loa
     for (i, (id, bytes)) in events.into_iter().enumerate() {
         let due = t0 + interval * i as u32;
         tokio::time::sleep_until(due.into()).await;
-        let permit = sem.clone().acquire_owned().await.context("semaphore closed")?;
+        let permit = sem
+            .clone()
+            .acquire_owned()
+            .await
+            .context("semaphore closed")?;
         let client = live[i % live.len()].clone();
         let submitted_at = submitted_at.clone();
         let rejected = rejected.clone();
@@ -229,7 +264,14 @@ async fn run_async(dir: &Path, network: &Network, args: &LoadArgs) -> Result<Loa
             submitted_at.lock().await.insert(id, Instant::now());
             match client.submit_bytes(&bytes).await {
                 Ok(_) => {}
-                Err(ClientError::Rejected { .. } | ClientError::Unavailable { .. } | ClientError::Transport { .. } | ClientError::BadResponse { .. } | ClientError::NotFound { .. } | ClientError::Timeout { .. }) => {
+                Err(
+                    ClientError::Rejected { .. }
+                    | ClientError::Unavailable { .. }
+                    | ClientError::Transport { .. }
+                    | ClientError::BadResponse { .. }
+                    | ClientError::NotFound { .. }
+                    | ClientError::Timeout { .. },
+                ) => {
                     rejected.fetch_add(1, Ordering::Relaxed);
                 }
             }
@@ -255,31 +297,56 @@ async fn run_async(dir: &Path, network: &Network, args: &LoadArgs) -> Result<Loa
     let committed = committed_at.lock().await;
     let mut latencies: Vec<f64> = committed
         .iter()
-        .filter_map(|(id, c)| submitted.get(id).map(|s| c.saturating_duration_since(*s).as_secs_f64() * 1000.0))
+        .filter_map(|(id, c)| {
+            submitted
+                .get(id)
+                .map(|s| c.saturating_duration_since(*s).as_secs_f64() * 1000.0)
+        })
         .collect();
     latencies.sort_by(f64::total_cmp);
     let last_commit = committed.values().max().copied().unwrap_or(t0);
-    let window = last_commit.saturating_duration_since(t0).as_secs_f64().max(1e-9);
+    let window = last_commit
+        .saturating_duration_since(t0)
+        .as_secs_f64()
+        .max(1e-9);
     Ok(LoadReport {
         submitted: submitted.len() as u64,
         committed: latencies.len() as u64,
         rejected: rejected.load(Ordering::Relaxed),
         throughput_per_s: latencies.len() as f64 / window,
-        latency_ms: Percentiles { p50: percentile(&latencies, 0.50), p95: percentile(&latencies, 0.95), p99: percentile(&latencies, 0.99) },
+        latency_ms: Percentiles {
+            p50: percentile(&latencies, 0.50),
+            p95: percentile(&latencies, 0.95),
+            p99: percentile(&latencies, 0.99),
+        },
         signing_per_s,
         offered_per_s,
     })
 }
 
 fn party(org: &str, country: &str) -> Party {
-    Party { org: Some(org.into()), name: org.into(), address: "testnet".into(), contact: "load@testnet".into(), country: country.into() }
+    Party {
+        org: Some(org.into()),
+        name: org.into(),
+        address: "testnet".into(),
+        contact: "load@testnet".into(),
+        country: country.into(),
+    }
 }
 
 /// Polls committed block pages and records when each event was first seen committed.
-async fn follow_commits(client: Client, mut next: u64, committed_at: Arc<Mutex<HashMap<EventId, Instant>>>, done: Arc<AtomicU64>) -> Result<()> {
+async fn follow_commits(
+    client: Client,
+    mut next: u64,
+    committed_at: Arc<Mutex<HashMap<EventId, Instant>>>,
+    done: Arc<AtomicU64>,
+) -> Result<()> {
     loop {
         let stop = done.load(Ordering::Relaxed) == 1;
-        let bytes = match client.get_bytes(&format!("/v1/blocks?from={next}&limit=100&format=cbor")).await {
+        let bytes = match client
+            .get_bytes(&format!("/v1/blocks?from={next}&limit=100&format=cbor"))
+            .await
+        {
             Ok(b) => b,
             Err(e) if e.is_transient() => {
                 tokio::time::sleep(Duration::from_millis(20)).await;
@@ -288,7 +355,8 @@ async fn follow_commits(client: Client, mut next: u64, committed_at: Arc<Mutex<H
             Err(e) => return Err(e.into()),
         };
         let now = Instant::now();
-        let page: Vec<page::CertifiedBlock> = codec::from_canonical(&bytes, codec::MESSAGE_BYTES_MAX, "block page")?;
+        let page: Vec<page::CertifiedBlock> =
+            codec::from_canonical(&bytes, codec::MESSAGE_BYTES_MAX, "block page")?;
         if page.is_empty() {
             if stop {
                 return Ok(());

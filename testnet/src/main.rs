@@ -126,12 +126,25 @@ fn run(cli: Cli) -> Result<()> {
             let network = up(&dir, 4, Duration::from_secs(90))?;
             demo::run(&dir, &network)
         }
-        Command::Load { rate, duration, event_bytes, devices, in_flight, output } => {
+        Command::Load {
+            rate,
+            duration,
+            event_bytes,
+            devices,
+            in_flight,
+            output,
+        } => {
             if rate == 0 || duration == 0 || devices == 0 || in_flight == 0 {
                 bail!("--rate, --duration, --devices and --in-flight must be positive");
             }
             let network = Network::load(&dir)?;
-            let args = load::LoadArgs { rate, duration_s: duration, event_bytes, devices, in_flight_max: in_flight };
+            let args = load::LoadArgs {
+                rate,
+                duration_s: duration,
+                event_bytes,
+                devices,
+                in_flight_max: in_flight,
+            };
             let r = load::run(&dir, &network, &args)?;
             match output {
                 Output::Json => println!(
@@ -147,9 +160,18 @@ fn run(cli: Cli) -> Result<()> {
                     })
                 ),
                 Output::Text => {
-                    println!("submitted {}  committed {}  rejected {}", r.submitted, r.committed, r.rejected);
-                    println!("offered {:.0}/s  committed throughput {:.0}/s  (client signing {:.0}/s, before the window)", r.offered_per_s, r.throughput_per_s, r.signing_per_s);
-                    println!("latency submission→commit: p50 {:.1} ms  p95 {:.1} ms  p99 {:.1} ms", r.latency_ms.p50, r.latency_ms.p95, r.latency_ms.p99);
+                    println!(
+                        "submitted {}  committed {}  rejected {}",
+                        r.submitted, r.committed, r.rejected
+                    );
+                    println!(
+                        "offered {:.0}/s  committed throughput {:.0}/s  (client signing {:.0}/s, before the window)",
+                        r.offered_per_s, r.throughput_per_s, r.signing_per_s
+                    );
+                    println!(
+                        "latency submission→commit: p50 {:.1} ms  p95 {:.1} ms  p99 {:.1} ms",
+                        r.latency_ms.p50, r.latency_ms.p95, r.latency_ms.p99
+                    );
                 }
             }
             Ok(())

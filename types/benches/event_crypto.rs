@@ -31,7 +31,10 @@ fn body(seq: u64, key: &SecretKey) -> EventBody {
             biz_location: None,
             epcs: vec!["urn:epc:id:sscc:0614141.1234567890".into()],
             parent: None,
-            seal: Some(Seal { seal_id: "ESEAL-0042".into(), status: SealStatus::Intact }),
+            seal: Some(Seal {
+                seal_id: "ESEAL-0042".into(),
+                status: SealStatus::Intact,
+            }),
             extensions: vec![],
         }),
     }
@@ -69,7 +72,11 @@ fn bench(c: &mut Criterion) {
             let items: Vec<BatchItem<'_>> = evs
                 .iter()
                 .zip(&messages)
-                .map(|(e, m)| BatchItem { key: &e.body.signer, message: m, signature: &e.signature })
+                .map(|(e, m)| BatchItem {
+                    key: &e.body.signer,
+                    message: m,
+                    signature: &e.signature,
+                })
                 .collect();
             let r = crypto::verify_batch(&items);
             assert!(r.iter().all(Result::is_ok));

@@ -20,11 +20,19 @@ fn main() {
             disposition: Some("in_transit".into()),
             event_time_ms: 1_780_000_000_000,
             time_zone_offset_min: -360,
-            read_point: Some(Location { locode: Some("USPHR".into()), lat_micro_deg: Some(26_194_000), lon_micro_deg: Some(-98_183_000), site: None }),
+            read_point: Some(Location {
+                locode: Some("USPHR".into()),
+                lat_micro_deg: Some(26_194_000),
+                lon_micro_deg: Some(-98_183_000),
+                site: None,
+            }),
             biz_location: None,
             epcs: vec!["urn:epc:id:sscc:0614141.1234567890".into()],
             parent: None,
-            seal: Some(Seal { seal_id: "ESEAL-0042".into(), status: SealStatus::Intact }),
+            seal: Some(Seal {
+                seal_id: "ESEAL-0042".into(),
+                status: SealStatus::Intact,
+            }),
             extensions: vec![],
         }),
     };
@@ -51,7 +59,13 @@ fn main() {
         validators
             .iter()
             .enumerate()
-            .map(|(i, k)| ValidatorInfo { name: format!("v{i}"), org: "org".into(), consensus_key: k.public(), peer_id: format!("peer{i}"), voting_power: 1 })
+            .map(|(i, k)| ValidatorInfo {
+                name: format!("v{i}"),
+                org: "org".into(),
+                consensus_key: k.public(),
+                peer_id: format!("peer{i}"),
+                voting_power: 1,
+            })
             .collect(),
     )
     .unwrap();
@@ -67,11 +81,33 @@ fn main() {
         state_root: Hash32::ZERO,
         results_root: Hash32::ZERO,
     };
-    let data = VoteData { chain_id: "tradeledger-tour".into(), block_hash: header.hash(), height: 1, round: 1 };
-    let votes: Vec<Vote> = validators[..3].iter().map(|k| Vote::sign(data.clone(), k)).collect();
+    let data = VoteData {
+        chain_id: "tradeledger-tour".into(),
+        block_hash: header.hash(),
+        height: 1,
+        round: 1,
+    };
+    let votes: Vec<Vote> = validators[..3]
+        .iter()
+        .map(|k| Vote::sign(data.clone(), k))
+        .collect();
     let qc = QuorumCertificate::from_votes(&set, &votes);
-    println!("block {} certified by {} of {} validators (quorum {})", header.hash(), votes.len(), set.len(), set.quorum_power());
-    let proof = EventProof { event, inclusion: merkle::prove(&[id], 0).unwrap(), header, certificate: qc };
+    println!(
+        "block {} certified by {} of {} validators (quorum {})",
+        header.hash(),
+        votes.len(),
+        set.len(),
+        set.quorum_power()
+    );
+    let proof = EventProof {
+        event,
+        inclusion: merkle::prove(&[id], 0).unwrap(),
+        header,
+        certificate: qc,
+    };
     proof.verify("tradeledger-tour", &set).unwrap();
-    println!("inclusion proof ({} bytes) verified: event -> Merkle root -> header -> QC", proof.to_bytes().len());
+    println!(
+        "inclusion proof ({} bytes) verified: event -> Merkle root -> header -> QC",
+        proof.to_bytes().len()
+    );
 }

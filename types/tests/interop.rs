@@ -17,10 +17,19 @@ fn repo() -> std::path::PathBuf {
 }
 
 fn python_ready(modules: &str) -> bool {
-    let ok = Command::new("python3").args(["-c", &format!("import {modules}")]).status().map(|s| s.success()).unwrap_or(false);
+    let ok = Command::new("python3")
+        .args(["-c", &format!("import {modules}")])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
     if !ok {
-        assert!(std::env::var_os("CI").is_none(), "python3 with {modules} is required in CI");
-        eprintln!("skipping: python3 with {modules} not available (pip install cbor2 cryptography)");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "python3 with {modules} is required in CI"
+        );
+        eprintln!(
+            "skipping: python3 with {modules} not available (pip install cbor2 cryptography)"
+        );
     }
     ok
 }
@@ -35,7 +44,11 @@ fn python_signed_event_is_accepted() {
         .args([&hex::encode([11u8; 32]), common::CHAIN, "6"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let mut lines = text.lines();
     let bytes = hex::decode(lines.next().unwrap()).unwrap();
@@ -43,9 +56,16 @@ fn python_signed_event_is_accepted() {
     let (ev, decoded_id) = SignedEvent::decode(&bytes).unwrap();
     ev.verify().unwrap();
     assert_eq!(decoded_id.to_hex(), id);
-    assert_eq!(ev, common::signed(common::all_payloads().remove(5).1, 11, 6));
-    let golden = std::fs::read_to_string(repo().join("types/tests/golden/event_clearance.txt")).unwrap();
-    assert!(golden.contains(&format!("event_id: {id}")), "python event differs from the golden vector");
+    assert_eq!(
+        ev,
+        common::signed(common::all_payloads().remove(5).1, 11, 6)
+    );
+    let golden =
+        std::fs::read_to_string(repo().join("types/tests/golden/event_clearance.txt")).unwrap();
+    assert!(
+        golden.contains(&format!("event_id: {id}")),
+        "python event differs from the golden vector"
+    );
 }
 
 #[test]
@@ -53,6 +73,13 @@ fn data_model_doc_is_generated_from_source() {
     if !python_ready("re") {
         return;
     }
-    let st = Command::new("python3").arg(repo().join("scripts/gen_data_model.py")).arg("--check").status().unwrap();
-    assert!(st.success(), "docs/data-model.md is out of date: run python3 scripts/gen_data_model.py");
+    let st = Command::new("python3")
+        .arg(repo().join("scripts/gen_data_model.py"))
+        .arg("--check")
+        .status()
+        .unwrap();
+    assert!(
+        st.success(),
+        "docs/data-model.md is out of date: run python3 scripts/gen_data_model.py"
+    );
 }

@@ -74,7 +74,12 @@ pub struct QueryArgs {
     #[command(subcommand)]
     pub what: query::What,
     /// A node's API URL.
-    #[arg(long, global = true, env = "TRADELEDGER_NODE", default_value = "http://127.0.0.1:8080")]
+    #[arg(
+        long,
+        global = true,
+        env = "TRADELEDGER_NODE",
+        default_value = "http://127.0.0.1:8080"
+    )]
     pub node: String,
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = query::Output::Table)]
@@ -90,7 +95,12 @@ pub fn run_query(args: &QueryArgs) -> Result<()> {
 /// Runs an audit command.
 pub fn run_audit(cmd: &AuditCommand) -> Result<()> {
     match cmd {
-        AuditCommand::Verify { node, genesis, state_dir, quiet } => {
+        AuditCommand::Verify {
+            node,
+            genesis,
+            state_dir,
+            quiet,
+        } => {
             let g = load_genesis(genesis)?;
             let s = verify_chain(node, &g, state_dir, !quiet)?;
             println!(
@@ -104,9 +114,16 @@ pub fn run_audit(cmd: &AuditCommand) -> Result<()> {
             );
             Ok(())
         }
-        AuditCommand::Prove { event_id, node, genesis, save } => {
+        AuditCommand::Prove {
+            event_id,
+            node,
+            genesis,
+            save,
+        } => {
             let g = load_genesis(genesis)?;
-            let id: EventId = event_id.parse().with_context(|| format!("event id {event_id:?}"))?;
+            let id: EventId = event_id
+                .parse()
+                .with_context(|| format!("event id {event_id:?}"))?;
             let client = BlockingClient::new(node)?;
             let proof = fetch_proof(&client, &id)?;
             if proof.event.id() != id {
@@ -119,20 +136,33 @@ pub fn run_audit(cmd: &AuditCommand) -> Result<()> {
                 proof.header.height
             );
             if let Some(path) = save {
-                std::fs::write(path, proof.to_bytes()).with_context(|| format!("writing {}", path.display()))?;
+                std::fs::write(path, proof.to_bytes())
+                    .with_context(|| format!("writing {}", path.display()))?;
                 println!("proof saved to {}", path.display());
             }
             Ok(())
         }
         AuditCommand::CheckProof { proof, genesis } => {
             let g = load_genesis(genesis)?;
-            let bytes = std::fs::read(proof).with_context(|| format!("reading {}", proof.display()))?;
-            let p = EventProof::decode(&bytes).with_context(|| format!("{} is not a proof", proof.display()))?;
+            let bytes =
+                std::fs::read(proof).with_context(|| format!("reading {}", proof.display()))?;
+            let p = EventProof::decode(&bytes)
+                .with_context(|| format!("{} is not a proof", proof.display()))?;
             check_proof(&p, &g).context("proof does not verify")?;
-            println!("proof verified: event {} at height {} of {}", p.event.id(), p.header.height, g.chain_id);
+            println!(
+                "proof verified: event {} at height {} of {}",
+                p.event.id(),
+                p.header.height,
+                g.chain_id
+            );
             Ok(())
         }
-        AuditCommand::Report { shipment, node, genesis, format } => {
+        AuditCommand::Report {
+            shipment,
+            node,
+            genesis,
+            format,
+        } => {
             let g = load_genesis(genesis)?;
             let client = BlockingClient::new(node)?;
             let d = report::build(&client, &g, shipment)?;

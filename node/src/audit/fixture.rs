@@ -92,4 +92,3 @@ pub fn chain(n: u64) -> (Genesis, Vec<CertifiedBlock>) {
     }
     (g, out)
 }
-

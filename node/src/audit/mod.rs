@@ -151,7 +151,8 @@ fn checkpoint(
 /// trusted until [`check_proof`] passes.
 pub fn fetch_proof(client: &BlockingClient, id: &EventId) -> Result<EventProof> {
     let bytes = client.get_bytes(&format!("/v1/proofs/events/{id}?format=cbor"))?;
-    EventProof::decode(&bytes).with_context(|| format!("the node's proof of {id} is not a canonical event proof"))
+    EventProof::decode(&bytes)
+        .with_context(|| format!("the node's proof of {id} is not a canonical event proof"))
 }
 
 /// Verifies a proof against the genesis validator set.
