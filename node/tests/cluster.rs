@@ -157,6 +157,11 @@ fn four_nodes_commit_events_with_identical_blocks_and_serve_the_api() {
         "oversized body must be refused"
     );
     assert_eq!(http::get(api, "/v1/events/zz").expect("answer").status, 400);
+    let bad_query = http::get(api, "/v1/blocks?from=abc").expect("answer");
+    assert_eq!(
+        (bad_query.status, bad_query.json()["error"].as_str()),
+        (400, Some("bad_request"))
+    );
     assert_eq!(
         http::get(api, "/v1/blocks/999999").expect("answer").status,
         404

@@ -5,6 +5,7 @@ use super::{ApiError, State};
 use crate::network::{Command, PeerSnapshot};
 use axum::Json;
 use axum::extract::State as AxState;
+use axum::extract::rejection::JsonRejection;
 use libp2p::PeerId;
 use serde::Deserialize;
 
@@ -42,16 +43,18 @@ async fn filter(
 /// `POST /admin/peers/block` `{"peers": [...]}`: cut links to these peers (both ways).
 pub async fn block(
     AxState(st): AxState<State>,
-    Json(list): Json<PeerList>,
+    list: Result<Json<PeerList>, JsonRejection>,
 ) -> Result<Json<PeerSnapshot>, ApiError> {
+    let Json(list) = super::error::extracted(list)?;
     filter(&st, &list, true).await
 }
 
 /// `POST /admin/peers/unblock` `{"peers": [...]}`: restore links.
 pub async fn unblock(
     AxState(st): AxState<State>,
-    Json(list): Json<PeerList>,
+    list: Result<Json<PeerList>, JsonRejection>,
 ) -> Result<Json<PeerSnapshot>, ApiError> {
+    let Json(list) = super::error::extracted(list)?;
     filter(&st, &list, false).await
 }
 

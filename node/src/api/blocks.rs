@@ -6,6 +6,7 @@
 
 use super::{ApiError, State};
 use axum::Json;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State as AxState};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
@@ -106,9 +107,10 @@ async fn one(
 pub async fn by_height(
     AxState(st): AxState<State>,
     Path(height): Path<String>,
-    Query(q): Query<BlockQuery>,
+    q: Result<Query<BlockQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let Query(q) = super::error::extracted(q)?;
     let height: u64 = height.parse().map_err(|_| {
         ApiError::bad_request("bad_height", format!("height {height:?} is not a number"))
     })?;
@@ -118,9 +120,10 @@ pub async fn by_height(
 /// `GET /v1/blocks/latest`.
 pub async fn latest(
     AxState(st): AxState<State>,
-    Query(q): Query<BlockQuery>,
+    q: Result<Query<BlockQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let Query(q) = super::error::extracted(q)?;
     let height = st.store.blocking(|s| s.committed_height()).await?;
     if height == 0 {
         return Err(ApiError::not_found("no block committed yet"));
@@ -131,9 +134,10 @@ pub async fn latest(
 /// `GET /v1/blocks?from=H&limit=N`: a page of committed blocks with their certificates.
 pub async fn list(
     AxState(st): AxState<State>,
-    Query(q): Query<BlockQuery>,
+    q: Result<Query<BlockQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let Query(q) = super::error::extracted(q)?;
     let cbor_wanted = wants_cbor(&q, &headers)?;
     let from = q.from.unwrap_or(1).max(1);
     let limit = q.limit.unwrap_or(PAGE_BLOCKS_MAX).clamp(1, PAGE_BLOCKS_MAX);

@@ -80,3 +80,21 @@ pub fn parse_hash(what: &'static str, s: &str) -> Result<tradeledger_types::Hash
     tradeledger_types::Hash32::from_hex(s)
         .map_err(|e| ApiError::bad_request("bad_id", format!("{what}: {e}")))
 }
+
+/// Turns an extractor's rejection (bad query string, JSON body, oversized body) into the API's
+/// JSON error.
+pub fn rejected(r: impl IntoResponse + std::fmt::Display) -> ApiError {
+    let text = r.to_string();
+    let status = r.into_response().status();
+    let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        "too_large"
+    } else {
+        "bad_request"
+    };
+    ApiError::new(status, code, text)
+}
+
+/// The value of an extractor, or its rejection as an [`ApiError`].
+pub fn extracted<T, R: IntoResponse + std::fmt::Display>(r: Result<T, R>) -> Result<T, ApiError> {
+    r.map_err(rejected)
+}

@@ -5,6 +5,8 @@ use super::{ApiError, State};
 use crate::mempool::{Reject, Source};
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State as AxState};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse as _, Response};
@@ -62,8 +64,9 @@ pub struct Submitted {
 pub async fn submit(
     AxState(st): AxState<State>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Submitted>), ApiError> {
+    let body = super::error::extracted(body)?;
     let decoded = if is_cbor(&headers)? {
         SignedEvent::decode(&body)
             .map(|(e, id)| (e, id, body.len()))
@@ -186,9 +189,10 @@ pub async fn get_event(
 pub async fn proof(
     AxState(st): AxState<State>,
     Path(id): Path<String>,
-    Query(q): Query<ProofQuery>,
+    q: Result<Query<ProofQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let Query(q) = super::error::extracted(q)?;
     let cbor_wanted = match q.format.as_deref() {
         Some("cbor") => true,
         Some("json") => false,

@@ -6,6 +6,7 @@
 
 use super::{ApiError, State};
 use crate::feed::FeedItem;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State as AxState};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
@@ -50,8 +51,9 @@ fn keep(item: &FeedItem, shipment: Option<&str>, severity: Option<Severity>) -> 
 /// `GET /v1/stream`.
 pub async fn stream(
     AxState(st): AxState<State>,
-    Query(q): Query<StreamQuery>,
+    q: Result<Query<StreamQuery>, QueryRejection>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let Query(q) = super::error::extracted(q)?;
     let severity = q.severity.as_deref().map(parse_severity).transpose()?;
     let shipment = q.shipment;
     let rx = st.feed.subscribe();
