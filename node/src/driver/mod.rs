@@ -243,7 +243,9 @@ impl Driver {
         match input {
             DriverInput::Consensus { from, bytes } => {
                 let Some(key) = self.key_of.get(&from).copied() else {
-                    self.metrics.consensus_dropped.inc("unknown_peer");
+                    self.metrics
+                        .consensus_dropped
+                        .inc("peer_not_in_validator_set");
                     return;
                 };
                 match ConsensusMessage::decode(&bytes) {
@@ -284,8 +286,33 @@ impl Driver {
         for (reason, count) in self.core.drops().iter() {
             self.metrics
                 .consensus_dropped
-                .set(&format!("{reason:?}"), count);
+                .set(&snake_case(&format!("{reason:?}")), count);
         }
         status::update(&self.status, |s| s.round = round);
+    }
+}
+
+/// `BadSignature` → `bad_signature`, for metric labels.
+fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, ch) in name.chars().enumerate() {
+        if ch.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(ch.to_ascii_lowercase());
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn drop_reasons_become_snake_case_labels() {
+        assert_eq!(super::snake_case("BadSignature"), "bad_signature");
+        assert_eq!(super::snake_case("StaleRound"), "stale_round");
     }
 }
