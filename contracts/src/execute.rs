@@ -60,6 +60,10 @@ pub fn execute<S: Store>(
             }
             Err(Fail::Reject(r)) => {
                 view.discard_event();
+                if r.code.consumes_sequence() {
+                    consume_sequence(&mut view, ev)?;
+                    view.apply_event();
+                }
                 (Status::Rejected(r), Vec::new())
             }
             Err(Fail::Exec(e)) => return Err(e),
@@ -97,6 +101,27 @@ struct Env<'r> {
     index: RuleIndex<'r>,
 }
 
+/// Records that a rejected event used up its signer's sequence number: the envelope checks
+/// passed, so the signer exists and `seq` is the next number.
+fn consume_sequence<S: Store>(
+    view: &mut StateView<'_, S>,
+    ev: &SignedEvent,
+) -> Result<(), ExecError> {
+    let key = keys::signer(&ev.body.signer);
+    let mut signer: SignerRecord = view.get(&key)?.ok_or_else(|| ExecError::CorruptState {
+        key: format!("signer {}", ev.body.signer),
+        reason: "a rejection after the envelope checks names a missing signer".into(),
+    })?;
+    assert_eq!(
+        signer.last_seq.checked_add(1),
+        Some(ev.body.seq),
+        "sequence consumed out of order"
+    );
+    signer.last_seq = ev.body.seq;
+    view.put(key, &signer);
+    Ok(())
+}
+
 fn run_event<S: Store>(
     view: &mut StateView<'_, S>,
     env: &Env<'_>,
@@ -113,9 +138,6 @@ fn run_event<S: Store>(
                 body.chain_id, env.chain_id
             ),
         );
-    }
-    if let Err(e) = body.payload.validate() {
-        return reject(RejectCode::InvalidPayload, e.to_string());
     }
     let kind = body.payload.kind();
     let signer_key = keys::signer(&body.signer);
@@ -164,6 +186,10 @@ fn run_event<S: Store>(
     signer.last_seq = body.seq;
     let device = signer.device.is_some();
     view.put(signer_key, &signer);
+    // From here on a rejection still uses up the sequence number (`consume_sequence`).
+    if let Err(e) = body.payload.validate() {
+        return reject(RejectCode::InvalidPayload, e.to_string());
+    }
 
     let mut cx = Ctx {
         view,

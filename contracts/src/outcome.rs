@@ -81,6 +81,22 @@ pub enum RejectCode {
 }
 
 impl RejectCode {
+    /// True when an event rejected with this code still uses up its sequence number: every
+    /// rejection after the envelope checks (chain, signer, device, sequence). A client can then
+    /// number its events without knowing their outcome: each committed event whose envelope is
+    /// valid takes the next number, as a transaction that fails still takes its nonce.
+    pub fn consumes_sequence(self) -> bool {
+        !matches!(
+            self,
+            RejectCode::WrongChain
+                | RejectCode::UnknownSigner
+                | RejectCode::DeviceRevoked
+                | RejectCode::DeviceKindNotAllowed
+                | RejectCode::ReplayedSequence
+                | RejectCode::SequenceGap
+        )
+    }
+
     /// The stable snake_case code.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -385,6 +401,12 @@ impl EventOutcome {
     /// True when applied.
     pub fn is_applied(&self) -> bool {
         matches!(self.status, Status::Applied)
+    }
+
+    /// True when the event used up its signer's sequence number: applied, or rejected after its
+    /// envelope was found valid (see [`RejectCode::consumes_sequence`]).
+    pub fn consumes_sequence(&self) -> bool {
+        self.reject_code().is_none_or(RejectCode::consumes_sequence)
     }
 
     /// The rejection code, when rejected.

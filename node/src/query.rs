@@ -155,7 +155,7 @@ pub fn run(node: &str, what: &What, output: Output) -> Result<String> {
         What::Status => {
             if let Value::Object(m) = &v {
                 for (k, val) in m {
-                    writeln!(out, "{k:<20} {}", s(&val))?;
+                    writeln!(out, "{k:<20} {}", s(val))?;
                 }
             }
         }

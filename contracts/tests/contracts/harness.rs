@@ -54,15 +54,15 @@ impl Chain {
         o.records
     }
 
-    /// Signs and executes; returns the rejection code (None if applied). A rejected event does
-    /// not consume the sequence number, so the actor's counter is rewound.
+    /// Signs and executes; returns the rejection code (None if applied). An event rejected
+    /// after its envelope checks still uses up its sequence number; one rejected by them (chain,
+    /// signer, device, sequence) does not, so the actor's counter is rewound then.
     pub fn try_apply(&mut self, actor: &mut Actor, p: Payload) -> Option<RejectCode> {
         let o = self.one(actor.sign(p));
-        let code = o.reject_code();
-        if code.is_some() {
+        if !o.consumes_sequence() {
             actor.next_seq -= 1;
         }
-        code
+        o.reject_code()
     }
 
     pub fn shipment(&self, id: &str) -> ShipmentRecord {

@@ -279,13 +279,13 @@ fn role_matrix_sequences_and_references() {
         let (signer, seq) = (ev.body.signer, ev.body.seq);
         let o = chain.one(ev);
         assert_eq!(o.reject_code(), expected, "{desc}");
-        if expected.is_some()
+        if expected.is_some_and(|c| !c.consumes_sequence())
             && !matches!(
                 expected,
                 Some(RejectCode::ReplayedSequence | RejectCode::SequenceGap)
             )
         {
-            // A rejected event consumes no sequence number: rewind whoever signed it with `sign`.
+            // An envelope rejection consumes no sequence number: rewind whoever signed it.
             for a in [
                 &mut p.exporter,
                 &mut p.importer,
@@ -305,18 +305,38 @@ fn role_matrix_sequences_and_references() {
 }
 
 #[test]
-fn rejected_events_change_no_state() {
+fn rejected_events_change_no_state_but_sequence_numbers() {
     let mut chain = Chain::new();
     let mut p = Parties::new();
     chain.apply(
         &mut p.exporter,
         Payload::ShipmentDeclaration(testkit::declaration("S1")),
     );
-    let before = state_root(&chain.store).expect("memory store");
+    // Values in the store live under `v` ‖ key; signer records under `k\0`; tree nodes under `t`.
+    let values_but_signers = |store: &tradeledger_contracts::MemStore| -> Vec<(Vec<u8>, Vec<u8>)> {
+        store
+            .entries()
+            .filter(|(k, _)| k.first() == Some(&b'v') && !k[1..].starts_with(b"k\0"))
+            .map(|(k, v)| (k.to_vec(), v.to_vec()))
+            .collect()
+    };
+    let before = values_but_signers(&chain.store);
+    let seq_of = |chain: &Chain, a: &Actor| {
+        tradeledger_contracts::signer(&chain.store, &a.key.public())
+            .expect("memory store")
+            .map_or(0, |s| s.last_seq)
+    };
+    let (carrier0, other0, exporter0) = (
+        seq_of(&chain, &p.carrier),
+        seq_of(&chain, &p.other_carrier),
+        seq_of(&chain, &p.exporter),
+    );
     let bad = vec![
+        // role_not_allowed and not_shipment_carrier: valid envelopes, numbers used up.
         p.carrier
             .sign(Payload::ShipmentDeclaration(testkit::declaration("S9"))),
         p.other_carrier.sign(custody("S1")),
+        // replayed_sequence: an envelope rejection, the number is not used up.
         p.exporter.sign_seq(clearance("S1"), 1),
     ];
     let r = chain.block(&bad);
@@ -326,10 +346,14 @@ fn rejected_events_change_no_state() {
             .all(|o| !o.is_applied() && o.records.is_empty())
     );
     assert_eq!(
-        r.state_root, before,
-        "rejections leave the state root unchanged"
+        values_but_signers(&chain.store),
+        before,
+        "rejections change nothing but signers' sequence numbers"
     );
-    assert_ne!(r.results_root, Hash32::ZERO, "but they are in the results");
+    assert_eq!(seq_of(&chain, &p.carrier), carrier0 + 1);
+    assert_eq!(seq_of(&chain, &p.other_carrier), other0 + 1);
+    assert_eq!(seq_of(&chain, &p.exporter), exporter0);
+    assert_ne!(r.results_root, Hash32::ZERO, "and they are in the results");
 }
 
 #[test]

@@ -47,8 +47,9 @@ impl Driver {
             .iter()
             .zip(&commit.outcomes)
             .map(|(e, o)| {
-                // A rejected event does not use up its sequence number.
-                let seq = if o.is_applied() { e.body.seq } else { 0 };
+                // Applied events, and events rejected after their envelope checks, use up
+                // their sequence number (contracts' `consumes_sequence`).
+                let seq = if o.consumes_sequence() { e.body.seq } else { 0 };
                 (o.event_id, e.body.signer, seq)
             })
             .collect();

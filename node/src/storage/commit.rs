@@ -82,8 +82,9 @@ impl BlockCommit {
             };
             batch.put_cf(results, result_event(&id), json(&record));
             let body = &event.body;
-            if outcome.is_applied() {
-                // Only applied events use up their sequence number.
+            if outcome.consumes_sequence() {
+                // Applied events, and those rejected after their envelope checks, use up their
+                // sequence number (contracts' `consumes_sequence`).
                 batch.put_cf(indexes, idx_signer(&body.signer, body.seq), id.0);
             }
             if let Some(shipment) = body.payload.shipment_id() {
