@@ -223,7 +223,7 @@ fn up(dir: &Path, validators: usize, wait: Duration) -> Result<Network> {
 fn wait_for_height(dir: &Path, network: &Network, height: u64, wait: Duration) -> Result<u64> {
     let deadline = std::time::Instant::now() + wait;
     loop {
-        let heights: Vec<Option<u64>> = network.nodes.iter().map(|n| node_height(n)).collect();
+        let heights: Vec<Option<u64>> = network.nodes.iter().map(node_height).collect();
         let lowest = heights.iter().flatten().copied().min();
         if heights.iter().all(Option::is_some) && lowest.is_some_and(|h| h >= height) {
             return Ok(lowest.unwrap_or(0));
