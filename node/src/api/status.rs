@@ -21,8 +21,20 @@ pub async fn status(AxState(st): AxState<State>) -> Result<Json<Value>, ApiError
         let pool = st.mempool.lock();
         json!({ "events": pool.len(), "bytes": pool.bytes() })
     };
+    // The latest accepted rule set (maybe not yet in force): governance builds on its version.
+    let (rule_set_version, rule_set_effective_height) = st
+        .store
+        .blocking(|s| {
+            let view = crate::execution::OverlayState::new(s, Vec::new());
+            let (rules, effective) = tradeledger_contracts::latest_rule_set(&view)
+                .map_err(|e| crate::storage::StorageError::Task(e.to_string()))?;
+            Ok((rules.version, effective))
+        })
+        .await?;
     Ok(Json(json!({
         "chain_id": st.genesis.chain_id,
+        "rule_set_version": rule_set_version,
+        "rule_set_effective_height": rule_set_effective_height,
         "genesis_hash": st.genesis_hash,
         "node": { "peer_id": st.peer_id, "consensus_key": st.public_key, "validator": validator },
         "height": s.height,

@@ -139,7 +139,8 @@ impl Client {
         timeout: Duration,
     ) -> Result<EventStatus, ClientError> {
         let deadline = tokio::time::Instant::now() + timeout;
-        let mut delay = Duration::from_millis(20);
+        // Commits take tens of milliseconds: poll often at first, then back off gently.
+        let mut delay = Duration::from_millis(10);
         loop {
             match self.event(id).await {
                 Ok(s) if s.is_final() => return Ok(s),
@@ -154,7 +155,7 @@ impl Client {
                 });
             }
             tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(Duration::from_millis(250));
+            delay = (delay * 3 / 2).min(Duration::from_millis(100));
         }
     }
 
