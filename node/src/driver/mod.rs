@@ -39,8 +39,6 @@ pub const INPUT_QUEUE: usize = 4096;
 pub const RECOVERY_BLOCKS: u64 = 256;
 /// Longest wait for an input before the driver looks at its timers and the shutdown flag.
 const IDLE_WAKE: Duration = Duration::from_millis(50);
-/// How often the driver looks at the mempool while a proposal waits for events.
-const DEFERRED_WAKE: Duration = Duration::from_millis(2);
 /// In-flight marks on mempool events older than this are dropped (a fallback; commits release
 /// the marks of abandoned blocks first).
 const INFLIGHT_MAX_AGE_MS: u64 = 10_000;
@@ -105,8 +103,6 @@ pub struct Driver {
     feed: broadcast::Sender<FeedItem>,
     timers: Timers,
     queue: VecDeque<Input>,
-    /// A proposal held back while the network is idle (see [`effects`]).
-    deferred: Option<effects::Deferred>,
 }
 
 /// Logs the reason and exits the process with [`HALT_EXIT_CODE`].
@@ -182,7 +178,6 @@ impl Driver {
             feed: parts.feed,
             timers: Timers::default(),
             queue: VecDeque::new(),
-            deferred: None,
         };
         Ok((driver, parts.inputs, parts.shutdown))
     }
@@ -204,13 +199,10 @@ impl Driver {
             if shutdown.load(Ordering::Relaxed) {
                 break;
             }
-            // While a proposal waits for events, look at the mempool often.
-            let wake = if self.deferred.is_some() {
-                DEFERRED_WAKE
-            } else {
-                IDLE_WAKE
-            };
-            let wait = self.timers.until_next().map_or(wake, |d| d.min(wake));
+            let wait = self
+                .timers
+                .until_next()
+                .map_or(IDLE_WAKE, |d| d.min(IDLE_WAKE));
             match inputs.recv_timeout(wait) {
                 Ok(input) => self.on_input(input),
                 Err(RecvTimeoutError::Timeout) => {}
@@ -218,9 +210,6 @@ impl Driver {
             }
             for round in self.timers.expired() {
                 self.push(Input::Timeout { round });
-            }
-            if let Err(reason) = self.release_deferred(true) {
-                halt(&reason);
             }
             self.drain();
             self.mempool
