@@ -105,6 +105,22 @@ impl Series {
         }
     }
 
+    /// True when the series already holds this exact reading (readings are in time order, so
+    /// only the samples at its time are compared).
+    fn is_duplicate(&self, kind: SensorKind, value_milli: i64, unit: &str, time_ms: u64) -> bool {
+        self.samples
+            .iter()
+            .rev()
+            .take_while(|x| x.time_ms == time_ms)
+            .any(|x| {
+                x.value_milli == value_milli
+                    && self
+                        .units
+                        .get(usize::from(x.unit))
+                        .is_some_and(|(k, u)| *k == kind && u == unit)
+            })
+    }
+
     /// A series from readings (which must be in time order).
     pub fn from_readings(device_id: &str, readings: &[Reading]) -> Result<Self, RecordError> {
         let mut s = Series::new(device_id, readings.len());
@@ -475,6 +491,12 @@ impl Recorder {
                     .or_insert_with(|| Series::new(device_id, cap))
             }
         };
+        // A reading delivered twice (an MQTT broker's QoS-1 redelivery, a logger resending after
+        // a lost acknowledgement) is recorded once: same kind, unit, time and value as one already
+        // in the open batch.
+        if series.is_duplicate(kind, value_milli, unit, time_ms) {
+            return Ok(Vec::new());
+        }
         let mut full = Vec::new();
         if let Some(first) = series.samples.first()
             && time_ms >= first.time_ms.saturating_add(self.config.window_ms)

@@ -264,3 +264,49 @@ proptest! {
         prop_assert!(Payload::SensorReport(r).validate().is_ok());
     }
 }
+
+#[test]
+fn a_reading_delivered_twice_is_recorded_once() {
+    let mut rec = recorder(RecorderConfig {
+        readings_per_report: 4,
+        window_ms: u64::MAX,
+        ..Default::default()
+    });
+    let mut emitted = Vec::new();
+    // A broker's QoS-1 redelivery repeats readings 1 and 2; another value at the same time is
+    // a different reading and stays.
+    for (value, t) in [
+        (7_000, 0),
+        (7_100, MIN),
+        (7_100, MIN),
+        (7_200, 2 * MIN),
+        (7_200, 2 * MIN),
+        (9_000, 2 * MIN),
+        (7_300, 3 * MIN),
+    ] {
+        emitted.extend(
+            rec.record_value("reefer-a", SensorKind::Temperature, value, "CEL", t)
+                .unwrap(),
+        );
+    }
+    emitted.extend(rec.flush_all().unwrap());
+    let readings: Vec<(i64, u64)> = emitted
+        .iter()
+        .flat_map(|e| {
+            report(e)
+                .readings
+                .iter()
+                .map(|r| (r.value_milli, r.time_ms))
+        })
+        .collect();
+    assert_eq!(
+        readings,
+        vec![
+            (7_000, 0),
+            (7_100, MIN),
+            (7_200, 2 * MIN),
+            (9_000, 2 * MIN),
+            (7_300, 3 * MIN)
+        ]
+    );
+}
