@@ -264,6 +264,28 @@ impl Executor {
         self.seen.get(hash)
     }
 
+    /// Ids of the events in the remembered uncommitted ancestors of `parent` (itself included):
+    /// a proposal extending `parent` must not carry them again, however long ago they were
+    /// proposed.
+    pub fn uncommitted_ancestor_events(
+        &self,
+        parent: &Hash32,
+    ) -> std::collections::HashSet<EventId> {
+        let mut out = std::collections::HashSet::new();
+        let mut cursor = *parent;
+        while cursor != self.tip.1 {
+            let Some(block) = self.seen.get(&cursor) else {
+                break;
+            };
+            if block.header.height <= self.tip.0 {
+                break;
+            }
+            out.extend(block.events.iter().map(tradeledger_types::SignedEvent::id));
+            cursor = block.header.parent_hash;
+        }
+        out
+    }
+
     /// True when a remembered uncommitted ancestor of `parent` (itself included) holds one of
     /// `ids`: a proposal must not repeat an event its own chain already carries.
     pub fn ancestors_hold_any(

@@ -3,6 +3,7 @@
 use super::Driver;
 use crate::execution::Halt;
 use crate::network::{Command, Request};
+use std::time::{Duration, Instant};
 use tradeledger_consensus::{ConsensusMessage, Effect, Input};
 use tradeledger_types::{Bytes, Hash32};
 
@@ -83,24 +84,93 @@ impl Driver {
     }
 
     /// Builds the payload of our proposal: events from the mempool and the parent's roots.
+    ///
+    /// When the mempool is empty and neither the parent nor the grandparent carries events,
+    /// there is nothing to commit and nothing to carry: the proposal waits (at most a third of
+    /// the base round timeout, so no round times out) for the first event to arrive. An idle
+    /// chain then grows by a few empty blocks per second instead of as fast as consensus runs,
+    /// while a block with events is still followed at once by the two blocks that commit it.
     fn answer_payload(&mut self, round: u64, height: u64, parent_hash: Hash32) -> Result<(), Halt> {
-        let Some(roots) = self.executor.roots_after(&parent_hash)? else {
-            tracing::warn!(round, height, %parent_hash, "cannot propose: parent block unknown to the executor");
+        self.deferred = Some(Deferred {
+            round,
+            height,
+            parent_hash,
+            until: Instant::now() + self.idle_delay(),
+        });
+        let nothing_to_finish = !self.carries_events(&parent_hash, 2);
+        self.release_deferred(nothing_to_finish)
+    }
+
+    /// Answers the deferred proposal if events arrived, its wait is over, or `wait` is false.
+    pub(super) fn release_deferred(&mut self, wait: bool) -> Result<(), Halt> {
+        let Some(d) = self.deferred else {
             return Ok(());
         };
+        if self.core.round() != d.round {
+            // The round ended (timeout) while the proposal waited: its payload is stale.
+            self.deferred = None;
+            return Ok(());
+        }
         let params = &self.cfg.params;
-        let events = self.mempool.select(
+        let mut events = self.mempool.select(
             params.block_events_max as usize,
             params.block_bytes_max as usize,
         );
-        tracing::debug!(round, height, events = events.len(), "proposing");
+        // In-flight marks expire; the chain being extended is the authority on what it carries.
+        let held = self.executor.uncommitted_ancestor_events(&d.parent_hash);
+        if !held.is_empty() {
+            events.retain(|e| !held.contains(&e.id()));
+        }
+        if wait && events.is_empty() && Instant::now() < d.until {
+            return Ok(());
+        }
+        self.deferred = None;
+        let Some(roots) = self.executor.roots_after(&d.parent_hash)? else {
+            tracing::warn!(d.round, d.height, %d.parent_hash, "cannot propose: parent block unknown to the executor");
+            return Ok(());
+        };
+        tracing::debug!(d.round, d.height, events = events.len(), "proposing");
         self.push(Input::Payload {
-            round,
-            parent_hash,
+            round: d.round,
+            parent_hash: d.parent_hash,
             events,
             state_root: roots.state_root,
             results_root: roots.results_root,
         });
         Ok(())
     }
+
+    /// True when `hash` or one of its `depth - 1` nearest ancestors known to the executor
+    /// carries events.
+    fn carries_events(&self, hash: &Hash32, depth: usize) -> bool {
+        let mut cursor = *hash;
+        for _ in 0..depth {
+            let Some(block) = self.executor.seen(&cursor) else {
+                return false;
+            };
+            if !block.events.is_empty() {
+                return true;
+            }
+            cursor = block.header.parent_hash;
+        }
+        false
+    }
+
+    fn idle_delay(&self) -> Duration {
+        Duration::from_millis(
+            (self.cfg.params.round_timeout_base_ms / 3).min(IDLE_PROPOSAL_DELAY_MS_MAX),
+        )
+    }
+}
+
+/// Longest wait of an empty proposal on an idle chain.
+const IDLE_PROPOSAL_DELAY_MS_MAX: u64 = 500;
+
+/// A proposal waiting for events.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Deferred {
+    round: u64,
+    height: u64,
+    parent_hash: Hash32,
+    until: Instant,
 }

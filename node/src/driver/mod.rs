@@ -39,6 +39,8 @@ pub const INPUT_QUEUE: usize = 4096;
 pub const RECOVERY_BLOCKS: u64 = 256;
 /// Longest wait for an input before the driver looks at its timers and the shutdown flag.
 const IDLE_WAKE: Duration = Duration::from_millis(50);
+/// How often the driver looks at the mempool while a proposal waits for events.
+const DEFERRED_WAKE: Duration = Duration::from_millis(2);
 /// In-flight marks on mempool events older than this are dropped (a fallback; commits release
 /// the marks of abandoned blocks first).
 const INFLIGHT_MAX_AGE_MS: u64 = 10_000;
@@ -103,6 +105,8 @@ pub struct Driver {
     feed: broadcast::Sender<FeedItem>,
     timers: Timers,
     queue: VecDeque<Input>,
+    /// A proposal held back while the network is idle (see [`effects`]).
+    deferred: Option<effects::Deferred>,
 }
 
 /// Logs the reason and exits the process with [`HALT_EXIT_CODE`].
@@ -178,6 +182,7 @@ impl Driver {
             feed: parts.feed,
             timers: Timers::default(),
             queue: VecDeque::new(),
+            deferred: None,
         };
         Ok((driver, parts.inputs, parts.shutdown))
     }
@@ -199,10 +204,13 @@ impl Driver {
             if shutdown.load(Ordering::Relaxed) {
                 break;
             }
-            let wait = self
-                .timers
-                .until_next()
-                .map_or(IDLE_WAKE, |d| d.min(IDLE_WAKE));
+            // While a proposal waits for events, look at the mempool often.
+            let wake = if self.deferred.is_some() {
+                DEFERRED_WAKE
+            } else {
+                IDLE_WAKE
+            };
+            let wait = self.timers.until_next().map_or(wake, |d| d.min(wake));
             match inputs.recv_timeout(wait) {
                 Ok(input) => self.on_input(input),
                 Err(RecvTimeoutError::Timeout) => {}
@@ -210,6 +218,9 @@ impl Driver {
             }
             for round in self.timers.expired() {
                 self.push(Input::Timeout { round });
+            }
+            if let Err(reason) = self.release_deferred(true) {
+                halt(&reason);
             }
             self.drain();
             self.mempool
