@@ -3,8 +3,8 @@
 
 use crate::safety_rules::SafetyData;
 use tradeledger_types::{
-    Block, ConsensusParams, Genesis, Hash32, PublicKey, QuorumCertificate, TimeMs, ValidatorSet,
-    ValidatorSetError, wire_struct,
+    ConsensusParams, Genesis, Hash32, PublicKey, QuorumCertificate, TimeMs, ValidatorSet,
+    ValidatorSetError,
 };
 
 /// The fixed parameters of one chain, as genesis states them.
@@ -40,16 +40,9 @@ impl ConsensusConfig {
     }
 }
 
-wire_struct! {
-    /// A block with the QC that certifies it: what the node stores for every committed block.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct CertifiedBlock {
-        /// The block.
-        pub block: Block,
-        /// A QC whose data names this block (hash, height, round).
-        pub qc: QuorumCertificate,
-    }
-}
+/// A block with the QC that certifies it (defined in `tradeledger-types`, shared with the node,
+/// the auditor and the testnet).
+pub use tradeledger_types::CertifiedBlock;
 
 /// What a validator hands the core when it (re)starts: everything else is rebuilt from peers.
 #[derive(Debug, Clone, Default)]

@@ -355,7 +355,7 @@ async fn follow_commits(
             Err(e) => return Err(e.into()),
         };
         let now = Instant::now();
-        let page: Vec<page::CertifiedBlock> =
+        let page: Vec<CertifiedBlock> =
             codec::from_canonical(&bytes, codec::MESSAGE_BYTES_MAX, "block page")?;
         if page.is_empty() {
             if stop {
@@ -370,22 +370,6 @@ async fn follow_commits(
                 map.entry(e.id()).or_insert(now);
             }
             next = cb.block.header.height + 1;
-        }
-    }
-}
-
-/// The page format of `GET /v1/blocks?format=cbor`: the node's `CertifiedBlock` (block and the
-/// QC that certifies it), declared here from its wire form so the testnet links no node crate.
-mod page {
-    use tradeledger_types::{Block, QuorumCertificate, wire_struct};
-    wire_struct! {
-        /// A block with the QC that certifies it.
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        pub struct CertifiedBlock {
-            /// The block.
-            pub block: Block,
-            /// Its certificate.
-            pub qc: QuorumCertificate,
         }
     }
 }

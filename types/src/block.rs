@@ -95,3 +95,17 @@ impl Block {
             && events_root(&self.event_ids()) == self.header.events_root
     }
 }
+
+wire_struct! {
+    /// A block with the QC that certifies it: what a node stores for every committed block,
+    /// serves to syncing peers and auditors (`GET /v1/blocks?format=cbor`), and an auditor
+    /// verifies against the genesis.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    pub struct CertifiedBlock {
+        /// The block.
+        pub block: Block,
+        /// A QC whose data names this block (hash, height, round).
+        pub qc: QuorumCertificate,
+    }
+}

@@ -44,7 +44,7 @@ pub mod validate;
 pub mod validator;
 mod wire;
 
-pub use block::{Block, BlockHeader, events_root};
+pub use block::{Block, BlockHeader, CertifiedBlock, events_root};
 pub use bytes::{Bytes, Hash32, HexError, PublicKey, Signature};
 pub use certificate::{
     CertificateError, QuorumCertificate, Timeout, TimeoutCertificate, TimeoutData, Vote, VoteData,

@@ -46,6 +46,7 @@ roundtrip! {
     correction: Correction,
     block_header: BlockHeader,
     block: Block,
+    certified_block: CertifiedBlock,
     vote: Vote,
     quorum_certificate: QuorumCertificate,
     timeout: Timeout,
