@@ -90,7 +90,12 @@ impl Demo<'_> {
     }
 }
 
-fn party_of(org: &str, name: &str, address: &str, country: &str) -> tradeledger_types::Party {
+pub(crate) fn party_of(
+    org: &str,
+    name: &str,
+    address: &str,
+    country: &str,
+) -> tradeledger_types::Party {
     tradeledger_types::Party {
         org: Some(org.into()),
         name: name.into(),
@@ -134,7 +139,7 @@ fn custody(
     })
 }
 
-fn goods(
+pub(crate) fn goods(
     line: u32,
     desc: &str,
     hs: &str,
