@@ -71,8 +71,10 @@ impl Driver {
         });
         for (event, outcome) in commit.block.events.iter().zip(&commit.outcomes) {
             for item in items_of(height, hash, event, outcome) {
-                // No subscriber is not an error.
-                let _ = self.feed.send(item);
+                if self.feed.send(item).is_err() {
+                    // No subscriber: the feed is for live listeners only; the chain keeps everything.
+                    break;
+                }
             }
         }
         tracing::info!(

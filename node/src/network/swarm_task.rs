@@ -206,7 +206,7 @@ impl SwarmTask {
                     self.pending.insert(id, reply);
                 }
                 None => {
-                    let _ = reply.send(Err(format!("peer {peer} is not connected")));
+                    answer(reply, Err(format!("peer {peer} is not connected")));
                 }
             },
             Command::Respond { channel, response } => {
@@ -246,7 +246,7 @@ impl SwarmTask {
                     })
                     .collect();
                 let blocked = self.blocked.iter().map(|p| p.to_base58()).collect();
-                let _ = reply.send(PeerSnapshot { connected, blocked });
+                answer(reply, PeerSnapshot { connected, blocked });
             }
         }
     }
@@ -314,7 +314,7 @@ impl SwarmTask {
                     response,
                 } => {
                     if let Some(reply) = self.pending.remove(&request_id) {
-                        let _ = reply.send(Ok(response));
+                        answer(reply, Ok(response));
                     }
                 }
             },
@@ -326,7 +326,7 @@ impl SwarmTask {
             } => {
                 tracing::debug!(%peer, %error, "request failed");
                 if let Some(reply) = self.pending.remove(&request_id) {
-                    let _ = reply.send(Err(error.to_string()));
+                    answer(reply, Err(error.to_string()));
                 }
             }
             request_response::Event::InboundFailure { peer, error, .. } => {
@@ -415,5 +415,13 @@ impl SwarmTask {
                 }
             }
         }
+    }
+}
+
+/// Answers a command. A requester that stopped waiting (its HTTP client left, its deadline
+/// passed) no longer needs the answer; that is logged, not an error.
+fn answer<T>(reply: oneshot::Sender<T>, value: T) {
+    if reply.send(value).is_err() {
+        tracing::debug!("network answer dropped: the requester stopped waiting");
     }
 }

@@ -108,7 +108,8 @@ pub fn read_stream_until(
                 let started = out.contains("\r\n\r\n");
                 out.push_str(&String::from_utf8_lossy(&buf[..n]));
                 if !started && out.contains("\r\n\r\n") {
-                    let _ = ready.send(());
+                    // The waiter may have timed out already; then nobody needs the signal.
+                    ready.send(()).ok();
                 }
             }
             Err(_) => continue,

@@ -127,7 +127,8 @@ impl FakeNode {
     /// Stops serving: the port refuses connections until [`FakeNode::restart`].
     pub fn stop(&mut self) {
         if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
+            // The server task may have ended by itself; then it is stopped already.
+            tx.send(()).ok();
         }
         if let Some(task) = self.task.take() {
             self.rt.block_on(task).unwrap();

@@ -39,7 +39,9 @@ pub fn stdin(tx: SyncSender<Input>) {
                 }
             }
         }
-        let _ = tx.send(Input::Closed);
+        if tx.send(Input::Closed).is_err() {
+            // The bridge already stopped reading inputs: nothing is waiting for this one.
+        }
     });
 }
 
@@ -112,6 +114,8 @@ pub fn signals(tx: SyncSender<Input>) {
                 _ = term.recv() => {}
             }
         });
-        let _ = tx.send(Input::Shutdown);
+        if tx.send(Input::Shutdown).is_err() {
+            // The bridge already stopped reading inputs: it is shutting down anyway.
+        }
     });
 }
