@@ -117,6 +117,48 @@ fn four_nodes_commit_events_with_identical_blocks_and_serve_the_api() {
         "stream output: {seen}"
     );
 
+    // A batch: one answer per event, in order; the good ones commit.
+    let mut batch = declarations(&mut exporter, 200, 3);
+    batch.push(events[1].clone());
+    let mut forged = declarations(&mut exporter, 203, 1).remove(0);
+    forged.signature = batch[0].signature;
+    batch.push(forged);
+    let r = http::post_cbor(
+        api,
+        "/v1/events/batch",
+        &tradeledger_types::codec::to_canonical(&batch),
+    )
+    .expect("answer");
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let answer = r.json();
+    let statuses: Vec<&str> = answer["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|item| item["status"].as_str().expect("status"))
+        .collect();
+    assert_eq!(
+        statuses,
+        ["pending", "pending", "pending", "known", "rejected"],
+        "{answer}"
+    );
+    assert_eq!(answer["accepted"], 3, "{answer}");
+    assert_eq!(answer["results"][4]["error"], "bad_signature", "{answer}");
+    for item in &answer["results"].as_array().expect("results")[..3] {
+        let id = item["id"].as_str().expect("id");
+        assert_eq!(
+            batch[0..3].iter().filter(|e| e.id().to_hex() == id).count(),
+            1
+        );
+        let v = c.wait_committed(3, id, COMMIT_WAIT);
+        assert_eq!(v["outcome"], "applied", "batched event {id}: {v}");
+    }
+    let empty = http::post_cbor(api, "/v1/events/batch", &[0x80]).expect("answer");
+    assert_eq!(
+        (empty.status, empty.json()["error"].as_str()),
+        (400, Some("empty_batch"))
+    );
+
     let garbage = http::post_cbor(api, "/v1/events", &[0xff, 0x00, 0x13]).expect("answer");
     assert_eq!(garbage.status, 400);
     assert_eq!(

@@ -16,7 +16,7 @@ use tradeledger_contracts::{Derived, Status};
 use tradeledger_types::codec::EVENT_BYTES_MAX;
 use tradeledger_types::{Block, EventProof, SignedEvent, merkle};
 
-fn is_cbor(headers: &HeaderMap) -> Result<bool, ApiError> {
+pub(super) fn is_cbor(headers: &HeaderMap) -> Result<bool, ApiError> {
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -103,22 +103,28 @@ pub async fn submit(
             }),
         )),
         Err(r) => {
-            if !matches!(
-                r,
-                Reject::Duplicate(_)
-                    | Reject::AlreadyCommitted(_)
-                    | Reject::Full { .. }
-                    | Reject::Unavailable(_)
-            ) {
-                st.rejections
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .add(id, r.code(), r.to_string());
-            }
+            remember_rejection(&st, id, &r);
             let mut e = ApiError::new(status_of(&r), r.code(), r.to_string());
             e.id = Some(id.to_hex());
             Err(e)
         }
+    }
+}
+
+/// Remembers a refusal for `GET /v1/events/{id}`, unless the event is known or may be
+/// admitted later (duplicate, committed, mempool full, node busy).
+pub(super) fn remember_rejection(st: &State, id: tradeledger_types::EventId, r: &Reject) {
+    if !matches!(
+        r,
+        Reject::Duplicate(_)
+            | Reject::AlreadyCommitted(_)
+            | Reject::Full { .. }
+            | Reject::Unavailable(_)
+    ) {
+        st.rejections
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .add(id, r.code(), r.to_string());
     }
 }
 

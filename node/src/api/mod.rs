@@ -5,6 +5,7 @@
 //! bodies are capped at `api_body_bytes_max`.
 
 mod admin;
+mod batch;
 mod blocks;
 mod error;
 mod events;
@@ -94,6 +95,12 @@ pub type State = Arc<AppState>;
 pub fn router(state: State, body_bytes_max: usize, admin: bool) -> Router {
     let mut r = Router::new()
         .route("/v1/events", post(events::submit))
+        .route(
+            "/v1/events/batch",
+            post(batch::submit).layer(DefaultBodyLimit::max(
+                body_bytes_max.saturating_mul(batch::BATCH_BODY_FACTOR),
+            )),
+        )
         .route("/v1/events/{id}", get(events::get_event))
         .route("/v1/proofs/events/{id}", get(events::proof))
         .route("/v1/shipments/{id}", get(shipments::get_shipment))

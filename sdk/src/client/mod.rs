@@ -6,11 +6,13 @@
 //! bytes after a timeout is always safe, and [`Client::submit`] retries transient failures
 //! (connection errors, 5xx, 429) with capped exponential backoff.
 
+mod batch;
 mod blocking;
 mod error;
 mod model;
 mod submit;
 
+pub use batch::{BatchItem, BatchOutcome};
 pub use blocking::BlockingClient;
 pub use error::ClientError;
 pub use model::{EventStatus, NodeStatus, SubmitReceipt};
