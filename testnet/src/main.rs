@@ -1,14 +1,19 @@
 //! `tradeledger-testnet`: a local tradeledger network on 127.0.0.1 — up, down, status, logs,
-//! the border-crossing demo, a load generator and fault injection.
+//! the border-crossing demo, a load generator, fault injection and a crash loop under load.
 
 mod binary;
+mod chaos;
+mod consistency;
 mod demo;
 mod fault;
+mod follow;
 mod load;
 mod network;
 mod process;
 mod rules;
 mod setup;
+mod submit;
+mod workload;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -90,6 +95,45 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Output::Text)]
         output: Output,
     },
+    /// Crash loop under load: `kill -9` a random validator every few seconds (seeded), restart
+    /// it, while the load generator runs; then check that every validator holds the same
+    /// chain and that every event seen committed is still committed everywhere. Exits non-zero
+    /// on any loss or divergence.
+    Chaos {
+        /// Length of the crash loop and of the load, seconds.
+        #[arg(long, default_value_t = 300)]
+        duration: u64,
+        /// Seconds between two kills.
+        #[arg(long, default_value_t = 5.0)]
+        kill_every: f64,
+        /// Shortest outage of a killed validator, milliseconds.
+        #[arg(long, default_value_t = 200)]
+        down_ms_min: u64,
+        /// Longest outage of a killed validator, milliseconds.
+        #[arg(long, default_value_t = 3000)]
+        down_ms_max: u64,
+        /// Seed of the kill schedule (random and printed when absent).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Offered events per second.
+        #[arg(long, default_value_t = 200)]
+        rate: u64,
+        /// Approximate size of each signed event, bytes.
+        #[arg(long, default_value_t = 300)]
+        event_bytes: usize,
+        /// Device keys signing.
+        #[arg(long, default_value_t = 32)]
+        devices: usize,
+        /// Most submissions in flight.
+        #[arg(long, default_value_t = 256)]
+        in_flight: usize,
+        /// How long the network may take to settle after the loop, seconds.
+        #[arg(long, default_value_t = 120)]
+        settle: u64,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Output::Text)]
+        output: Output,
+    },
     /// Real faults on running nodes.
     Fault {
         /// What to do.
@@ -147,18 +191,7 @@ fn run(cli: Cli) -> Result<()> {
             };
             let r = load::run(&dir, &network, &args)?;
             match output {
-                Output::Json => println!(
-                    "{}",
-                    serde_json::json!({
-                        "submitted": r.submitted,
-                        "committed": r.committed,
-                        "rejected": r.rejected,
-                        "throughput_per_s": r.throughput_per_s,
-                        "latency_ms": {"p50": r.latency_ms.p50, "p95": r.latency_ms.p95, "p99": r.latency_ms.p99},
-                        "signing_per_s": r.signing_per_s,
-                        "offered_per_s": r.offered_per_s,
-                    })
-                ),
+                Output::Json => println!("{}", serde_json::to_string(&r)?),
                 Output::Text => {
                     println!(
                         "submitted {}  committed {}  rejected {}",
@@ -176,7 +209,101 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Chaos {
+            duration,
+            kill_every,
+            down_ms_min,
+            down_ms_max,
+            seed,
+            rate,
+            event_bytes,
+            devices,
+            in_flight,
+            settle,
+            output,
+        } => {
+            if rate == 0 || duration == 0 || devices == 0 || in_flight == 0 || kill_every <= 0.0 {
+                bail!(
+                    "--rate, --duration, --devices, --in-flight and --kill-every must be positive"
+                );
+            }
+            if down_ms_min > down_ms_max {
+                bail!("--down-ms-min must not exceed --down-ms-max");
+            }
+            let network = Network::load(&dir)?;
+            let args = chaos::ChaosArgs {
+                duration_s: duration,
+                kill_every_s: kill_every,
+                down_ms_min,
+                down_ms_max,
+                seed,
+                rate,
+                event_bytes,
+                devices,
+                in_flight_max: in_flight,
+                settle_s: settle,
+            };
+            let r = chaos::run(&dir, &network, &args)?;
+            match output {
+                Output::Json => println!("{}", serde_json::to_string(&r)?),
+                Output::Text => print_chaos(&r),
+            }
+            if !r.passed() {
+                bail!(
+                    "the crash loop lost events or the validators diverged (seed {})",
+                    r.seed
+                );
+            }
+            Ok(())
+        }
         Command::Fault { action, nodes } => fault::run(&dir, action, &nodes),
+    }
+}
+
+fn print_chaos(r: &chaos::ChaosReport) {
+    let e = &r.events;
+    let c = &r.consistency;
+    println!(
+        "seed {}  duration {} s  kills {}  restarts {}",
+        r.seed, r.duration_s, r.kills, r.restarts
+    );
+    println!(
+        "events: submitted {}  acknowledged {}  committed {}  reposted {}  refused {:?}  never committed {}  lost {}",
+        e.submitted, e.acknowledged, e.committed, e.reposted, e.refused, e.never_committed, e.lost
+    );
+    println!(
+        "load: committed {:.0}/s  latency p50 {:.1} ms  p95 {:.1} ms  p99 {:.1} ms",
+        r.load.throughput_per_s,
+        r.load.latency_ms.p50,
+        r.load.latency_ms.p95,
+        r.load.latency_ms.p99
+    );
+    let heights: Vec<String> = c
+        .final_heights
+        .iter()
+        .map(|(n, h)| format!("{n} {h}"))
+        .collect();
+    println!("final heights: {}", heights.join(", "));
+    println!(
+        "blocks 1..={} compared on every validator: chains identical {}  state roots equal {}",
+        c.compared_height, c.chains_identical, c.state_roots_equal
+    );
+    println!(
+        "block {}: hash {}  state root {}",
+        c.compared_height, c.last_block_hash, c.state_root
+    );
+    println!(
+        "event look-ups (GET /v1/events/{{id}}, every validator): {}",
+        c.event_lookups
+    );
+    for st in &r.stuck {
+        println!(
+            "STUCK device {} seq {} event {}: {:?}; previous {:?}",
+            st.device, st.seq, st.event, st.status, st.previous
+        );
+    }
+    if let Some(d) = &c.divergence {
+        println!("DIVERGENCE: {d}");
     }
 }
 

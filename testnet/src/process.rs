@@ -52,6 +52,10 @@ pub fn start(dir: &Path, node: &NodeEntry, node_bin: &Path) -> Result<i32> {
         .with_context(|| format!("starting node {}", node.name))?;
     let pid = i32::try_from(child.id()).context("pid out of range")?;
     std::fs::write(pid_file(dir, node), pid.to_string())?;
+    // Reap the child when it exits, so that in a long-lived command (chaos, bench) a killed
+    // node does not linger as a zombie; a short-lived command simply leaves it to init.
+    let mut child = child;
+    std::thread::spawn(move || child.wait());
     Ok(pid)
 }
 
