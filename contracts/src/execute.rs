@@ -4,11 +4,11 @@ use crate::context::{BlockContext, Ctx, Fail, Step, reject};
 use crate::custom::CustomRules;
 use crate::error::ExecError;
 use crate::governance::{self, RuleIndex, entry_in_force};
-use crate::outcome::{EventOutcome, RejectCode, Status, results_root};
-use crate::records::{EventRecord, SignerRecord};
+use crate::outcome::{EventOutcome, RejectCode, Rejection, Status, results_root};
+use crate::records::{EventRecord, KeyRetirement, SignerRecord};
 use crate::state::{StateView, flush, read_record};
 use crate::store::Store;
-use crate::{correction, devices, ipr, keys, origin, permissions, risk, shipment, smt};
+use crate::{correction, devices, ipr, keys, origin, party_keys, permissions, risk, shipment, smt};
 use tradeledger_types::{Block, EventId, Hash32, Organisation, Payload, RuleSet, SignedEvent};
 
 /// The results of executing a block.
@@ -150,13 +150,14 @@ fn run_event<S: Store>(
             ),
         );
     };
+    let retirement: Option<KeyRetirement> = match signer.device {
+        Some(_) => None,
+        None => view.get(&keys::key_retirement(&body.signer))?,
+    };
+    if let Some(r) = retired(&signer, retirement.as_ref(), env.block.height) {
+        return Err(Fail::Reject(r));
+    }
     if let Some(d) = &signer.device {
-        if d.revoked_from_height.is_some_and(|h| h <= env.block.height) {
-            return reject(
-                RejectCode::DeviceRevoked,
-                format!("device {} is revoked", d.device_id),
-            );
-        }
         if !d.kinds.contains(&kind) {
             return reject(
                 RejectCode::DeviceKindNotAllowed,
@@ -222,6 +223,36 @@ fn run_event<S: Store>(
     Ok(cx.records)
 }
 
+/// Why a key may not sign at `height`: a device revoked from that height or before
+/// (`device_revoked`), or an organisation key rotated out from that height or before
+/// (`key_revoked`). Shared by execution and the node's mempool admission
+/// ([`crate::signer_refusal`]), so both give the same code and detail.
+pub(crate) fn retired(
+    signer: &SignerRecord,
+    retirement: Option<&KeyRetirement>,
+    height: u64,
+) -> Option<Rejection> {
+    if let Some(d) = &signer.device
+        && let Some(h) = d.revoked_from_height.filter(|h| *h <= height)
+    {
+        return Some(Rejection {
+            code: RejectCode::DeviceRevoked,
+            detail: format!(
+                "device {} of {} is revoked from height {h}",
+                d.device_id, signer.org
+            ),
+        });
+    }
+    let r = retirement.filter(|r| r.from_height <= height)?;
+    Some(Rejection {
+        code: RejectCode::KeyRevoked,
+        detail: format!(
+            "this key of {} was rotated out from height {} (replaced by {})",
+            r.org, r.from_height, r.replaced_by
+        ),
+    })
+}
+
 fn dispatch<S: Store>(cx: &mut Ctx<'_, '_, S>, payload: &Payload) -> Step {
     match payload {
         Payload::ShipmentDeclaration(d) => shipment::declare(cx, d),
@@ -238,5 +269,6 @@ fn dispatch<S: Store>(cx: &mut Ctx<'_, '_, S>, payload: &Payload) -> Step {
         Payload::DeviceRevocation(r) => devices::revoke(cx, r),
         Payload::RuleSetUpdate(u) => governance::update(cx, u),
         Payload::Correction(c) => correction::correct(cx, c),
+        Payload::KeyRotation(r) => party_keys::rotate(cx, r),
     }
 }

@@ -26,6 +26,10 @@ pub fn org(id: &str) -> Vec<u8> {
 pub fn signer(key: &PublicKey) -> Vec<u8> {
     with(b"k\0", &key.0)
 }
+/// The retirement of a rotated organisation key ([`KeyRetirement`](crate::records::KeyRetirement)).
+pub fn key_retirement(key: &PublicKey) -> Vec<u8> {
+    with(b"x\0", &key.0)
+}
 /// The latest accepted rule-set version (maybe not yet in force).
 pub fn rules_latest() -> Vec<u8> {
     b"r\0latest".to_vec()

@@ -31,6 +31,7 @@ pub(crate) mod keys;
 pub mod lane;
 pub mod origin;
 mod outcome;
+mod party_keys;
 mod permissions;
 mod query;
 pub mod records;
@@ -52,8 +53,9 @@ pub use outcome::{
     TreatmentFault, TreatmentVerdict, results_root,
 };
 pub use query::{
-    ShipmentStatus, chain_id, event, latest_rule_set, licence, organisation, recordation,
-    rule_set_at, shipment, shipment_status, signer, state_root, timeline,
+    ShipmentStatus, chain_id, event, key_retirement, latest_rule_set, licence, organisation,
+    recordation, rule_set_at, shipment, shipment_status, signer, signer_refusal, state_root,
+    timeline,
 };
-pub use records::{EventRecord, ShipmentRecord, SignerRecord, TimelineEntry};
+pub use records::{EventRecord, KeyRetirement, ShipmentRecord, SignerRecord, TimelineEntry};
 pub use store::{BufferedStore, Changes, Entries, MemStore, Store};

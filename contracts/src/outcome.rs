@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use tradeledger_types::{
-    Domain, EventId, Hash32, OrgId, Severity, ShipmentId, codec, merkle, wire_struct,
+    Domain, EventId, Hash32, OrgId, PublicKey, Severity, ShipmentId, codec, merkle, wire_struct,
 };
 
 /// Why an event was rejected. The snake_case name ([`RejectCode::as_str`]) is stable: clients,
@@ -78,6 +78,10 @@ pub enum RejectCode {
     /// A correction's replacement is of another kind than the event it corrects, or changes the
     /// shipment it is about.
     CorrectionMismatch,
+    /// The organisation key was retired (rotated out) at or before this height.
+    KeyRevoked,
+    /// A key rotation names an old key that is not a signing key of the signer's organisation.
+    UnknownKey,
 }
 
 impl RejectCode {
@@ -91,6 +95,7 @@ impl RejectCode {
             RejectCode::WrongChain
                 | RejectCode::UnknownSigner
                 | RejectCode::DeviceRevoked
+                | RejectCode::KeyRevoked
                 | RejectCode::DeviceKindNotAllowed
                 | RejectCode::ReplayedSequence
                 | RejectCode::SequenceGap
@@ -132,6 +137,8 @@ impl RejectCode {
             RejectCode::TooManyPendingRuleSets => "too_many_pending_rule_sets",
             RejectCode::UnknownEvent => "unknown_event",
             RejectCode::CorrectionMismatch => "correction_mismatch",
+            RejectCode::KeyRevoked => "key_revoked",
+            RejectCode::UnknownKey => "unknown_key",
         }
     }
 }
@@ -381,6 +388,19 @@ pub enum Derived {
         effective_height: u64,
         /// The organisation that made it.
         by: OrgId,
+    },
+    /// An organisation key was rotated: the new key signs from now on, the old one until
+    /// `effective_height`.
+    KeyRotated {
+        /// The organisation.
+        org: OrgId,
+        /// The key retired.
+        old_key: PublicKey,
+        /// The key that replaces it.
+        new_key: PublicKey,
+        /// First height at which the old key is refused (the rotation's own height when it
+        /// asked for a height already reached).
+        effective_height: u64,
     },
 }
 

@@ -32,7 +32,7 @@ pub(crate) fn check_role<S: Store>(cx: &Ctx<'_, '_, S>, payload: &Payload) -> St
             cx.require_role(Role::RightsHolder, "an IPR recordation or licence")
         }
         Payload::IprAcceptance(_) => cx.require_role(Role::Customs, "accepting a recordation"),
-        Payload::DeviceRegistration(_) | Payload::DeviceRevocation(_) => {
+        Payload::DeviceRegistration(_) | Payload::DeviceRevocation(_) | Payload::KeyRotation(_) => {
             if cx.org.roles.iter().any(|r| *r != Role::Auditor) {
                 Ok(())
             } else {

@@ -3,9 +3,11 @@
 use crate::error::ExecError;
 use crate::governance::entry_in_force;
 use crate::keys;
+use crate::outcome::Rejection;
 use crate::outcome::{Flag, Lane, OriginVerdict};
 use crate::records::{
-    EventRecord, LicenceRecord, RecordationRecord, ShipmentRecord, SignerRecord, TimelineEntry,
+    EventRecord, KeyRetirement, LicenceRecord, RecordationRecord, ShipmentRecord, SignerRecord,
+    TimelineEntry,
 };
 use crate::smt;
 use crate::state::read_record;
@@ -39,6 +41,38 @@ pub fn latest_rule_set<S: Store>(store: &S) -> Result<(RuleSet, u64), ExecError>
 /// number is `last_seq + 1`.
 pub fn signer<S: Store>(store: &S, key: &PublicKey) -> Result<Option<SignerRecord>, ExecError> {
     read_record(store, &keys::signer(key))
+}
+
+/// The retirement of a rotated organisation key (when and by which key it is replaced), if any.
+pub fn key_retirement<S: Store>(
+    store: &S,
+    key: &PublicKey,
+) -> Result<Option<KeyRetirement>, ExecError> {
+    read_record(store, &keys::key_retirement(key))
+}
+
+/// The rejection execution would give an event signed by `key` at `height` because the key is
+/// retired (`device_revoked`, `key_revoked`), or `None`. For mempool admission: an event about
+/// to be proposed lands at the committed height + 1 or later, so a key refused there can never
+/// sign again. Unknown keys are not refused here (a device's registration may still be pending);
+/// execution refuses them with `unknown_signer`.
+pub fn signer_refusal<S: Store>(
+    store: &S,
+    key: &PublicKey,
+    height: u64,
+) -> Result<Option<Rejection>, ExecError> {
+    let Some(signer) = signer(store, key)? else {
+        return Ok(None);
+    };
+    let retirement = match signer.device {
+        Some(_) => None,
+        None => key_retirement(store, key)?,
+    };
+    Ok(crate::execute::retired(
+        &signer,
+        retirement.as_ref(),
+        height,
+    ))
 }
 
 /// An organisation.

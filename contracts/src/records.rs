@@ -3,7 +3,7 @@
 use crate::outcome::{Flag, Lane, OriginVerdict};
 use tradeledger_types::{
     CertificateOfOrigin, Decision, EventId, EventKind, IprLicence, IprRecordation, Locode, OrgId,
-    RuleSet, ShipmentDeclaration, ShipmentId, TimeMs, wire_struct,
+    PublicKey, RuleSet, ShipmentDeclaration, ShipmentId, TimeMs, wire_struct,
 };
 
 wire_struct! {
@@ -29,6 +29,22 @@ wire_struct! {
         pub device: Option<DeviceInfo>,
         /// Last sequence number applied (0 before the first event).
         pub last_seq: u64,
+    }
+}
+
+wire_struct! {
+    /// An organisation key rotated out: refused from `from_height` on. Kept under its own state
+    /// key (not in [`SignerRecord`]) so the records of keys never rotated keep their bytes.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct KeyRetirement {
+        /// The organisation the key signed for.
+        pub org: OrgId,
+        /// First height at which its events are rejected (`key_revoked`).
+        pub from_height: u64,
+        /// The key that replaced it.
+        pub replaced_by: PublicKey,
+        /// The rotation event.
+        pub rotation: EventId,
     }
 }
 

@@ -9,6 +9,7 @@ mod determinism;
 mod governance;
 mod harness;
 mod ipr;
+mod keys;
 mod origin;
 mod permissions;
 mod risk;

@@ -5,6 +5,7 @@ mod custody;
 mod device;
 mod inspection;
 mod ipr;
+mod key;
 mod origin;
 mod sensor;
 mod shipment;
@@ -17,6 +18,7 @@ pub use inspection::{
     TreatmentKind, TreatmentRecord,
 };
 pub use ipr::{IprAcceptance, IprLicence, IprRecordation, IprRevocation, LicenceScope};
+pub use key::KeyRotation;
 pub use origin::{
     BLANKET_PERIOD_MS_MAX, BlanketPeriod, CertificateOfOrigin, CertifiedGood, CertifierRole,
     OriginCriterion,
@@ -62,6 +64,9 @@ pub enum Payload {
     RuleSetUpdate(RuleSetUpdate),
     /// A party corrects one of its earlier events.
     Correction(Correction),
+    /// An organisation rotates one of its signing keys (appended last: existing encodings keep
+    /// their bytes).
+    KeyRotation(KeyRotation),
 }
 
 /// The kind of a payload, for permissions and indexes.
@@ -97,6 +102,8 @@ pub enum EventKind {
     RuleSetUpdate,
     /// [`Payload::Correction`].
     Correction,
+    /// [`Payload::KeyRotation`].
+    KeyRotation,
 }
 
 impl EventKind {
@@ -117,6 +124,7 @@ impl EventKind {
             EventKind::DeviceRevocation => "device_revocation",
             EventKind::RuleSetUpdate => "rule_set_update",
             EventKind::Correction => "correction",
+            EventKind::KeyRotation => "key_rotation",
         }
     }
 }
@@ -139,6 +147,7 @@ impl Payload {
             Payload::DeviceRevocation(_) => EventKind::DeviceRevocation,
             Payload::RuleSetUpdate(_) => EventKind::RuleSetUpdate,
             Payload::Correction(_) => EventKind::Correction,
+            Payload::KeyRotation(_) => EventKind::KeyRotation,
         }
     }
 
@@ -177,6 +186,7 @@ impl Payload {
             Payload::DeviceRevocation(_) => Ok(()),
             Payload::RuleSetUpdate(p) => p.validate(),
             Payload::Correction(p) => p.validate(),
+            Payload::KeyRotation(p) => p.validate(),
         }
     }
 }

@@ -271,6 +271,14 @@ pub fn all_payloads() -> Vec<(&'static str, Payload)> {
                 replacement: Some(Box::new(Payload::ShipmentDeclaration(declaration()))),
             }),
         ),
+        (
+            "key_rotation",
+            Payload::KeyRotation(KeyRotation {
+                old_key: key(11).public(),
+                new_key: key(12).public(),
+                effective_height: 120,
+            }),
+        ),
     ]
 }
 
