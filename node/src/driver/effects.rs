@@ -3,9 +3,10 @@
 use super::Driver;
 use crate::execution::Halt;
 use crate::network::{Command, Request};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use tradeledger_consensus::{ConsensusMessage, Effect, Input};
-use tradeledger_types::{Bytes, Hash32};
+use tradeledger_types::{Bytes, Hash32, PublicKey, SignedEvent};
 
 impl Driver {
     /// Carries out one effect. Storage failures and root mismatches are returned as [`Halt`].
@@ -121,6 +122,7 @@ impl Driver {
         if !held.is_empty() {
             events.retain(|e| !held.contains(&e.id()));
         }
+        self.keep_sequences_contiguous(&d.parent_hash, &mut events);
         if wait && events.is_empty() && Instant::now() < d.until {
             return Ok(());
         }
@@ -138,6 +140,39 @@ impl Driver {
             results_root: roots.results_root,
         });
         Ok(())
+    }
+
+    /// Drops every event whose predecessor (same signer, sequence − 1) is neither committed,
+    /// nor carried by the chain being extended, nor earlier in this proposal, and every later
+    /// event of that signer. The mempool's selection skips events marked in flight, and a mark
+    /// may come from a proposal of another fork (abandoned after a timeout): without this, the
+    /// block would carry sequence k + 1 without k, the contracts would reject it as a gap
+    /// (`sequence_gap`, which does not use up the number) and the signer's later events, which
+    /// all follow k + 1, could never commit. Found by `tradeledger-testnet chaos`.
+    fn keep_sequences_contiguous(&self, parent: &Hash32, events: &mut Vec<SignedEvent>) {
+        // The highest sequence per signer on the uncommitted part of the chain being extended.
+        let mut carried: HashMap<PublicKey, u64> = HashMap::new();
+        let (tip_height, tip_hash) = self.executor.tip();
+        let mut cursor = *parent;
+        while cursor != tip_hash {
+            let Some(block) = self.executor.seen(&cursor) else {
+                break;
+            };
+            if block.header.height <= tip_height {
+                break;
+            }
+            for e in &block.events {
+                let s = carried.entry(e.body.signer).or_insert(0);
+                *s = (*s).max(e.body.seq);
+            }
+            cursor = block.header.parent_hash;
+        }
+        let pool = self.mempool.lock();
+        retain_contiguous(events, |signer| {
+            pool.known_committed_seq(signer)
+                .unwrap_or(0)
+                .max(carried.get(signer).copied().unwrap_or(0))
+        });
     }
 
     /// True when `hash` or one of its `depth - 1` nearest ancestors known to the executor
@@ -173,4 +208,55 @@ pub(super) struct Deferred {
     height: u64,
     parent_hash: Hash32,
     until: Instant,
+}
+
+/// Keeps, per signer, only the events that continue its sequence without a gap from
+/// `last(signer)` (the last sequence committed or carried by the chain being extended), in the
+/// order given; an event after a gap and every later event of its signer are dropped.
+fn retain_contiguous(events: &mut Vec<SignedEvent>, last: impl Fn(&PublicKey) -> u64) {
+    let mut next: HashMap<PublicKey, u64> = HashMap::new();
+    events.retain(|e| {
+        let n = next
+            .entry(e.body.signer)
+            .or_insert_with(|| last(&e.body.signer) + 1);
+        if e.body.seq == *n {
+            *n += 1;
+            true
+        } else {
+            false
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::retain_contiguous;
+    use crate::storage::tests_support::sample_event;
+
+    #[test]
+    fn a_gap_drops_the_signers_later_events_only() {
+        // Signer 1 last committed 4; its 5 is in flight in another fork, so the selection
+        // offers 6 and 7: neither may go. Signer 2 continues from 0 without a gap.
+        let mut events = vec![
+            sample_event(1, 6),
+            sample_event(2, 1),
+            sample_event(1, 7),
+            sample_event(2, 2),
+        ];
+        let one = sample_event(1, 1).body.signer;
+        retain_contiguous(&mut events, |s| if *s == one { 4 } else { 0 });
+        let kept: Vec<(u8, u64)> = events
+            .iter()
+            .map(|e| (u8::from(e.body.signer != one) + 1, e.body.seq))
+            .collect();
+        assert_eq!(kept, vec![(2, 1), (2, 2)]);
+    }
+
+    #[test]
+    fn events_following_the_carried_chain_are_kept() {
+        // The chain being extended carries signer 1 up to 5: 6 and 7 follow it.
+        let mut events = vec![sample_event(1, 6), sample_event(1, 7)];
+        retain_contiguous(&mut events, |_| 5);
+        assert_eq!(events.len(), 2);
+    }
 }
