@@ -13,7 +13,7 @@ use crate::follow::{Commits, Follower};
 use crate::load::{self, Offer, SentState, Tracker};
 use crate::network::Network;
 use crate::submit::Submitter;
-use crate::workload::Workload;
+use crate::workload::{Presigned, Workload};
 use crate::{binary, process};
 use anyhow::{Context, Result, bail};
 use nix::sys::signal::Signal;
@@ -124,10 +124,12 @@ pub struct Stuck {
 }
 
 impl ChaosReport {
-    /// True when nothing was lost, every acknowledged event committed, and the chains agree.
+    /// True when nothing was lost, every acknowledged event committed and was applied (the
+    /// workload is valid, so a rejection means a node mis-ordered it), and the chains agree.
     pub fn passed(&self) -> bool {
         self.events.lost == 0
             && self.events.never_committed == 0
+            && self.consistency.events_not_applied == 0
             && self.consistency.chains_identical
             && self.consistency.state_roots_equal
     }
@@ -223,7 +225,8 @@ async fn run_async(
     );
     let submitter = Submitter::new(&urls)?;
     let tracker = Tracker::default();
-    let events = Arc::new(presigned.events);
+    let signing_per_s = presigned.signing_per_s;
+    let events = Arc::new(presigned);
     let reposter = {
         let (submitter, events, tracker, commits, stop) = (
             submitter.clone(),
@@ -242,6 +245,7 @@ async fn run_async(
         Offer {
             rate: args.rate,
             in_flight_max: args.in_flight_max,
+            batch: 1,
         },
         &tracker,
     )
@@ -267,7 +271,7 @@ async fn run_async(
         if waiting == 0 || Instant::now() > deadline {
             break;
         }
-        load::drain(&events, &tracker, &commits, Duration::from_secs(3)).await;
+        load::drain(&events.ids, &tracker, &commits, Duration::from_secs(3)).await;
     }
     follower.stop().await.context("commit follower")?;
 
@@ -277,32 +281,35 @@ async fn run_async(
         .map(|(id, s)| (*id, s.height))
         .collect();
     let (consistency, lost) = consistency::check(network, &clients, &seen, settle).await?;
-    let report = load::summarize(&tracker, &commits, presigned.signing_per_s, offered_per_s);
-    let sent = tracker.lock();
-    let acknowledged = sent
-        .iter()
-        .filter(|(id, s)| s.state == SentState::Accepted || seen.contains_key(id))
-        .count() as u64;
-    let never_committed = sent
-        .iter()
-        .filter(|(id, s)| s.state == SentState::Accepted && !seen.contains_key(id))
-        .count() as u64;
-    let events_counts = EventCounts {
-        submitted: sent.len() as u64,
-        acknowledged,
-        committed: seen.len() as u64,
-        reposted,
-        refused: report.rejected_by_code.clone(),
-        never_committed,
-        lost,
+    let report = load::summarize(&tracker, &commits, signing_per_s, offered_per_s);
+    let (events_counts, stuck_ids) = {
+        let sent = tracker.lock();
+        let acknowledged = sent
+            .iter()
+            .filter(|(id, s)| s.state == SentState::Accepted || seen.contains_key(id))
+            .count() as u64;
+        let never_committed = sent
+            .iter()
+            .filter(|(id, s)| s.state == SentState::Accepted && !seen.contains_key(id))
+            .count() as u64;
+        let events_counts = EventCounts {
+            submitted: sent.len() as u64,
+            acknowledged,
+            committed: seen.len() as u64,
+            reposted,
+            refused: report.rejected_by_code.clone(),
+            never_committed,
+            lost,
+        };
+        let stuck_ids: Vec<usize> = (0..events.len())
+            .filter(|i| {
+                let id = &events.ids[*i];
+                !seen.contains_key(id)
+                    && sent.get(id).is_some_and(|s| s.state == SentState::Accepted)
+            })
+            .collect();
+        (events_counts, stuck_ids)
     };
-    let stuck_ids: Vec<usize> = (0..events.len())
-        .filter(|i| {
-            let id = &events[*i].0;
-            !seen.contains_key(id) && sent.get(id).is_some_and(|s| s.state == SentState::Accepted)
-        })
-        .collect();
-    drop(sent);
     let stuck = stuck_sample(network, &clients, &events, &stuck_ids, &seen, args.devices).await;
     Ok(ChaosReport {
         seed,
@@ -320,7 +327,7 @@ async fn run_async(
 async fn stuck_sample(
     network: &Network,
     clients: &[Client],
-    events: &[(EventId, Vec<u8>)],
+    events: &Presigned,
     stuck: &[usize],
     seen: &BTreeMap<EventId, u64>,
     devices: usize,
@@ -331,10 +338,8 @@ async fn stuck_sample(
         if out.len() >= 8 || out.iter().any(|s| s.device == device) {
             continue;
         }
-        let id = events[i].0;
-        let seq = tradeledger_types::SignedEvent::decode(&events[i].1)
-            .map(|(e, _)| e.body.seq)
-            .unwrap_or(0);
+        let id = events.ids[i];
+        let seq = events.events[i].body.seq;
         let mut status = BTreeMap::new();
         for (n, c) in network.nodes.iter().zip(clients) {
             let s = match c.event(&id).await {
@@ -345,7 +350,7 @@ async fn stuck_sample(
         }
         let previous = i
             .checked_sub(devices)
-            .map(|p| (events[p].0, seen.contains_key(&events[p].0)));
+            .map(|p| (events.ids[p], seen.contains_key(&events.ids[p])));
         out.push(Stuck {
             device,
             event: id,
@@ -408,7 +413,7 @@ fn kill_loop(
 /// Every couple of seconds, re-posts events not committed long after their last posting.
 async fn repost_loop(
     submitter: &Submitter,
-    events: &[(EventId, Vec<u8>)],
+    events: &Presigned,
     tracker: &Tracker,
     commits: &Commits,
     stop: &AtomicBool,
@@ -427,7 +432,7 @@ async fn repost_loop(
 /// least `after` ago. Returns (events still not committed, postings made).
 async fn repost_due(
     submitter: &Submitter,
-    events: &[(EventId, Vec<u8>)],
+    events: &Presigned,
     tracker: &Tracker,
     commits: &Commits,
     after: Duration,
@@ -436,10 +441,11 @@ async fn repost_due(
         let sent = tracker.lock();
         let seen = commits.lock();
         events
+            .ids
             .iter()
             .enumerate()
-            .filter(|(_, (id, _))| !seen.contains_key(id))
-            .filter(|(_, (id, _))| {
+            .filter(|(_, id)| !seen.contains_key(id))
+            .filter(|(_, id)| {
                 sent.get(id).is_some_and(|s| {
                     matches!(s.state, SentState::Accepted | SentState::Unanswered)
                         && s.last.elapsed() >= after
@@ -454,7 +460,7 @@ async fn repost_due(
     for chunk in due.chunks(32) {
         let mut set = tokio::task::JoinSet::new();
         for &i in chunk {
-            let (id, bytes) = events[i].clone();
+            let (id, bytes) = (events.ids[i], events.events[i].to_bytes());
             let (submitter, tracker) = (submitter.clone(), tracker.clone());
             set.spawn(async move {
                 tracker.posting(id);

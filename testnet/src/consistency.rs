@@ -1,6 +1,7 @@
 //! After faults: do all validators hold the same chain, and is every event a client saw
 //! committed still committed, at the same height, on every one of them?
 
+use crate::follow::{PAGE_BLOCKS, PAGE_BYTES_MAX};
 use crate::network::Network;
 use anyhow::{Result, bail};
 use serde::Serialize;
@@ -32,6 +33,9 @@ pub struct Consistency {
     pub divergence: Option<String>,
     /// Event look-ups made (`GET /v1/events/{id}`), over all validators.
     pub event_lookups: u64,
+    /// Events seen committed whose outcome is not `applied` (rejected by the contracts, for
+    /// example as a sequence gap), on the first validator.
+    pub events_not_applied: u64,
 }
 
 /// One validator's chain, reduced to what is compared.
@@ -125,14 +129,20 @@ pub async fn check(
     let seen_list: Arc<Vec<(EventId, u64)>> =
         Arc::new(seen.iter().map(|(i, h)| (*i, *h)).collect());
     let mut set = tokio::task::JoinSet::new();
-    for c in clients {
+    for (i, c) in clients.iter().enumerate() {
         for k in 0..LOOKUPS_PER_NODE {
             let (c, list) = (c.clone(), seen_list.clone());
-            set.spawn(async move { lookup(&c, &list, k, LOOKUPS_PER_NODE).await });
+            set.spawn(async move { (i, lookup(&c, &list, k, LOOKUPS_PER_NODE).await) });
         }
     }
+    let mut events_not_applied = 0;
     while let Some(r) = set.join_next().await {
-        missing.extend(r??);
+        let (i, found) = r?;
+        let found = found?;
+        missing.extend(found.missing);
+        if i == 0 {
+            events_not_applied += found.not_applied;
+        }
     }
     let last = compared_height.saturating_sub(1) as usize;
     let consistency = Consistency {
@@ -157,6 +167,7 @@ pub async fn check(
             .unwrap_or_default(),
         divergence,
         event_lookups: (seen.len() * clients.len()) as u64,
+        events_not_applied,
     };
     Ok((consistency, missing.len() as u64))
 }
@@ -192,10 +203,10 @@ async fn fetch_chain(client: &Client, height: u64) -> Result<Chain> {
     };
     let mut next = 1;
     while next <= height {
-        let path = format!("/v1/blocks?from={next}&limit=100&format=cbor");
+        let path = format!("/v1/blocks?from={next}&limit={PAGE_BLOCKS}&format=cbor");
         let bytes = client.get_bytes(&path).await?;
         let page: Vec<CertifiedBlock> =
-            codec::from_canonical(&bytes, codec::MESSAGE_BYTES_MAX, "block page")?;
+            codec::from_canonical(&bytes, PAGE_BYTES_MAX, "block page")?;
         if page.is_empty() {
             bail!("{} has no block {next}", client.base_url());
         }
@@ -221,14 +232,19 @@ async fn fetch_chain(client: &Client, height: u64) -> Result<Chain> {
     Ok(chain)
 }
 
-/// Looks up events `k, k + step, ...` of `list`; returns those not committed at their height.
-async fn lookup(
-    client: &Client,
-    list: &[(EventId, u64)],
-    k: usize,
-    step: usize,
-) -> Result<Vec<EventId>> {
-    let mut missing = Vec::new();
+/// What one look-up worker found.
+struct Found {
+    missing: Vec<EventId>,
+    not_applied: u64,
+}
+
+/// Looks up events `k, k + step, ...` of `list`: those not committed at their height, and the
+/// count of those committed with an outcome other than `applied`.
+async fn lookup(client: &Client, list: &[(EventId, u64)], k: usize, step: usize) -> Result<Found> {
+    let mut found = Found {
+        missing: Vec::new(),
+        not_applied: 0,
+    };
     for (id, height) in list.iter().skip(k).step_by(step) {
         let mut tries = 0;
         let status = loop {
@@ -241,10 +257,14 @@ async fn lookup(
                 Err(_) => break None,
             }
         };
-        let ok = status.is_some_and(|s| s.status == "committed" && s.height == Some(*height));
-        if !ok {
-            missing.push(*id);
+        match status {
+            Some(s) if s.status == "committed" && s.height == Some(*height) => {
+                if s.details.get("outcome").and_then(|o| o.as_str()) != Some("applied") {
+                    found.not_applied += 1;
+                }
+            }
+            _ => found.missing.push(*id),
         }
     }
-    Ok(missing)
+    Ok(found)
 }

@@ -10,6 +10,11 @@ use std::time::{Duration, Instant};
 use tradeledger_sdk::client::Client;
 use tradeledger_types::{CertifiedBlock, EventId, codec};
 
+/// Blocks asked for in one page: full blocks (up to 4 MiB each) must fit a page's cap.
+pub const PAGE_BLOCKS: u64 = 8;
+/// Cap on a decoded page.
+pub const PAGE_BYTES_MAX: usize = 64 * 1024 * 1024;
+
 /// How long every node may fail to answer before the follower gives up.
 const ALL_DOWN_MAX: Duration = Duration::from_secs(60);
 
@@ -72,11 +77,11 @@ async fn follow(
     loop {
         let stopping = stop.load(Ordering::Relaxed);
         let client = &nodes[at % nodes.len()];
-        let path = format!("/v1/blocks?from={next}&limit=100&format=cbor");
+        let path = format!("/v1/blocks?from={next}&limit={PAGE_BLOCKS}&format=cbor");
         let page: Vec<CertifiedBlock> = match client.get_bytes(&path).await {
             Ok(bytes) => {
                 failing_since = None;
-                codec::from_canonical(&bytes, codec::MESSAGE_BYTES_MAX, "block page")?
+                codec::from_canonical(&bytes, PAGE_BYTES_MAX, "block page")?
             }
             Err(e) => {
                 // Killed, restarting or overloaded: try the next node.

@@ -10,7 +10,7 @@
 use crate::follow::{Commits, Follower};
 use crate::network::Network;
 use crate::submit::{Posted, Submitter};
-use crate::workload::Workload;
+use crate::workload::{Presigned, Workload};
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -36,6 +36,8 @@ pub struct LoadArgs {
     pub devices: usize,
     /// Most submissions in flight.
     pub in_flight_max: usize,
+    /// Events per request (`POST /v1/events/batch`); 1 posts each event alone.
+    pub batch: usize,
 }
 
 /// What a run measured.
@@ -139,18 +141,44 @@ impl Tracker {
             });
     }
 
+    /// Notes a posting of every event of `ids` starting now (one batch).
+    pub fn posting_all(&self, ids: &[EventId]) {
+        let now = Instant::now();
+        let mut map = self.lock();
+        for id in ids {
+            map.entry(*id).and_modify(|s| s.last = now).or_insert(Sent {
+                first: now,
+                last: now,
+                state: SentState::InFlight,
+            });
+        }
+    }
+
+    /// Records the answers to a batch posting of `ids`.
+    pub fn answered_all(&self, ids: &[EventId], posted: Vec<Posted>) {
+        let mut map = self.lock();
+        for (id, p) in ids.iter().zip(posted) {
+            if let Some(s) = map.get_mut(id) {
+                s.state = merge(p, &s.state);
+            }
+        }
+    }
+
     /// Records the answer to a posting of `id`. A refusal or silence after an earlier
     /// acceptance does not undo it (a re-post of a known event may be refused as stale once
     /// it is committed).
     pub fn answered(&self, id: &EventId, posted: Posted) {
         if let Some(s) = self.lock().get_mut(id) {
-            s.state = match (posted, &s.state) {
-                (Posted::Accepted, _) => SentState::Accepted,
-                (_, SentState::Accepted) => SentState::Accepted,
-                (Posted::Refused(code), _) => SentState::Refused(code),
-                (Posted::Unanswered, _) => SentState::Unanswered,
-            };
+            s.state = merge(posted, &s.state);
         }
+    }
+}
+
+fn merge(posted: Posted, before: &SentState) -> SentState {
+    match (posted, before) {
+        (Posted::Accepted, _) | (_, SentState::Accepted) => SentState::Accepted,
+        (Posted::Refused(code), _) => SentState::Refused(code),
+        (Posted::Unanswered, _) => SentState::Unanswered,
     }
 }
 
@@ -159,24 +187,28 @@ impl Tracker {
 pub struct Offer {
     /// Events per second.
     pub rate: u64,
-    /// Most postings in flight.
+    /// Most requests in flight.
     pub in_flight_max: usize,
+    /// Events per request; 1 posts each event alone on `POST /v1/events`.
+    pub batch: usize,
 }
 
-/// Posts `events` (all of them) at the offered rate, round-robin over the nodes, recording
-/// each posting in `tracker`. Returns the rate achieved (events/s).
+/// Posts all `events` at the offered rate (in batches of `offer.batch`, each due when its
+/// first event is), round-robin over the nodes, recording each posting in `tracker`. Returns
+/// the rate achieved (events/s).
 pub async fn offer(
     submitter: &Submitter,
-    events: Arc<Vec<(EventId, Vec<u8>)>>,
+    events: Arc<Presigned>,
     offer: Offer,
     tracker: &Tracker,
 ) -> Result<f64> {
     let sem = Arc::new(tokio::sync::Semaphore::new(offer.in_flight_max));
     let t0 = Instant::now();
-    let interval = Duration::from_secs_f64(1.0 / offer.rate as f64);
+    let batch = offer.batch.max(1);
+    let interval = Duration::from_secs_f64(batch as f64 / offer.rate as f64);
     let mut tasks = tokio::task::JoinSet::new();
-    for i in 0..events.len() {
-        let due = t0 + interval.mul_f64(i as f64);
+    for (k, start) in (0..events.len()).step_by(batch).enumerate() {
+        let due = t0 + interval.mul_f64(k as f64);
         tokio::time::sleep_until(due.into()).await;
         let permit = sem
             .clone()
@@ -187,10 +219,20 @@ pub async fn offer(
         let events = events.clone();
         let tracker = tracker.clone();
         tasks.spawn(async move {
-            let (id, bytes) = &events[i];
-            tracker.posting(*id);
-            let posted = submitter.post(i, bytes, PATIENCE).await;
-            tracker.answered(id, posted);
+            let end = (start + batch).min(events.len());
+            let ids = &events.ids[start..end];
+            tracker.posting_all(ids);
+            if batch == 1 {
+                let posted = submitter
+                    .post(k, &events.events[start].to_bytes(), PATIENCE)
+                    .await;
+                tracker.answered(&ids[0], posted);
+            } else {
+                let posted = submitter
+                    .post_batch(k, &events.events[start..end], PATIENCE)
+                    .await;
+                tracker.answered_all(ids, posted);
+            }
             drop(permit);
         });
         while tasks.try_join_next().is_some() {}
@@ -241,42 +283,33 @@ async fn run_async(dir: &Path, network: &Network, args: &LoadArgs) -> Result<Loa
     eprintln!("offering {} events/s for {} s", args.rate, args.duration_s);
     let submitter = Submitter::new(&urls)?;
     let tracker = Tracker::default();
-    let events = Arc::new(presigned.events);
+    let signing_per_s = presigned.signing_per_s;
+    let events = Arc::new(presigned);
     let offered_per_s = offer(
         &submitter,
         events.clone(),
         Offer {
             rate: args.rate,
             in_flight_max: args.in_flight_max,
+            batch: args.batch,
         },
         &tracker,
     )
     .await?;
-    drain(&events, &tracker, &commits, Duration::from_secs(15)).await;
+    drain(&events.ids, &tracker, &commits, Duration::from_secs(15)).await;
     follower.stop().await.context("commit follower")?;
-    Ok(summarize(
-        &tracker,
-        &commits,
-        presigned.signing_per_s,
-        offered_per_s,
-    ))
+    Ok(summarize(&tracker, &commits, signing_per_s, offered_per_s))
 }
 
 /// Waits until every accepted event is seen committed, or `max` passes.
-pub async fn drain(
-    events: &[(EventId, Vec<u8>)],
-    tracker: &Tracker,
-    commits: &Commits,
-    max: Duration,
-) {
+pub async fn drain(ids: &[EventId], tracker: &Tracker, commits: &Commits, max: Duration) {
     let deadline = Instant::now() + max;
     while Instant::now() < deadline {
         let waiting = {
             let sent = tracker.lock();
             let seen = commits.lock();
-            events
-                .iter()
-                .filter(|(id, _)| {
+            ids.iter()
+                .filter(|id| {
                     !seen.contains_key(id)
                         && sent.get(id).is_none_or(|s| {
                             matches!(s.state, SentState::Accepted | SentState::InFlight)

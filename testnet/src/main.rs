@@ -1,6 +1,7 @@
 //! `tradeledger-testnet`: a local tradeledger network on 127.0.0.1 — up, down, status, logs,
 //! the border-crossing demo, a load generator, fault injection and a crash loop under load.
 
+mod bench;
 mod binary;
 mod chaos;
 mod consistency;
@@ -88,9 +89,12 @@ enum Command {
         /// Device keys signing in parallel.
         #[arg(long, default_value_t = 64)]
         devices: usize,
-        /// Most submissions in flight.
+        /// Most requests in flight.
         #[arg(long, default_value_t = 256)]
         in_flight: usize,
+        /// Events per request (`POST /v1/events/batch`); 1 posts each event alone.
+        #[arg(long, default_value_t = 200)]
+        batch: usize,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Output::Text)]
         output: Output,
@@ -131,6 +135,41 @@ enum Command {
         #[arg(long, default_value_t = 120)]
         settle: u64,
         /// Output format.
+        #[arg(long, value_enum, default_value_t = Output::Text)]
+        output: Output,
+    },
+    /// The performance matrix of issue 9 on fresh networks in DIR/bench-4 and DIR/bench-7:
+    /// verification bound, throughput curve and latency, 4 vs 7 validators, a filled chain
+    /// (throughput and shipment queries), audit speed and catch-up. Prints a Markdown table.
+    Bench {
+        /// Everything small (a minute or two): a smoke test of the whole matrix.
+        #[arg(long)]
+        quick: bool,
+        /// Offered loads of the throughput curve, events/s (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        rates: Option<Vec<u64>>,
+        /// Length of each measured window, seconds.
+        #[arg(long)]
+        window: Option<u64>,
+        /// Events per request (`POST /v1/events/batch`).
+        #[arg(long)]
+        batch: Option<usize>,
+        /// Events committed before the flat-cost measurements.
+        #[arg(long)]
+        fill: Option<u64>,
+        /// Blocks a stopped validator is left behind before its catch-up is timed.
+        #[arg(long)]
+        sync_blocks: Option<u64>,
+        /// Validators of the scaling comparison (against 4).
+        #[arg(long)]
+        scaling_validators: Option<usize>,
+        /// Device keys signing.
+        #[arg(long)]
+        devices: Option<usize>,
+        /// Also write the table to this file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Output format (the JSON holds every figure).
         #[arg(long, value_enum, default_value_t = Output::Text)]
         output: Output,
     },
@@ -176,10 +215,11 @@ fn run(cli: Cli) -> Result<()> {
             event_bytes,
             devices,
             in_flight,
+            batch,
             output,
         } => {
-            if rate == 0 || duration == 0 || devices == 0 || in_flight == 0 {
-                bail!("--rate, --duration, --devices and --in-flight must be positive");
+            if rate == 0 || duration == 0 || devices == 0 || in_flight == 0 || batch == 0 {
+                bail!("--rate, --duration, --devices, --in-flight and --batch must be positive");
             }
             let network = Network::load(&dir)?;
             let args = load::LoadArgs {
@@ -188,6 +228,7 @@ fn run(cli: Cli) -> Result<()> {
                 event_bytes,
                 devices,
                 in_flight_max: in_flight,
+                batch,
             };
             let r = load::run(&dir, &network, &args)?;
             match output {
@@ -256,6 +297,45 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Bench {
+            quick,
+            rates,
+            window,
+            batch,
+            fill,
+            sync_blocks,
+            scaling_validators,
+            devices,
+            out,
+            output,
+        } => {
+            let mut args = if quick {
+                bench::BenchArgs::quick()
+            } else {
+                bench::BenchArgs::full()
+            };
+            args.rates = rates.unwrap_or(args.rates);
+            args.window_s = window.unwrap_or(args.window_s);
+            args.batch = batch.unwrap_or(args.batch);
+            args.fill = fill.unwrap_or(args.fill);
+            args.sync_blocks = sync_blocks.unwrap_or(args.sync_blocks);
+            args.scaling_validators = scaling_validators.unwrap_or(args.scaling_validators);
+            args.devices = devices.unwrap_or(args.devices);
+            if args.scaling_validators < 4 || args.batch == 0 || args.devices == 0 {
+                bail!("--scaling-validators must be at least 4; --batch and --devices positive");
+            }
+            let report = bench::run(&dir, &args)?;
+            let table = bench::markdown(&report);
+            if let Some(path) = out {
+                std::fs::write(&path, &table)
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            match output {
+                Output::Json => println!("{}", serde_json::to_string(&report)?),
+                Output::Text => print!("{table}"),
+            }
+            Ok(())
+        }
         Command::Fault { action, nodes } => fault::run(&dir, action, &nodes),
     }
 }
@@ -293,8 +373,8 @@ fn print_chaos(r: &chaos::ChaosReport) {
         c.compared_height, c.last_block_hash, c.state_root
     );
     println!(
-        "event look-ups (GET /v1/events/{{id}}, every validator): {}",
-        c.event_lookups
+        "event look-ups (GET /v1/events/{{id}}, every validator): {}  committed but not applied: {}",
+        c.event_lookups, c.events_not_applied
     );
     for st in &r.stuck {
         println!(

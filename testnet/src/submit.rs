@@ -2,7 +2,8 @@
 //! answer (killed, restarting, overloaded). Re-posting is always safe: the node dedupes by id.
 
 use std::time::{Duration, Instant};
-use tradeledger_sdk::client::{Client, ClientError, Retry};
+use tradeledger_sdk::client::{BatchOutcome, Client, ClientError, Retry};
+use tradeledger_types::SignedEvent;
 
 /// The final answer to one posting.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +58,43 @@ impl Submitter {
                     }
                 }
                 Err(_) => return Posted::Unanswered,
+            }
+        }
+    }
+
+    /// Posts `events` in one batch request to node `first`, then to the next nodes while they
+    /// fail transiently, for up to `patience`; one answer per event, in order. Events the node
+    /// could not take for now (mempool full) answer [`Posted::Unanswered`].
+    pub async fn post_batch(
+        &self,
+        first: usize,
+        events: &[SignedEvent],
+        patience: Duration,
+    ) -> Vec<Posted> {
+        let deadline = Instant::now() + patience;
+        let mut at = first;
+        loop {
+            match self.node(at).submit_batch(events).await {
+                Ok(items) => {
+                    return items
+                        .into_iter()
+                        .map(|i| match i.outcome {
+                            BatchOutcome::Pending | BatchOutcome::Known => Posted::Accepted,
+                            BatchOutcome::Rejected { code, .. } => Posted::Refused(code),
+                            BatchOutcome::Unavailable { .. } => Posted::Unanswered,
+                        })
+                        .collect();
+                }
+                Err(ClientError::Rejected { code, .. }) => {
+                    return vec![Posted::Refused(code); events.len()];
+                }
+                Err(_) if Instant::now() < deadline => {
+                    at += 1;
+                    if at % self.nodes.len() == first % self.nodes.len() {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                }
+                Err(_) => return vec![Posted::Unanswered; events.len()],
             }
         }
     }

@@ -17,10 +17,19 @@ use tradeledger_types::*;
 /// Pre-signed events in submission order, with their ids.
 #[derive(Debug, Default)]
 pub struct Presigned {
-    /// `(id, canonical bytes)` in the order they are to be posted.
-    pub events: Vec<(EventId, Vec<u8>)>,
+    /// Event ids, `ids[i]` of `events[i]`.
+    pub ids: Vec<EventId>,
+    /// The signed events, in the order they are to be posted.
+    pub events: Vec<SignedEvent>,
     /// Signing rate achieved (events/s over all signing threads).
     pub signing_per_s: f64,
+}
+
+impl Presigned {
+    /// Number of events.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
 }
 
 /// A declared shipment and its registered devices, ready to sign readings.
@@ -83,6 +92,17 @@ impl Workload {
         })
     }
 
+    /// A workload that is not registered on any chain (its events would be refused): for
+    /// measuring signing and verification alone.
+    pub fn offline(devices: usize, chain_id: &str) -> Result<Workload> {
+        Ok(Workload {
+            shipment: "OFFLINE".into(),
+            signers: (0..devices)
+                .map(|_| setup::fresh_key().map(|k| Signer::new(k, chain_id)))
+                .collect::<Result<_>>()?,
+        })
+    }
+
     /// Signs the next `total` readings of ~`event_bytes` bytes on every core. Event `i` of the
     /// result is signed by device `i % devices`, so consecutive events spread over devices and
     /// each device's events stay in sequence order.
@@ -93,13 +113,13 @@ impl Workload {
         let chunk = n.div_ceil(threads).max(1);
         let shipment = self.shipment.as_str();
         // per_device[d] holds device d's events, in its sequence order.
-        let per_device: Vec<Vec<(EventId, Vec<u8>)>> = std::thread::scope(|s| {
+        let per_device: Vec<Vec<SignedEvent>> = std::thread::scope(|s| {
             let handles: Vec<_> = self
                 .signers
                 .chunks_mut(chunk)
                 .enumerate()
                 .map(|(c, group)| {
-                    s.spawn(move || -> Result<Vec<Vec<(EventId, Vec<u8>)>>> {
+                    s.spawn(move || -> Result<Vec<Vec<SignedEvent>>> {
                         let mut out = Vec::with_capacity(group.len());
                         for (k, signer) in group.iter_mut().enumerate() {
                             let dev = c * chunk + k;
@@ -107,14 +127,12 @@ impl Workload {
                             let mut evs = Vec::with_capacity(count);
                             for _ in 0..count {
                                 let seq = signer.next_seq();
-                                let ev = signer.sign_unvalidated(reading(
+                                evs.push(signer.sign_unvalidated(reading(
                                     shipment,
                                     dev,
                                     seq,
                                     event_bytes,
-                                ))?;
-                                let bytes = ev.to_bytes();
-                                evs.push((domain::sha256(&bytes), bytes));
+                                ))?);
                             }
                             out.push(evs);
                         }
@@ -140,7 +158,24 @@ impl Workload {
                 }
             }
         }
+        // Ids are hashes of the canonical bytes: computed on every core too.
+        let ids: Vec<EventId> = std::thread::scope(|s| {
+            let per = events.len().div_ceil(threads).max(1);
+            let handles: Vec<_> = events
+                .chunks(per)
+                .map(|c| s.spawn(move || c.iter().map(SignedEvent::id).collect::<Vec<_>>()))
+                .collect();
+            let mut ids = Vec::with_capacity(events.len());
+            for h in handles {
+                match h.join() {
+                    Ok(c) => ids.extend(c),
+                    Err(_) => bail!("an id thread panicked"),
+                }
+            }
+            Ok(ids)
+        })?;
         Ok(Presigned {
+            ids,
             events,
             signing_per_s: total as f64 / t.elapsed().as_secs_f64().max(1e-9),
         })

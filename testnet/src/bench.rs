@@ -1,0 +1,368 @@
+//! `tradeledger-testnet bench`: the performance matrix of issue 9 on this machine, as one
+//! Markdown table (each figure next to its target), with the machine and the date.
+//!
+//! In order: the verification bound (ed25519 batch verification on every core, before any
+//! node runs); on a fresh 4-validator network, the throughput curve over offered loads, the
+//! latency at half the maximum, filling the chain, throughput and shipment queries on the
+//! filled chain, `audit verify` speed and a validator's catch-up; then the maximum throughput
+//! of a fresh 7-validator network. The networks live in `DIR/bench-4` and `DIR/bench-7`
+//! (recreated on every run) and are stopped at the end.
+
+mod audit;
+mod bound;
+mod fill;
+mod machine;
+mod metrics;
+mod sync;
+mod table;
+mod window;
+
+use crate::network::Network;
+use crate::submit::Submitter;
+use crate::workload::Workload;
+use crate::{binary, process, setup};
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tradeledger_sdk::client::Client;
+
+pub use table::markdown;
+
+/// Bench parameters.
+#[derive(Debug, Clone)]
+pub struct BenchArgs {
+    /// Offered loads of the throughput curve, events/s.
+    pub rates: Vec<u64>,
+    /// Length of each measured window, seconds.
+    pub window_s: u64,
+    /// Events per request.
+    pub batch: usize,
+    /// Most requests in flight.
+    pub in_flight: usize,
+    /// Device keys signing (each has its own sequence).
+    pub devices: usize,
+    /// Approximate size of each signed event, bytes.
+    pub event_bytes: usize,
+    /// Events committed before the flat-cost measurements.
+    pub fill: u64,
+    /// Blocks the stopped validator is left behind before it is restarted.
+    pub sync_blocks: u64,
+    /// Longest time spent putting it behind, seconds.
+    pub sync_max_s: u64,
+    /// Validators of the scaling comparison (with 4).
+    pub scaling_validators: usize,
+    /// `GET /v1/shipments/{id}` requests timed.
+    pub queries: usize,
+    /// Seconds of batch verification for the bound.
+    pub bound_s: u64,
+}
+
+impl BenchArgs {
+    /// The full matrix (tens of minutes).
+    pub fn full() -> BenchArgs {
+        BenchArgs {
+            rates: vec![1_000, 2_000, 5_000, 10_000, 20_000, 40_000],
+            window_s: 20,
+            batch: 200,
+            in_flight: 64,
+            devices: 256,
+            event_bytes: 300,
+            fill: 1_000_000,
+            sync_blocks: 5_000,
+            sync_max_s: 600,
+            scaling_validators: 7,
+            queries: 1_000,
+            bound_s: 5,
+        }
+    }
+
+    /// Everything small: a smoke test of the whole matrix in a minute or two.
+    pub fn quick() -> BenchArgs {
+        BenchArgs {
+            rates: vec![500, 1_000],
+            window_s: 4,
+            batch: 100,
+            in_flight: 32,
+            devices: 32,
+            event_bytes: 300,
+            fill: 3_000,
+            sync_blocks: 20,
+            sync_max_s: 30,
+            scaling_validators: 7,
+            queries: 50,
+            bound_s: 1,
+        }
+    }
+}
+
+/// Everything a bench run measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchReport {
+    /// The machine and date.
+    pub machine: machine::Machine,
+    /// Signatures verified per second over every core.
+    pub verify_per_s: f64,
+    /// Threads used for it.
+    pub verify_threads: usize,
+    /// Client signing rate (events/s, every core), before the first window.
+    pub signing_per_s: f64,
+    /// Window length, seconds.
+    pub window_s: u64,
+    /// Events per request.
+    pub batch: usize,
+    /// The 4-validator throughput curve.
+    pub curve: Vec<window::Window>,
+    /// The window at half the maximum throughput.
+    pub half_max: window::Window,
+    /// Filling the chain.
+    pub fill: fill::Fill,
+    /// Throughput on the filled chain (same offered rate as the maximum).
+    pub filled: window::Window,
+    /// `GET /v1/shipments/{id}` latency on the filled chain, ms.
+    pub shipment_ms: crate::load::Percentiles,
+    /// `audit verify` over the filled chain.
+    pub audit: audit::Audit,
+    /// Catch-up of a stopped validator.
+    pub sync: sync::Sync,
+    /// Validators of the scaling comparison.
+    pub scaling_validators: usize,
+    /// Their windows (the 4-validator maximum's rate and the next one up).
+    pub scaling: Vec<window::Window>,
+}
+
+impl BenchReport {
+    /// The 4-validator curve point with the highest committed rate.
+    pub fn best(&self) -> &window::Window {
+        best(&self.curve)
+    }
+}
+
+fn best(windows: &[window::Window]) -> &window::Window {
+    windows
+        .iter()
+        .max_by(|a, b| a.committed_per_s.total_cmp(&b.committed_per_s))
+        .expect("the curve has at least one rate")
+}
+
+/// A running bench network with its load workload.
+pub struct Net {
+    dir: PathBuf,
+    network: Network,
+    clients: Vec<Client>,
+    submitter: Submitter,
+    workload: Workload,
+    event_bytes: usize,
+    batch: usize,
+    in_flight: usize,
+}
+
+impl Net {
+    /// Creates a fresh `validators`-validator network in `dir`, starts it, waits for commits
+    /// and sets the load workload up.
+    async fn start(dir: &Path, validators: usize, args: &BenchArgs) -> Result<Net> {
+        if dir.exists() {
+            if let Ok(old) = Network::load(dir) {
+                for n in &old.nodes {
+                    process::stop(dir, n, Duration::from_secs(10))?;
+                }
+            }
+            std::fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
+        }
+        let bin = binary::node_binary()?;
+        eprintln!(
+            "creating a {validators}-validator network in {}",
+            dir.display()
+        );
+        let network = setup::create(dir, validators, &bin)?;
+        for node in &network.nodes {
+            process::start(dir, node, &bin)?;
+        }
+        let urls: Vec<String> = network.nodes.iter().map(Network::url).collect();
+        let clients: Vec<Client> = urls
+            .iter()
+            .map(|u| Client::new(u))
+            .collect::<Result<_, _>>()?;
+        crate::consistency::wait_all_at(&clients, 2, Duration::from_secs(120)).await?;
+        let workload = Workload::setup(dir, &network, &clients[0], args.devices).await?;
+        Ok(Net {
+            dir: dir.to_owned(),
+            submitter: Submitter::new(&urls)?,
+            network,
+            clients,
+            workload,
+            event_bytes: args.event_bytes,
+            batch: args.batch,
+            in_flight: args.in_flight,
+        })
+    }
+
+    /// Stops every node.
+    fn stop(&self) -> Result<()> {
+        for n in &self.network.nodes {
+            process::stop(&self.dir, n, Duration::from_secs(10))?;
+        }
+        Ok(())
+    }
+
+    /// Waits (up to `max`) until no answering validator holds pending events.
+    async fn wait_idle(&self, max: Duration) {
+        let deadline = std::time::Instant::now() + max;
+        while std::time::Instant::now() < deadline {
+            let mut pending = 0;
+            for c in &self.clients {
+                if let Ok(s) = c.status().await {
+                    pending += s.details["mempool"]["events"].as_u64().unwrap_or(0);
+                }
+            }
+            if pending == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    async fn heights(clients: &[Client]) -> Vec<u64> {
+        let mut out = Vec::new();
+        for c in clients {
+            if let Ok(s) = c.status().await {
+                out.push(s.height);
+            }
+        }
+        out
+    }
+
+    async fn min_height(&self, clients: &[Client]) -> u64 {
+        Self::heights(clients).await.into_iter().min().unwrap_or(0)
+    }
+
+    async fn max_height(&self, clients: &[Client]) -> u64 {
+        Self::heights(clients).await.into_iter().max().unwrap_or(0)
+    }
+
+    /// Events committed on the chain, from the first validator's counter (since its start,
+    /// which is the chain's start: bench networks are fresh and this node is never stopped).
+    async fn chain_events(&self) -> u64 {
+        metrics::Scrape::of(&self.clients[0])
+            .await
+            .sum("tradeledger_events_committed_total") as u64
+    }
+}
+
+/// Runs the whole matrix; networks go in `dir/bench-4` and `dir/bench-N`.
+pub fn run(dir: &Path, args: &BenchArgs) -> Result<BenchReport> {
+    if args.rates.is_empty() || args.rates.contains(&0) || args.window_s == 0 {
+        bail!("--rates must list positive rates and --window must be positive");
+    }
+    let machine = machine::Machine::detect();
+    eprintln!(
+        "verification bound: batch verification on every core for {} s",
+        args.bound_s
+    );
+    let mut offline = Workload::offline(64, setup::CHAIN_ID)?;
+    let sample = offline.presign(16_384, args.event_bytes)?;
+    let (verify_per_s, verify_threads) =
+        bound::signatures_per_s(&sample.events, Duration::from_secs(args.bound_s))?;
+    let signing_per_s = sample.signing_per_s;
+    drop(sample);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let mut net = Net::start(&dir.join("bench-4"), 4, args).await?;
+        let result = four(&mut net, args).await;
+        net.stop()?;
+        let (curve, half_max, fill, filled, shipment_ms, audit, sync) = result?;
+        let top = best(&curve).rate;
+        let mut scaling_rates = vec![top];
+        if let Some(next) = args.rates.iter().find(|r| **r > top) {
+            scaling_rates.push(*next);
+        }
+        let dir_n = dir.join(format!("bench-{}", args.scaling_validators));
+        let mut net = Net::start(&dir_n, args.scaling_validators, args).await?;
+        let mut scaling = Vec::new();
+        let mut result = Ok(());
+        for rate in scaling_rates {
+            eprintln!("{} validators at {rate}/s", args.scaling_validators);
+            match window::measure(&mut net, rate, args.window_s).await {
+                Ok(w) => scaling.push(w),
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        net.stop()?;
+        result?;
+        Ok(BenchReport {
+            machine,
+            verify_per_s,
+            verify_threads,
+            signing_per_s,
+            window_s: args.window_s,
+            batch: args.batch,
+            curve,
+            half_max,
+            fill,
+            filled,
+            shipment_ms,
+            audit,
+            sync,
+            scaling_validators: args.scaling_validators,
+            scaling,
+        })
+    })
+}
+
+type Four = (
+    Vec<window::Window>,
+    window::Window,
+    fill::Fill,
+    window::Window,
+    crate::load::Percentiles,
+    audit::Audit,
+    sync::Sync,
+);
+
+/// Everything measured on the 4-validator network.
+async fn four(net: &mut Net, args: &BenchArgs) -> Result<Four> {
+    let mut curve = Vec::new();
+    for &rate in &args.rates {
+        eprintln!("throughput curve: {rate}/s");
+        curve.push(window::measure(net, rate, args.window_s).await?);
+    }
+    let top = best(&curve).clone();
+    let half = ((top.committed_per_s / 2.0) as u64).max(1);
+    eprintln!("half the maximum: {half}/s");
+    let half_max = window::measure(net, half, args.window_s).await?;
+    let fill_rate = (top.committed_per_s as u64).max(1);
+    eprintln!(
+        "filling the chain with {} events at {fill_rate}/s",
+        args.fill
+    );
+    let fill = fill::fill(net, args.fill, fill_rate).await?;
+    eprintln!("throughput on the filled chain: {}/s", top.rate);
+    let filled = window::measure(net, top.rate, args.window_s).await?;
+    net.wait_idle(Duration::from_secs(60)).await;
+    eprintln!("shipment queries: {}", args.queries);
+    let shipment_ms = fill::shipment_latency(net, args.queries).await?;
+    eprintln!("audit verify");
+    let genesis = std::fs::canonicalize(net.dir.join(&net.network.genesis))?;
+    let url = Network::url(&net.network.nodes[0]);
+    let state_dir = net.dir.join("audit-state");
+    let audit = tokio::task::spawn_blocking(move || {
+        audit::verify(&binary::node_binary()?, &url, &genesis, &state_dir)
+    })
+    .await??;
+    eprintln!("catch-up after {} blocks behind", args.sync_blocks);
+    let sync_rate = half.max(100);
+    let sync = sync::catch_up(
+        net,
+        args.sync_blocks,
+        sync_rate,
+        Duration::from_secs(args.sync_max_s),
+    )
+    .await?;
+    Ok((curve, half_max, fill, filled, shipment_ms, audit, sync))
+}
