@@ -304,23 +304,24 @@ async fn run_async(dir: &Path, network: &Network, args: &LoadArgs) -> Result<Loa
 /// Waits until every accepted event is seen committed, or `max` passes.
 pub async fn drain(ids: &[EventId], tracker: &Tracker, commits: &Commits, max: Duration) {
     let deadline = Instant::now() + max;
-    while Instant::now() < deadline {
-        let waiting = {
-            let sent = tracker.lock();
-            let seen = commits.lock();
-            ids.iter()
-                .filter(|id| {
-                    !seen.contains_key(id)
-                        && sent.get(id).is_none_or(|s| {
-                            matches!(s.state, SentState::Accepted | SentState::InFlight)
-                        })
-                })
-                .count()
-        };
-        if waiting == 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    // Accepted (or still in flight) and not yet seen committed; only this list is re-checked.
+    let mut waiting: Vec<EventId> = {
+        let sent = tracker.lock();
+        let seen = commits.lock();
+        ids.iter()
+            .filter(|id| {
+                !seen.contains_key(id)
+                    && sent.get(id).is_none_or(|s| {
+                        matches!(s.state, SentState::Accepted | SentState::InFlight)
+                    })
+            })
+            .copied()
+            .collect()
+    };
+    while !waiting.is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let seen = commits.lock();
+        waiting.retain(|id| !seen.contains_key(id));
     }
 }
 

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 /// How long the events still pending after a window may take to commit.
 const DRAIN: Duration = Duration::from_secs(10);
-/// How long re-posting what a window left behind may take.
-const SETTLE: Duration = Duration::from_secs(60);
+/// Re-posting what a window left behind stops when this long passes without a new commit.
+const SETTLE_STALL: Duration = Duration::from_secs(30);
 
 /// What one window measured.
 #[derive(Debug, Clone, Serialize)]
@@ -97,10 +97,15 @@ pub async fn measure(net: &mut Net, rate: u64, window_s: u64) -> Result<Window> 
 }
 
 /// Re-posts what was not taken or not committed (so no device is left with a sequence gap
-/// that would stall its later events), until all of it commits or [`SETTLE`] passes.
+/// that would stall its later events), until all of it commits or commits stop coming for
+/// [`SETTLE_STALL`].
 pub async fn settle(net: &Net, events: &Presigned, tracker: &Tracker, commits: &Commits) {
-    let deadline = Instant::now() + SETTLE;
+    let mut progress = (commits.lock().len(), Instant::now());
     loop {
+        let committed = commits.lock().len();
+        if committed > progress.0 {
+            progress = (committed, Instant::now());
+        }
         let due: Vec<usize> = {
             let sent = tracker.lock();
             let seen = commits.lock();
@@ -114,7 +119,7 @@ pub async fn settle(net: &Net, events: &Presigned, tracker: &Tracker, commits: &
                 })
                 .collect()
         };
-        if due.is_empty() || Instant::now() > deadline {
+        if due.is_empty() || progress.1.elapsed() > SETTLE_STALL {
             if !due.is_empty() {
                 eprintln!(
                     "  {} events still not committed after re-posting",
