@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 /// How long the events still pending after a window may take to commit.
 const DRAIN: Duration = Duration::from_secs(10);
+/// An accepted event not committed this long after its last posting is posted again.
+const ACCEPTED_REPOST_AFTER: Duration = Duration::from_secs(30);
 /// Re-posting what a window left behind stops when this long passes without a new commit.
 const SETTLE_STALL: Duration = Duration::from_secs(30);
 
@@ -114,7 +116,11 @@ pub async fn settle(net: &Net, events: &Presigned, tracker: &Tracker, commits: &
                 .filter(|i| {
                     sent.get(&events.ids[*i]).is_none_or(|s| match &s.state {
                         SentState::Refused(code) => code == "sequence_too_far",
-                        _ => s.last.elapsed() > Duration::from_secs(3),
+                        SentState::Unanswered => true,
+                        // Pending in a mempool: only a node that lost it (killed) needs it again.
+                        SentState::Accepted | SentState::InFlight => {
+                            s.last.elapsed() > ACCEPTED_REPOST_AFTER
+                        }
                     })
                 })
                 .collect()
