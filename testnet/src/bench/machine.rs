@@ -13,6 +13,8 @@ pub struct Machine {
     pub memory_gib: f64,
     /// UTC date and time of the run.
     pub date: String,
+    /// The 1-minute load average when the run started (other work sharing the cores).
+    pub load_average: f64,
 }
 
 impl Machine {
@@ -41,6 +43,10 @@ impl Machine {
             cpu,
             memory_gib,
             date: utc_now(),
+            load_average: std::fs::read_to_string("/proc/loadavg")
+                .ok()
+                .and_then(|t| t.split_whitespace().next().and_then(|v| v.parse().ok()))
+                .unwrap_or(0.0),
         }
     }
 }

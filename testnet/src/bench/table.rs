@@ -45,11 +45,13 @@ pub fn markdown(r: &BenchReport) -> String {
     let _ = writeln!(o);
     let _ = writeln!(
         o,
-        "Machine: {} cores, {}, {:.1} GiB. Windows of {} s, {} events per request, ~300-byte signed \
-         events pre-signed before each window. Round timeouts from {}.",
+        "Machine: {} cores, {}, {:.1} GiB, load average {:.1} at the start. Windows of {} s, {} \
+         events per request, ~300-byte signed events pre-signed before each window. Round \
+         timeouts from {}.",
         m.cores,
         m.cpu,
         m.memory_gib,
+        m.load_average,
         r.window_s,
         r.batch,
         r.curve
