@@ -9,6 +9,7 @@
 mod commit;
 pub mod records;
 pub mod schema;
+pub mod state_cache;
 
 pub use commit::BlockCommit;
 pub use records::{BlockResultRecord, EventRecord};
@@ -17,6 +18,7 @@ use rocksdb::{
     ColumnFamilyDescriptor, DB, Direction, IteratorMode, Options, WriteBatch, WriteOptions,
 };
 use schema::*;
+use state_cache::StateCache;
 use std::path::Path;
 use std::sync::Arc;
 use tradeledger_types::{Block, EventId, Hash32, PublicKey, QuorumCertificate, SignedEvent};
@@ -65,7 +67,13 @@ pub type StoreResult<T> = Result<T, StorageError>;
 #[derive(Clone)]
 pub struct Store {
     db: Arc<DB>,
+    state_cache: Arc<StateCache>,
 }
+
+/// State entries (values and state-tree nodes) kept in memory: about 100 bytes each, so about
+/// 100 MB. The hot top of the state tree is a few thousand nodes; the rest is what recent blocks
+/// touched.
+pub const STATE_CACHE_ENTRIES: usize = 1 << 20;
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -94,7 +102,10 @@ impl Store {
             ColumnFamilyDescriptor::new(*name, o)
         });
         let db = DB::open_cf_descriptors(&opts, path, cfs)?;
-        let store = Store { db: Arc::new(db) };
+        let store = Store {
+            db: Arc::new(db),
+            state_cache: Arc::new(StateCache::new(STATE_CACHE_ENTRIES)),
+        };
         match store.get(CF_META, META_GENESIS)? {
             Some(found) => {
                 let found = Hash32(
@@ -280,7 +291,14 @@ impl Store {
 
     /// A value of the contracts' state.
     pub fn state_get(&self, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
-        self.get(CF_STATE, key)
+        match self.state_cache.get(key) {
+            Ok(hit) => Ok(hit),
+            Err(miss) => {
+                let value = self.get(CF_STATE, key)?;
+                self.state_cache.fill(miss, key, &value);
+                Ok(value)
+            }
+        }
     }
 
     /// State entries whose key starts with `prefix`, in key order, strictly after `after` when
@@ -339,6 +357,7 @@ impl Store {
         let mut wo = WriteOptions::default();
         wo.set_sync(true);
         self.db.write_opt(batch, &wo)?;
+        self.state_cache.apply(writes.iter().map(|(k, v)| (k, v)));
         Ok(())
     }
 
@@ -379,6 +398,9 @@ impl Store {
         let mut wo = WriteOptions::default();
         wo.set_sync(true);
         self.db.write_opt(batch, &wo)?;
+        // Only once durable: a reader must never see in memory what a crash would undo.
+        self.state_cache
+            .apply(commit.state_writes.iter().map(|(k, v)| (k, v)));
         Ok(())
     }
 }
