@@ -117,7 +117,7 @@ pub struct BenchReport {
     pub half_max: window::Window,
     /// Filling the chain.
     pub fill: fill::Fill,
-    /// Throughput on the filled chain (same offered rate as the maximum).
+    /// Throughput on the filled chain, offered the maximum committed rate.
     pub filled: window::Window,
     /// `GET /v1/shipments/{id}` latency on the filled chain, ms.
     pub shipment_ms: crate::load::Percentiles,
@@ -127,7 +127,7 @@ pub struct BenchReport {
     pub sync: sync::Sync,
     /// Validators of the scaling comparison.
     pub scaling_validators: usize,
-    /// Their windows (the 4-validator maximum's rate and the next one up).
+    /// Their window, offered the 4-validator maximum.
     pub scaling: Vec<window::Window>,
 }
 
@@ -274,11 +274,10 @@ pub fn run(dir: &Path, args: &BenchArgs) -> Result<BenchReport> {
         let result = four(&mut net, args).await;
         net.stop()?;
         let (curve, half_max, fill, filled, shipment_ms, audit, sync) = result?;
-        let top = best(&curve).rate;
-        let mut scaling_rates = vec![top];
-        if let Some(next) = args.rates.iter().find(|r| **r > top) {
-            scaling_rates.push(*next);
-        }
+        // Offering the 4-validator maximum saturates 7 validators sharing the same cores (their
+        // per-event work is 7/4 of it): their committed rate is their maximum, without a
+        // backlog of hundreds of thousands of events to drain afterwards.
+        let scaling_rates = vec![(best(&curve).committed_per_s.ceil() as u64).max(1)];
         let dir_n = dir.join(format!("bench-{}", args.scaling_validators));
         let mut net = Net::start(&dir_n, args.scaling_validators, args).await?;
         let mut scaling = Vec::new();
@@ -342,8 +341,9 @@ async fn four(net: &mut Net, args: &BenchArgs) -> Result<Four> {
         args.fill
     );
     let fill = fill::fill(net, args.fill, fill_rate).await?;
-    eprintln!("throughput on the filled chain: {}/s", top.rate);
-    let filled = window::measure(net, top.rate, args.window_s).await?;
+    // Offered at the maximum committed rate: the filled chain keeps up with it or it does not.
+    eprintln!("throughput on the filled chain: {fill_rate}/s");
+    let filled = window::measure(net, fill_rate, args.window_s).await?;
     net.wait_idle(Duration::from_secs(60)).await;
     eprintln!("shipment queries: {}", args.queries);
     let shipment_ms = fill::shipment_latency(net, args.queries).await?;
