@@ -3,6 +3,7 @@
 //! and admitted like local submissions (but not forwarded again).
 
 use crate::mempool::{EventBatch, Mempool, Source};
+use crate::metrics::{Metrics, P2pDrop};
 use crate::network::{Command, Inbound, NetworkHandle, Request};
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
@@ -49,8 +50,14 @@ pub async fn run_batcher(mut events: mpsc::Receiver<SignedEvent>, net: NetworkHa
     }
 }
 
-/// Admits batches received from validators until `inbound` closes.
-pub async fn run_ingester(mut inbound: mpsc::Receiver<Inbound>, mempool: Arc<Mempool>) {
+/// Admits batches received from validators until `inbound` closes. Batches already received
+/// (replays) and batches that do not decode are counted in [`Metrics::p2p_dropped`]; events
+/// that fail admission are counted by the mempool by reason.
+pub async fn run_ingester(
+    mut inbound: mpsc::Receiver<Inbound>,
+    mempool: Arc<Mempool>,
+    metrics: Arc<Metrics>,
+) {
     let mut seen: HashSet<Hash32> = HashSet::new();
     let mut order: VecDeque<Hash32> = VecDeque::new();
     while let Some(msg) = inbound.recv().await {
@@ -59,6 +66,7 @@ pub async fn run_ingester(mut inbound: mpsc::Receiver<Inbound>, mempool: Arc<Mem
         };
         let digest = EventBatch::digest_of(&bytes);
         if !seen.insert(digest) {
+            metrics.p2p_dropped.inc(P2pDrop::DuplicateBatch.label());
             continue;
         }
         order.push_back(digest);
@@ -71,6 +79,7 @@ pub async fn run_ingester(mut inbound: mpsc::Receiver<Inbound>, mempool: Arc<Mem
             Ok(e) => e,
             Err(e) => {
                 tracing::warn!(peer = %from, error = %e, "undecodable event batch");
+                metrics.p2p_dropped.inc(P2pDrop::UndecodableBatch.label());
                 continue;
             }
         };

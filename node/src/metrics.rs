@@ -75,6 +75,37 @@ impl Histogram {
     }
 }
 
+/// Why peer traffic was dropped below consensus: the labels of [`Metrics::p2p_dropped`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum P2pDrop {
+    /// A frame announced more bytes than the protocol's cap.
+    OversizeFrame,
+    /// A frame's bytes are not one canonical request or response.
+    UndecodableFrame,
+    /// An event batch's bytes are not a canonical list of signed events.
+    UndecodableBatch,
+    /// An event batch with a digest already received (a replay).
+    DuplicateBatch,
+    /// An event batch from a peer outside the validator set.
+    BatchNotValidator,
+    /// An event batch refused because the ingester's queue is full.
+    BatchQueueFull,
+}
+
+impl P2pDrop {
+    /// The metric label.
+    pub fn label(self) -> &'static str {
+        match self {
+            P2pDrop::OversizeFrame => "oversize_frame",
+            P2pDrop::UndecodableFrame => "undecodable_frame",
+            P2pDrop::UndecodableBatch => "undecodable_batch",
+            P2pDrop::DuplicateBatch => "duplicate_batch",
+            P2pDrop::BatchNotValidator => "batch_not_validator",
+            P2pDrop::BatchQueueFull => "batch_queue_full",
+        }
+    }
+}
+
 /// Every metric the node exports.
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -100,6 +131,10 @@ pub struct Metrics {
     pub events_rejected: LabelledCounter,
     /// Consensus messages dropped, by reason.
     pub consensus_dropped: LabelledCounter,
+    /// Peer traffic dropped before it reached consensus or the mempool (frames that are too
+    /// large or do not decode, event batches that do not decode or were already received), by
+    /// reason; see [`P2pDrop`].
+    pub p2p_dropped: LabelledCounter,
     /// Time from a block's block time to its local commit.
     pub commit_latency: Histogram,
 }
@@ -190,6 +225,12 @@ impl Metrics {
             "Consensus messages dropped, by reason.",
             &self.consensus_dropped,
         );
+        labelled(
+            &mut out,
+            "tradeledger_p2p_messages_dropped_total",
+            "Peer frames and event batches dropped before consensus or the mempool, by reason.",
+            &self.p2p_dropped,
+        );
         let h = &self.commit_latency;
         let name = "tradeledger_commit_latency_seconds";
         let _ = writeln!(
@@ -238,7 +279,11 @@ mod tests {
         m.height.store(7, Ordering::Relaxed);
         m.events_rejected.inc("bad_signature");
         m.commit_latency.observe_ms(120);
+        m.p2p_dropped.inc(P2pDrop::OversizeFrame.label());
         let text = m.render();
+        assert!(
+            text.contains("tradeledger_p2p_messages_dropped_total{reason=\"oversize_frame\"} 1\n")
+        );
         assert!(text.contains("tradeledger_height 7\n"));
         assert!(text.contains("tradeledger_events_rejected_total{reason=\"bad_signature\"} 1\n"));
         assert!(text.contains("tradeledger_commit_latency_seconds_bucket{le=\"0.200\"} 1\n"));

@@ -163,7 +163,11 @@ async fn run_async(
         outgoing_tx,
     ));
     tokio::spawn(gossip::run_batcher(outgoing_rx, net.clone()));
-    tokio::spawn(gossip::run_ingester(batch_rx, mempool.clone()));
+    tokio::spawn(gossip::run_ingester(
+        batch_rx,
+        mempool.clone(),
+        metrics.clone(),
+    ));
     tokio::spawn(sync::run_server(
         serve_rx,
         store.clone(),

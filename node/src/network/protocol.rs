@@ -60,6 +60,38 @@ pub enum Response {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FrameCodec;
 
+/// Why an inbound frame was refused before any handler saw it. Carried inside the
+/// `io::Error` the codec returns (kind `InvalidData`), so the swarm task can count it by reason
+/// ([`FrameError::from_io`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FrameError {
+    /// The length prefix exceeds [`FRAME_BYTES_MAX`]; the body is not read.
+    #[error("frame of {len} bytes exceeds {FRAME_BYTES_MAX}")]
+    Oversize {
+        /// The announced length.
+        len: usize,
+    },
+    /// The body is not one canonical message.
+    #[error("undecodable frame: {0}")]
+    Undecodable(codec::DecodeError),
+}
+
+impl FrameError {
+    /// The frame error inside an I/O error from the codec, if that is what failed.
+    pub fn from_io(e: &io::Error) -> Option<&FrameError> {
+        e.get_ref()
+            .and_then(|inner| inner.downcast_ref::<FrameError>())
+    }
+
+    /// Why, as a metrics reason.
+    pub fn drop_reason(&self) -> crate::metrics::P2pDrop {
+        match self {
+            FrameError::Oversize { .. } => crate::metrics::P2pDrop::OversizeFrame,
+            FrameError::Undecodable(_) => crate::metrics::P2pDrop::UndecodableFrame,
+        }
+    }
+}
+
 async fn read_frame<T: AsyncRead + Unpin + Send, M: Serialize + serde::de::DeserializeOwned>(
     io: &mut T,
 ) -> io::Result<M> {
@@ -69,13 +101,13 @@ async fn read_frame<T: AsyncRead + Unpin + Send, M: Serialize + serde::de::Deser
     if len > FRAME_BYTES_MAX {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
-            format!("frame of {len} bytes exceeds {FRAME_BYTES_MAX}"),
+            FrameError::Oversize { len },
         ));
     }
     let mut buf = vec![0u8; len];
     io.read_exact(&mut buf).await?;
     codec::from_canonical(&buf, FRAME_BYTES_MAX, "frame")
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, FrameError::Undecodable(e)))
 }
 
 async fn write_frame<T: AsyncWrite + Unpin + Send, M: Serialize>(
@@ -159,6 +191,21 @@ mod tests {
                 .await
                 .expect_err("oversize");
             assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+            assert_eq!(
+                FrameError::from_io(&err),
+                Some(&FrameError::Oversize {
+                    len: u32::MAX as usize
+                })
+            );
+            let mut junk = 3u32.to_be_bytes().to_vec();
+            junk.extend_from_slice(&[0xff, 0x00, 0x13]);
+            let err = read_frame::<_, Request>(&mut futures::io::Cursor::new(&junk))
+                .await
+                .expect_err("undecodable");
+            assert!(matches!(
+                FrameError::from_io(&err),
+                Some(FrameError::Undecodable(_))
+            ));
         });
     }
 }

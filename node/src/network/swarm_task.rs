@@ -2,9 +2,10 @@
 //! routes inbound requests and executes [`Command`]s.
 
 use super::behaviour::{Behaviour, BehaviourEvent};
+use super::protocol::FrameError;
 use super::{Command, Inbound, InboundSenders, PeerSnapshot, PeerStatus, Request, Response};
 use crate::config::PeerAddr;
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, P2pDrop};
 use futures::StreamExt as _;
 use libp2p::request_response::{self, Message, OutboundRequestId};
 use libp2p::swarm::SwarmEvent;
@@ -325,14 +326,27 @@ impl SwarmTask {
                 ..
             } => {
                 tracing::debug!(%peer, %error, "request failed");
+                if let request_response::OutboundFailure::Io(e) = &error {
+                    self.count_frame_error(e);
+                }
                 if let Some(reply) = self.pending.remove(&request_id) {
                     answer(reply, Err(error.to_string()));
                 }
             }
             request_response::Event::InboundFailure { peer, error, .. } => {
                 tracing::debug!(%peer, %error, "inbound request failed");
+                if let request_response::InboundFailure::Io(e) = &error {
+                    self.count_frame_error(e);
+                }
             }
             request_response::Event::ResponseSent { .. } => {}
+        }
+    }
+
+    /// Counts a frame the codec refused (too large, undecodable) by reason.
+    fn count_frame_error(&self, e: &std::io::Error) {
+        if let Some(fe) = FrameError::from_io(e) {
+            self.metrics.p2p_dropped.inc(fe.drop_reason().label());
         }
     }
 
@@ -379,6 +393,9 @@ impl SwarmTask {
             }
             Request::Batch(bytes) => {
                 if !validator {
+                    self.metrics
+                        .p2p_dropped
+                        .inc(P2pDrop::BatchNotValidator.label());
                     return respond(
                         &mut self.swarm,
                         channel,
@@ -393,6 +410,11 @@ impl SwarmTask {
                         bytes: bytes.0,
                     })
                     .is_ok();
+                if !ok {
+                    self.metrics
+                        .p2p_dropped
+                        .inc(P2pDrop::BatchQueueFull.label());
+                }
                 respond(
                     &mut self.swarm,
                     channel,
