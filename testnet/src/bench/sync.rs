@@ -1,4 +1,5 @@
-//! Catch-up: a validator stopped while the others commit, restarted once it is far behind.
+//! Catch-up: a validator stopped while the others commit (the bench stops it before filling
+//! the chain), restarted once it is far behind.
 
 use super::Net;
 use super::metrics::Scrape;
@@ -25,32 +26,54 @@ pub struct Sync {
     pub events_per_s: f64,
 }
 
-/// Kills the last validator, keeps the others committing at `rate` until it is `behind`
-/// blocks back (or `max` passes), restarts it and times its catch-up.
-pub async fn catch_up(net: &mut Net, behind: u64, rate: u64, max: Duration) -> Result<Sync> {
-    let last = net.network.nodes.len() - 1;
-    let node = net.network.nodes[last].clone();
-    let victim = net.clients[last].clone();
-    let h0 = victim.status().await?.height;
-    process::signal(&net.dir, &node, Signal::SIGKILL)?;
-    eprintln!(
-        "  stopped {} at height {h0}; committing until it is {behind} blocks behind",
-        node.name
-    );
+/// A validator stopped for the catch-up measurement.
+#[derive(Debug, Clone)]
+pub struct Stopped {
+    index: usize,
+    height: u64,
+}
+
+/// Kills the last validator (the others go on committing without it).
+pub async fn stop(net: &Net) -> Result<Stopped> {
+    let index = net.network.nodes.len() - 1;
+    let node = &net.network.nodes[index];
+    let height = net.clients[index].status().await?.height;
+    process::signal(&net.dir, node, Signal::SIGKILL)?;
+    eprintln!("  stopped {} at height {height}", node.name);
+    Ok(Stopped { index, height })
+}
+
+/// Keeps the others committing at `rate` until the stopped validator is at least `behind`
+/// blocks back (or `max` passes), restarts it and times its catch-up to their height.
+pub async fn catch_up(
+    net: &mut Net,
+    stopped: Stopped,
+    behind: u64,
+    rate: u64,
+    max: Duration,
+) -> Result<Sync> {
+    let Stopped { index, height: h0 } = stopped;
+    let node = net.network.nodes[index].clone();
+    let victim = net.clients[index].clone();
+    let others: Vec<_> = (0..net.clients.len())
+        .filter(|i| *i != index)
+        .map(|i| net.clients[i].clone())
+        .collect();
     let t = Instant::now();
-    loop {
-        let others = net.min_height(&net.clients[..last]).await;
-        if others >= h0 + behind || t.elapsed() > max {
-            break;
-        }
+    while net.min_height(&others).await < h0 + behind && t.elapsed() < max {
         // Five seconds of load at a time, in the same shape as the windows.
         super::window::measure(net, rate, 5).await?;
     }
-    let target = net.max_height(&net.clients[..last]).await;
+    let target = net.max_height(&others).await;
+    eprintln!(
+        "  restarting {} {} blocks behind",
+        node.name,
+        target.saturating_sub(h0)
+    );
     let started = Instant::now();
     process::start(&net.dir, &node, &binary::node_binary()?)
         .with_context(|| format!("restarting {}", node.name))?;
-    let deadline = started + Duration::from_secs(600);
+    let deadline = started + Duration::from_secs(1_800);
     loop {
         if let Ok(s) = victim.status().await
             && s.height >= target
@@ -58,7 +81,10 @@ pub async fn catch_up(net: &mut Net, behind: u64, rate: u64, max: Duration) -> R
             break;
         }
         if Instant::now() > deadline {
-            anyhow::bail!("{} did not catch up to {target} within 600 s", node.name);
+            anyhow::bail!(
+                "{} did not catch up to {target} within 30 minutes",
+                node.name
+            );
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
