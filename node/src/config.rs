@@ -81,6 +81,15 @@ pub struct Config {
     pub sync_blocks_max: u32,
     /// Serve `/admin/*` (peer filter for fault injection) on the API address.
     pub admin_api: bool,
+    /// Event submissions (`POST /v1/events`, `/v1/events/batch`) per second per client IP,
+    /// sustained; 0 turns the write limit off.
+    pub api_write_requests_per_s: u32,
+    /// Event submissions a client IP may send at once.
+    pub api_write_burst: u32,
+    /// Other API requests per second per client IP, sustained; 0 turns the read limit off.
+    pub api_read_requests_per_s: u32,
+    /// Other API requests a client IP may send at once.
+    pub api_read_burst: u32,
     /// Log format.
     pub log_format: LogFormat,
     /// Log filter (tracing `EnvFilter` syntax), e.g. `info,tradeledger_node=debug`.
@@ -102,6 +111,14 @@ impl Default for Config {
             api_body_bytes_max: 256 * 1024,
             sync_blocks_max: 64,
             admin_api: false,
+            // A client's gateway posts batches of up to 1 000 events: 50 requests/s is up to
+            // 50 000 events/s, beyond what a node commits, while a flood of single-event
+            // requests from one address is cut at 50/s after a burst of 200.
+            api_write_requests_per_s: 50,
+            api_write_burst: 200,
+            // Readers poll events while waiting for commits (the SDK from every 10 ms).
+            api_read_requests_per_s: 500,
+            api_read_burst: 1_000,
             log_format: LogFormat::Text,
             log_filter: "info".into(),
         }
@@ -147,6 +164,18 @@ pub struct ConfigArgs {
     /// Serve the admin (fault-injection) endpoints.
     #[arg(long, env = "TRADELEDGER_ADMIN_API")]
     pub admin_api: Option<bool>,
+    /// Event submissions per second per client IP (0: unlimited).
+    #[arg(long, env = "TRADELEDGER_API_WRITE_REQUESTS_PER_S")]
+    pub api_write_requests_per_s: Option<u32>,
+    /// Event submissions a client IP may send at once.
+    #[arg(long, env = "TRADELEDGER_API_WRITE_BURST")]
+    pub api_write_burst: Option<u32>,
+    /// Other API requests per second per client IP (0: unlimited).
+    #[arg(long, env = "TRADELEDGER_API_READ_REQUESTS_PER_S")]
+    pub api_read_requests_per_s: Option<u32>,
+    /// Other API requests a client IP may send at once.
+    #[arg(long, env = "TRADELEDGER_API_READ_BURST")]
+    pub api_read_burst: Option<u32>,
     /// Log format.
     #[arg(long, env = "TRADELEDGER_LOG_FORMAT")]
     pub log_format: Option<LogFormat>,
@@ -174,9 +203,30 @@ impl ConfigArgs {
             api_body_bytes_max,
             sync_blocks_max,
             admin_api,
+            api_write_requests_per_s,
+            api_write_burst,
+            api_read_requests_per_s,
+            api_read_burst,
             log_format,
             log_filter
         );
+    }
+}
+
+impl Config {
+    /// The API's per-client rate limits.
+    pub fn rate_limits(&self) -> crate::api::rate_limit::RateLimits {
+        use crate::api::rate_limit::{Bucket, RateLimits};
+        RateLimits {
+            write: Bucket {
+                per_s: self.api_write_requests_per_s,
+                burst: self.api_write_burst,
+            },
+            read: Bucket {
+                per_s: self.api_read_requests_per_s,
+                burst: self.api_read_burst,
+            },
+        }
     }
 }
 
@@ -262,6 +312,27 @@ impl Config {
         if self.api_body_bytes_max < 1024 {
             return Err(field("api_body_bytes_max", "must be at least 1024"));
         }
+        for (name, per_s, burst_name, burst) in [
+            (
+                "api_write_requests_per_s",
+                self.api_write_requests_per_s,
+                "api_write_burst",
+                self.api_write_burst,
+            ),
+            (
+                "api_read_requests_per_s",
+                self.api_read_requests_per_s,
+                "api_read_burst",
+                self.api_read_burst,
+            ),
+        ] {
+            if per_s > 0 && burst == 0 {
+                return Err(field(
+                    burst_name,
+                    format!("must be positive while {name} limits requests"),
+                ));
+            }
+        }
         if self.sync_blocks_max == 0 {
             return Err(field("sync_blocks_max", "must be positive"));
         }
@@ -329,6 +400,24 @@ mod tests {
         assert!(e.to_string().contains("peers"), "{e}");
         let e = toml::from_str::<Config>("mempol_events_max = 3").expect_err("unknown field");
         assert!(e.to_string().contains("mempol_events_max"), "{e}");
+        let c = Config {
+            api_write_requests_per_s: 10,
+            api_write_burst: 0,
+            ..Config::default()
+        };
+        let e = c
+            .resolve(Path::new("/h"))
+            .expect_err("a limit without a burst");
+        assert!(e.to_string().contains("api_write_burst"), "{e}");
+        let c = Config {
+            api_read_requests_per_s: 0,
+            api_read_burst: 0,
+            ..Config::default()
+        };
+        assert!(
+            c.resolve(Path::new("/h")).is_ok(),
+            "0 turns the read limit off"
+        );
     }
 
     #[test]

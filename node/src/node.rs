@@ -225,11 +225,20 @@ async fn run_async(
         .await
         .with_context(|| format!("config field `api_listen`: cannot bind {}", rc.api_listen))?;
     tracing::info!(addr = %listener.local_addr()?, peer_id = %key.peer_id(), "API listening");
-    let app = api::router(state, rc.config.api_body_bytes_max, rc.config.admin_api);
+    let app = api::router(
+        state,
+        api::ApiOptions {
+            body_bytes_max: rc.config.api_body_bytes_max,
+            admin: rc.config.admin_api,
+            rate: rc.config.rate_limits(),
+        },
+    );
     let graceful = async move {
         shutdown_signal().await;
         stop_tx.send_replace(true);
     };
+    // The peer address keys the API's per-client rate limits.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(graceful)
         .await

@@ -141,6 +141,11 @@ fn init_home(dir: &Path, network: &Network, node: &NodeEntry, node_bin: &Path) -
         .arg(peers.join(","))
         .arg("--admin-api")
         .arg("true")
+        // The load generator submits from 127.0.0.1: no per-client rate limits here.
+        .args([
+            "--api-write-requests-per-s=0",
+            "--api-read-requests-per-s=0",
+        ])
         .output()
         .context("running tradeledger init")?;
     if !out.status.success() {

@@ -4,17 +4,20 @@
 //! costs more than the event's signature check. A batch is admitted event by event (each gets
 //! its own answer, in order), and its signatures are verified together.
 
-use super::events::{is_cbor, remember_rejection};
+use super::admission::{self, PendingDevices};
+use super::events::{is_cbor, refused, remember_rejection, status_of};
 use super::{ApiError, State};
 use crate::mempool::{EventBatch, Reject, Source};
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State as AxState;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
+use axum::{Extension, Json};
 use serde::Serialize;
+use std::collections::HashSet;
+use std::sync::Arc;
 use tradeledger_types::codec::EVENT_BYTES_MAX;
-use tradeledger_types::{DecodeError, EventId, SignedEvent};
+use tradeledger_types::{DecodeError, EventId, Payload, PublicKey, SignedEvent};
 
 /// Most events in one batch request.
 pub const BATCH_EVENTS_MAX: usize = 1_000;
@@ -47,7 +50,12 @@ pub struct BatchAnswer {
     pub results: Vec<ItemAnswer>,
 }
 
-fn answer_of(id: EventId, r: &Result<(), Reject>) -> ItemAnswer {
+/// A mempool refusal as the API error the single endpoint would answer.
+fn refusal_of(e: &Reject) -> ApiError {
+    ApiError::new(status_of(e), e.code(), e.to_string())
+}
+
+fn answer_of(id: EventId, r: &Result<(), ApiError>) -> ItemAnswer {
     let hex = Some(id.to_hex());
     match r {
         Ok(()) => ItemAnswer {
@@ -57,16 +65,16 @@ fn answer_of(id: EventId, r: &Result<(), Reject>) -> ItemAnswer {
             message: None,
         },
         Err(e) => {
-            let status = match e {
-                Reject::Duplicate(_) | Reject::AlreadyCommitted(_) => "known",
-                Reject::Full { .. } | Reject::Unavailable(_) => "unavailable",
+            let status = match e.status {
+                StatusCode::CONFLICT => "known",
+                StatusCode::SERVICE_UNAVAILABLE => "unavailable",
                 _ => "rejected",
             };
             ItemAnswer {
                 id: hex,
                 status,
-                error: Some(e.code()),
-                message: Some(e.to_string()),
+                error: Some(e.code),
+                message: Some(e.message.clone()),
             }
         }
     }
@@ -118,29 +126,58 @@ fn decode(cbor: bool, body: &[u8]) -> Result<Vec<(SignedEvent, EventId, usize)>,
 /// result per event; a body that is not a batch at all gets a 4xx.
 pub async fn submit(
     AxState(st): AxState<State>,
+    Extension(pending): Extension<Arc<PendingDevices>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<BatchAnswer>, ApiError> {
     let body = super::error::extracted(body)?;
     let events = decode(is_cbor(&headers)?, &body)?;
-    let admits = events.into_iter().map(|(event, id, size)| {
-        let st = &st;
-        async move {
-            let r = if size > EVENT_BYTES_MAX {
-                Err(Reject::Decode(DecodeError::Oversize {
-                    what: "signed event",
-                    len: size,
-                    max: EVENT_BYTES_MAX,
-                }))
-            } else {
-                st.mempool.admit(event, id, size, Source::Local).await
-            };
-            if let Err(e) = &r {
-                remember_rejection(st, id, e);
+    // Who may write what (403 codes of the single endpoint), checked in one state read; a
+    // device registered earlier in the same batch may sign later items.
+    let registered: HashSet<PublicKey> = events
+        .iter()
+        .filter_map(|(e, _, _)| match &e.body.payload {
+            Payload::DeviceRegistration(r) => Some(r.device_key),
+            _ => None,
+        })
+        .collect();
+    let refs: Vec<&SignedEvent> = events.iter().map(|(e, _, _)| e).collect();
+    let checks = admission::check_all(&st, &pending, &refs, &registered).await?;
+    let admits = events
+        .into_iter()
+        .zip(checks)
+        .map(|((event, id, size), check)| {
+            let st = &st;
+            let pending = &pending;
+            async move {
+                if event.body.chain_id == st.genesis.chain_id
+                    && let Err(e) = check
+                {
+                    refused(st, id, &e);
+                    return (id, Err(e));
+                }
+                let registration = matches!(event.body.payload, Payload::DeviceRegistration(_));
+                let noted = registration.then(|| event.clone());
+                let r = if size > EVENT_BYTES_MAX {
+                    Err(Reject::Decode(DecodeError::Oversize {
+                        what: "signed event",
+                        len: size,
+                        max: EVENT_BYTES_MAX,
+                    }))
+                } else {
+                    st.mempool.admit(event, id, size, Source::Local).await
+                };
+                match &r {
+                    Err(e) => remember_rejection(st, id, e),
+                    Ok(()) => {
+                        if let Some(reg) = &noted {
+                            pending.note(&[reg]);
+                        }
+                    }
+                }
+                (id, r.map_err(|e| refusal_of(&e)))
             }
-            (id, r)
-        }
-    });
+        });
     let mut accepted = 0;
     let results = futures::future::join_all(admits)
         .await

@@ -6,6 +6,7 @@
 
 use super::{ApiError, State};
 use axum::Json;
+use axum::extract::rejection::PathRejection;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State as AxState};
 use axum::http::{HeaderMap, header};
@@ -106,10 +107,11 @@ async fn one(
 /// `GET /v1/blocks/{height}`.
 pub async fn by_height(
     AxState(st): AxState<State>,
-    Path(height): Path<String>,
+    path: Result<Path<String>, PathRejection>,
     q: Result<Query<BlockQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let Path(height) = super::error::extracted(path)?;
     let Query(q) = super::error::extracted(q)?;
     let height: u64 = height.parse().map_err(|_| {
         ApiError::bad_request("bad_height", format!("height {height:?} is not a number"))

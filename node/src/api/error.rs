@@ -98,3 +98,24 @@ pub fn rejected(r: impl IntoResponse + std::fmt::Display) -> ApiError {
 pub fn extracted<T, R: IntoResponse + std::fmt::Display>(r: Result<T, R>) -> Result<T, ApiError> {
     r.map_err(rejected)
 }
+
+/// Fallback for a path no route serves: the API's JSON 404.
+pub async fn no_route(uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "no_route",
+        format!("no endpoint at {}; see /openapi.json", uri.path()),
+    )
+}
+
+/// Fallback for a method a route does not serve: the API's JSON 405.
+pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!(
+            "{method} is not served at {}; see /openapi.json",
+            uri.path()
+        ),
+    )
+}

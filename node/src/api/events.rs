@@ -1,20 +1,23 @@
 //! `POST /v1/events`, `GET /v1/events/{id}`, `GET /v1/proofs/events/{id}`.
 
+use super::admission::PendingDevices;
 use super::error::parse_hash;
 use super::{ApiError, State};
 use crate::mempool::{Reject, Source};
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::rejection::PathRejection;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State as AxState};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse as _, Response};
+use axum::{Extension, Json};
 use serde::Serialize;
 use serde_json::{Value, json};
+use std::sync::Arc;
 use tradeledger_contracts::{Derived, Status};
 use tradeledger_types::codec::EVENT_BYTES_MAX;
-use tradeledger_types::{Block, EventProof, SignedEvent, merkle};
+use tradeledger_types::{Block, EventProof, Payload, SignedEvent, merkle};
 
 pub(super) fn is_cbor(headers: &HeaderMap) -> Result<bool, ApiError> {
     let ct = headers
@@ -40,7 +43,8 @@ pub(super) fn is_cbor(headers: &HeaderMap) -> Result<bool, ApiError> {
     }
 }
 
-fn status_of(r: &Reject) -> StatusCode {
+/// The HTTP status of a mempool refusal.
+pub(super) fn status_of(r: &Reject) -> StatusCode {
     match r {
         Reject::Decode(tradeledger_types::DecodeError::Oversize { .. }) => {
             StatusCode::PAYLOAD_TOO_LARGE
@@ -63,6 +67,7 @@ pub struct Submitted {
 /// `POST /v1/events`: a signed event as canonical CBOR (`application/cbor`) or JSON.
 pub async fn submit(
     AxState(st): AxState<State>,
+    Extension(pending): Extension<Arc<PendingDevices>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Submitted>), ApiError> {
@@ -94,14 +99,28 @@ pub async fn submit(
             return Err(ApiError::new(status_of(&r), r.code(), r.to_string()));
         }
     };
+    if event.body.chain_id == st.genesis.chain_id
+        && let Err(mut e) = super::admission::check(&st, &pending, &event).await
+    {
+        refused(&st, id, &e);
+        e.id = Some(id.to_hex());
+        return Err(e);
+    }
+    let registration = matches!(event.body.payload, Payload::DeviceRegistration(_));
+    let noted = registration.then(|| event.clone());
     match st.mempool.admit(event, id, size, Source::Local).await {
-        Ok(()) => Ok((
-            StatusCode::ACCEPTED,
-            Json(Submitted {
-                id: id.to_hex(),
-                status: "pending",
-            }),
-        )),
+        Ok(()) => {
+            if let Some(r) = &noted {
+                pending.note(&[r]);
+            }
+            Ok((
+                StatusCode::ACCEPTED,
+                Json(Submitted {
+                    id: id.to_hex(),
+                    status: "pending",
+                }),
+            ))
+        }
         Err(r) => {
             remember_rejection(&st, id, &r);
             let mut e = ApiError::new(status_of(&r), r.code(), r.to_string());
@@ -109,6 +128,16 @@ pub async fn submit(
             Err(e)
         }
     }
+}
+
+/// Counts and remembers a refusal of the API's own checks (admission) for
+/// `GET /v1/events/{id}`.
+pub(super) fn refused(st: &State, id: tradeledger_types::EventId, e: &ApiError) {
+    st.metrics.events_rejected.inc(e.code);
+    st.rejections
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .add(id, e.code, e.message.clone());
 }
 
 /// Remembers a refusal for `GET /v1/events/{id}`, unless the event is known or may be
@@ -153,8 +182,9 @@ fn outcome_json(outcome: &tradeledger_contracts::EventOutcome) -> Value {
 /// `GET /v1/events/{id}`: pending, committed (with height, outcome, flags) or rejected.
 pub async fn get_event(
     AxState(st): AxState<State>,
-    Path(id): Path<String>,
+    path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    let Path(id) = super::error::extracted(path)?;
     let id = parse_hash("event id", &id)?;
     if let Some((event, record)) = st.store.blocking(move |s| s.event(&id)).await? {
         let mut v = json!({
@@ -194,10 +224,11 @@ pub async fn get_event(
 /// gives the canonical [`EventProof`] instead, which `tradeledger audit check-proof` verifies.
 pub async fn proof(
     AxState(st): AxState<State>,
-    Path(id): Path<String>,
+    path: Result<Path<String>, PathRejection>,
     q: Result<Query<ProofQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let Path(id) = super::error::extracted(path)?;
     let Query(q) = super::error::extracted(q)?;
     let cbor_wanted = match q.format.as_deref() {
         Some("cbor") => true,

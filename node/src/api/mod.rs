@@ -5,11 +5,13 @@
 //! bodies are capped at `api_body_bytes_max`.
 
 mod admin;
+pub mod admission;
 mod batch;
 mod blocks;
 mod error;
 mod events;
 mod openapi;
+pub mod rate_limit;
 mod shipments;
 mod status;
 mod stream;
@@ -22,6 +24,7 @@ use crate::metrics::Metrics;
 use crate::network::NetworkHandle;
 use crate::status::SharedStatus;
 use crate::storage::Store;
+use axum::Extension;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -91,8 +94,24 @@ pub struct AppState {
 /// Shared state handle.
 pub type State = Arc<AppState>;
 
-/// The router. `admin` adds `/admin/*`.
-pub fn router(state: State, body_bytes_max: usize, admin: bool) -> Router {
+/// What the router is built with, from the node's configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiOptions {
+    /// Largest request body of `POST /v1/events` (the batch endpoint takes
+    /// [`batch::BATCH_BODY_FACTOR`] times this).
+    pub body_bytes_max: usize,
+    /// Serve `/admin/*`.
+    pub admin: bool,
+    /// Per-client rate limits.
+    pub rate: rate_limit::RateLimits,
+}
+
+/// The router. `options.admin` adds `/admin/*`. Serve it with
+/// `into_make_service_with_connect_info::<SocketAddr>()`: the rate limits key on the peer
+/// address, and a router served without it is not rate-limited.
+pub fn router(state: State, options: ApiOptions) -> Router {
+    let body_bytes_max = options.body_bytes_max;
+    let limiter: rate_limit::SharedLimiter = Arc::new(rate_limit::Limiter::new(options.rate));
     let mut r = Router::new()
         .route("/v1/events", post(events::submit))
         .route(
@@ -111,12 +130,20 @@ pub fn router(state: State, body_bytes_max: usize, admin: bool) -> Router {
         .route("/v1/stream", get(stream::stream))
         .route("/metrics", get(status::metrics))
         .route("/openapi.json", get(openapi::document));
-    if admin {
+    if options.admin {
         r = r
             .route("/admin/peers", get(admin::peers))
             .route("/admin/peers/block", post(admin::block))
             .route("/admin/peers/unblock", post(admin::unblock));
     }
-    r.layer(DefaultBodyLimit::max(body_bytes_max))
+    r.fallback(error::no_route)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(DefaultBodyLimit::max(body_bytes_max))
+        .layer(Extension(limiter.clone()))
+        .layer(Extension(Arc::new(admission::PendingDevices::default())))
+        .layer(axum::middleware::from_fn_with_state(
+            limiter,
+            rate_limit::middleware,
+        ))
         .with_state(state)
 }

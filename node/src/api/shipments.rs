@@ -5,6 +5,7 @@
 use super::{ApiError, State};
 use crate::execution::OverlayState;
 use axum::Json;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State as AxState};
 use serde_json::{Value, json};
 use tradeledger_contracts::Derived;
@@ -15,8 +16,9 @@ pub const SHIPMENT_EVENTS_MAX: usize = 2_000;
 /// `GET /v1/shipments/{id}`.
 pub async fn get_shipment(
     AxState(st): AxState<State>,
-    Path(id): Path<String>,
+    path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    let Path(id) = super::error::extracted(path)?;
     if id.is_empty() || id.len() > 64 {
         return Err(ApiError::bad_request(
             "bad_id",

@@ -1,10 +1,11 @@
 //! `GET /v1/status` and `GET /metrics`.
 
+use super::rate_limit::SharedLimiter;
 use super::{ApiError, State};
-use axum::Json;
 use axum::extract::State as AxState;
 use axum::http::header;
 use axum::response::IntoResponse;
+use axum::{Extension, Json};
 use serde_json::{Value, json};
 use std::sync::atomic::Ordering;
 
@@ -51,10 +52,14 @@ pub async fn status(AxState(st): AxState<State>) -> Result<Json<Value>, ApiError
     })))
 }
 
-/// `GET /metrics`: Prometheus text format.
-pub async fn metrics(AxState(st): AxState<State>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        st.metrics.render(),
-    )
+/// `GET /metrics`: Prometheus text format (the node's metrics and the API's rate limiter).
+pub async fn metrics(
+    AxState(st): AxState<State>,
+    limiter: Option<Extension<SharedLimiter>>,
+) -> impl IntoResponse {
+    let mut text = st.metrics.render();
+    if let Some(Extension(l)) = limiter {
+        text.push_str(&l.render());
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }
