@@ -56,13 +56,28 @@ pub enum Response {
     Refused(String),
 }
 
-/// Length-prefixed canonical CBOR.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct FrameCodec;
+/// Length-prefixed canonical CBOR. Frames refused on reading (too large, undecodable) are
+/// counted in `metrics` by reason: libp2p reports a failed request read to no one.
+#[derive(Debug, Clone, Default)]
+pub struct FrameCodec {
+    /// Where refused frames are counted (none in unit tests).
+    pub metrics: Option<std::sync::Arc<crate::metrics::Metrics>>,
+}
+
+impl FrameCodec {
+    /// Counts a read that failed on a refused frame, and passes the error on.
+    fn counted<M>(&self, r: io::Result<M>) -> io::Result<M> {
+        if let (Err(e), Some(m)) = (&r, &self.metrics)
+            && let Some(fe) = FrameError::from_io(e)
+        {
+            m.p2p_dropped.inc(fe.drop_reason().label());
+        }
+        r
+    }
+}
 
 /// Why an inbound frame was refused before any handler saw it. Carried inside the
-/// `io::Error` the codec returns (kind `InvalidData`), so the swarm task can count it by reason
-/// ([`FrameError::from_io`]).
+/// `io::Error` the codec returns (kind `InvalidData`); [`FrameError::from_io`] reads it back.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FrameError {
     /// The length prefix exceeds [`FRAME_BYTES_MAX`]; the body is not read.
@@ -134,14 +149,16 @@ impl libp2p::request_response::Codec for FrameCodec {
     where
         T: AsyncRead + Unpin + Send,
     {
-        read_frame(io).await
+        let r = read_frame(io).await;
+        self.counted(r)
     }
 
     async fn read_response<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<Response>
     where
         T: AsyncRead + Unpin + Send,
     {
-        read_frame(io).await
+        let r = read_frame(io).await;
+        self.counted(r)
     }
 
     async fn write_request<T>(

@@ -2,7 +2,6 @@
 //! routes inbound requests and executes [`Command`]s.
 
 use super::behaviour::{Behaviour, BehaviourEvent};
-use super::protocol::FrameError;
 use super::{Command, Inbound, InboundSenders, PeerSnapshot, PeerStatus, Request, Response};
 use crate::config::PeerAddr;
 use crate::metrics::{Metrics, P2pDrop};
@@ -85,6 +84,7 @@ pub fn start(
     metrics: Arc<Metrics>,
     listen_tx: watch::Sender<Vec<Multiaddr>>,
 ) -> Result<impl std::future::Future<Output = ()> + Send + 'static, StartError> {
+    let codec_metrics = metrics.clone();
     let swarm = libp2p::SwarmBuilder::with_existing_identity(settings.keypair.clone())
         .with_tokio()
         .with_tcp(
@@ -93,7 +93,7 @@ pub fn start(
             yamux::Config::default,
         )
         .map_err(|e| StartError::Transport(e.to_string()))?
-        .with_behaviour(|_| Behaviour::new())
+        .with_behaviour(|_| Behaviour::counting(Some(codec_metrics)))
         .map_err(|e| StartError::Transport(e.to_string()))?
         .with_swarm_config(|c| c.with_idle_connection_timeout(IDLE_TIMEOUT))
         .build();
@@ -326,27 +326,14 @@ impl SwarmTask {
                 ..
             } => {
                 tracing::debug!(%peer, %error, "request failed");
-                if let request_response::OutboundFailure::Io(e) = &error {
-                    self.count_frame_error(e);
-                }
                 if let Some(reply) = self.pending.remove(&request_id) {
                     answer(reply, Err(error.to_string()));
                 }
             }
             request_response::Event::InboundFailure { peer, error, .. } => {
                 tracing::debug!(%peer, %error, "inbound request failed");
-                if let request_response::InboundFailure::Io(e) = &error {
-                    self.count_frame_error(e);
-                }
             }
             request_response::Event::ResponseSent { .. } => {}
-        }
-    }
-
-    /// Counts a frame the codec refused (too large, undecodable) by reason.
-    fn count_frame_error(&self, e: &std::io::Error) {
-        if let Some(fe) = FrameError::from_io(e) {
-            self.metrics.p2p_dropped.inc(fe.drop_reason().label());
         }
     }
 

@@ -30,6 +30,8 @@ pub struct Node {
     pub index: usize,
     pub home: PathBuf,
     pub api: SocketAddr,
+    /// The libp2p TCP port it listens on (127.0.0.1).
+    pub p2p_port: u16,
     pub peer_id: String,
     pub child: Option<Child>,
 }
@@ -64,6 +66,11 @@ pub fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<
 }
 
 impl Cluster {
+    /// The node key of validator `i` (fixed seeds, so tests can act as a validator).
+    pub fn key(i: usize) -> NodeKey {
+        NodeKey::from_seed([200 + i as u8; 32])
+    }
+
     /// Writes keys, a genesis with `n` validators, and `init`s every home. Does not start nodes.
     pub fn init(n: usize) -> Cluster {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -73,9 +80,7 @@ impl Cluster {
             testkit::EXPORTER,
             testkit::CARRIER,
         ];
-        let keys: Vec<NodeKey> = (0..n)
-            .map(|i| NodeKey::from_seed([200 + i as u8; 32]))
-            .collect();
+        let keys: Vec<NodeKey> = (0..n).map(Cluster::key).collect();
         let mut genesis = testkit::genesis();
         genesis.validators = keys
             .iter()
@@ -133,6 +138,7 @@ impl Cluster {
                 index: i,
                 home,
                 api,
+                p2p_port: p2p[i],
                 peer_id: key.peer_id().to_base58(),
                 child: None,
             });
