@@ -85,13 +85,19 @@ pub fn parse_hash(what: &'static str, s: &str) -> Result<tradeledger_types::Hash
 /// JSON error.
 pub fn rejected(r: impl IntoResponse + std::fmt::Display) -> ApiError {
     let text = r.to_string();
-    let status = r.into_response().status();
-    let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
-        "too_large"
-    } else {
-        "bad_request"
-    };
-    ApiError::new(status, code, text)
+    match r.into_response().status() {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", text)
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            text,
+        ),
+        // A JSON body of the wrong shape: 400 like every other malformed body of this API.
+        StatusCode::UNPROCESSABLE_ENTITY => ApiError::bad_request("bad_json", text),
+        status => ApiError::new(status, "bad_request", text),
+    }
 }
 
 /// The value of an extractor, or its rejection as an [`ApiError`].

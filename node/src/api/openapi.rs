@@ -22,6 +22,7 @@ mod tests {
         );
         for path in [
             "/v1/events",
+            "/v1/events/batch",
             "/v1/events/{id}",
             "/v1/proofs/events/{id}",
             "/v1/shipments/{id}",
