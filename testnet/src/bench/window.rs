@@ -108,29 +108,36 @@ pub async fn settle(net: &Net, events: &Presigned, tracker: &Tracker, commits: &
         if committed > progress.0 {
             progress = (committed, Instant::now());
         }
-        let due: Vec<usize> = {
+        // Not committed and not refused for good: still to come; `due` of them are posted again.
+        let (waiting, due): (usize, Vec<usize>) = {
             let sent = tracker.lock();
             let seen = commits.lock();
-            (0..events.len())
-                .filter(|i| !seen.contains_key(&events.ids[*i]))
-                .filter(|i| {
-                    sent.get(&events.ids[*i]).is_none_or(|s| match &s.state {
-                        SentState::Refused(code) => code == "sequence_too_far",
-                        SentState::Unanswered => true,
-                        // Pending in a mempool: only a node that lost it (killed) needs it again.
-                        SentState::Accepted | SentState::InFlight => {
-                            s.last.elapsed() > ACCEPTED_REPOST_AFTER
-                        }
-                    })
-                })
-                .collect()
+            let mut waiting = 0;
+            let mut due = Vec::new();
+            for i in (0..events.len()).filter(|i| !seen.contains_key(&events.ids[*i])) {
+                let (wait, post) =
+                    sent.get(&events.ids[i])
+                        .map_or((true, true), |s| match &s.state {
+                            SentState::Refused(code) => {
+                                let again = code == "sequence_too_far";
+                                (again, again)
+                            }
+                            SentState::Unanswered => (true, true),
+                            // Pending in a mempool: only a node that lost it (killed) needs it again.
+                            SentState::Accepted | SentState::InFlight => {
+                                (true, s.last.elapsed() > ACCEPTED_REPOST_AFTER)
+                            }
+                        });
+                waiting += usize::from(wait);
+                if post {
+                    due.push(i);
+                }
+            }
+            (waiting, due)
         };
-        if due.is_empty() || progress.1.elapsed() > SETTLE_STALL {
-            if !due.is_empty() {
-                eprintln!(
-                    "  {} events still not committed after re-posting",
-                    due.len()
-                );
+        if waiting == 0 || progress.1.elapsed() > SETTLE_STALL {
+            if waiting > 0 {
+                eprintln!("  {waiting} events still not committed after re-posting");
             }
             return;
         }
