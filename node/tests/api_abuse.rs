@@ -11,7 +11,9 @@ use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use tradeledger_contracts::testkit::{self, Actor};
 use tradeledger_types::codec::{self, EVENT_BYTES_MAX};
-use tradeledger_types::{ClearanceDecision, Decision, EventBody, Payload, SignedEvent};
+use tradeledger_types::{
+    ClearanceDecision, Decision, DeviceRegistration, EventBody, EventKind, Payload, SignedEvent,
+};
 
 fn post(api: SocketAddr, path: &str, ct: &str, body: &[u8]) -> Answer {
     send(api, None, "POST", path, Some(ct), body).expect("node answers")
@@ -372,6 +374,59 @@ fn hostile_requests_get_a_4xx_with_a_code_and_nothing_is_stored() {
         assert_eq!(r.error(), (status, code.to_owned()), "{what}: {}", r.json());
     }
 
+    // A key introduced in a batch (device registration) may sign other items of it, whatever
+    // their order; a forged introduction lets nothing through.
+    let mut carrier = Actor::new(testkit::CARRIER);
+    let register = |carrier: &mut Actor, device: &Actor, id: &str| {
+        carrier.sign(Payload::DeviceRegistration(DeviceRegistration {
+            device_key: device.key.public(),
+            device_id: id.into(),
+            kinds: vec![EventKind::SensorReport],
+        }))
+    };
+    let reading = |device: &mut Actor| {
+        device.sign(Payload::SensorReport(testkit::sensor_report(
+            "ABUSE-1",
+            testkit::series(testkit::T0_MS, 60_000, 3, 7_000),
+        )))
+    };
+    let mut logger = Actor::new("reefer-logger-1");
+    let mut ghost = Actor::new("reefer-logger-ghost");
+    let registration = register(&mut carrier, &logger, "REEFER-1");
+    let mut forged_registration = register(&mut carrier, &ghost, "REEFER-GHOST");
+    forged_registration.signature = registration.signature;
+    let logged = reading(&mut logger);
+    let ghost_logged = reading(&mut ghost);
+    let batch = [&logged, &registration, &ghost_logged, &forged_registration];
+    let r = post(api, "/v1/events/batch", cbor, &codec::to_canonical(&batch));
+    let got: Vec<(String, String)> = r.json()["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|i| {
+            (
+                i["status"].as_str().unwrap_or("").to_owned(),
+                i["error"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("pending", ""),
+            ("pending", ""),
+            ("rejected", "unknown_signer"),
+            ("rejected", "bad_signature"),
+        ]
+        .map(|(a, b)| (a.to_owned(), b.to_owned())),
+        "{}",
+        r.json()
+    );
+    accepted.insert(logged.id().to_hex());
+    accepted.insert(registration.id().to_hex());
+    assert_not_stored(api, &ghost_logged.id().to_hex());
+
     // Bad paths, parameters and methods: JSON errors with codes, never a 5xx.
     for (what, method, path, status, code) in [
         ("event id not hex", "GET", "/v1/events/zz", 400, "bad_id"),
@@ -505,6 +560,27 @@ fn hostile_requests_get_a_4xx_with_a_code_and_nothing_is_stored() {
             .all(|id| get(api, &format!("/v1/events/{id}")).json()["status"] == "committed")
             .then_some(())
     });
+    // Once its registration committed, the device may sign only the kinds registered.
+    let wrong_kind = logger.sign(Payload::Custody(testkit::custody(
+        "ABUSE-1",
+        "shipping",
+        "MXUPN",
+        testkit::T0_MS,
+        Vec::new(),
+    )));
+    let r = post(
+        api,
+        "/v1/events",
+        "application/cbor",
+        &wrong_kind.to_bytes(),
+    );
+    assert_eq!(
+        r.error(),
+        (403, "device_kind_not_allowed".to_owned()),
+        "{}",
+        r.json()
+    );
+    assert_not_stored(api, &wrong_kind.id().to_hex());
     assert_eq!(
         node.committed_ids(),
         accepted,

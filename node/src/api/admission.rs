@@ -6,9 +6,9 @@
 //! Execution stays the authority (it checks the same rules again at the event's height); this
 //! is the early answer to the client. The check is conservative: it refuses only what
 //! execution is certain to refuse whatever happens before the event is proposed.
-//! - An unknown key is accepted while a registration of that device key, submitted through
-//!   this node's API, may still be pending (a client may register a device and submit its
-//!   events without waiting for the commit).
+//! - An unknown key is accepted while a registration of that device key or a rotation to that
+//!   organisation key, submitted through this node's API, may still be pending (a client may
+//!   register a device, or rotate a key, and submit its events without waiting for the commit).
 //! - Kinds whose permission depends on more than the signer's role (rule-set updates,
 //!   corrections, device and key management) are left to execution.
 
@@ -19,18 +19,18 @@ use std::collections::{HashSet, VecDeque};
 use std::sync::Mutex;
 use tradeledger_types::{InspectionKind, Payload, PublicKey, Role, SignedEvent};
 
-/// Device keys remembered from registrations submitted through this node.
-pub const PENDING_DEVICES_MAX: usize = 16_384;
+/// Keys remembered from registrations and rotations submitted through this node.
+pub const PENDING_KEYS_MAX: usize = 16_384;
 
-/// Device keys whose registration was submitted through this node (bounded, oldest forgotten
-/// first; a committed registration is found in the state instead).
+/// Keys whose device registration or organisation key rotation was submitted through this node
+/// (bounded, oldest forgotten first; a committed one is found in the state instead).
 #[derive(Debug, Default)]
-pub struct PendingDevices {
+pub struct PendingKeys {
     inner: Mutex<(HashSet<PublicKey>, VecDeque<PublicKey>)>,
 }
 
-impl PendingDevices {
-    /// Remembers the device keys registered by `events`.
+impl PendingKeys {
+    /// Remembers the keys introduced by `events` ([`introduced_key`]).
     pub fn note(&self, events: &[&SignedEvent]) {
         let mut g = self
             .inner
@@ -38,11 +38,11 @@ impl PendingDevices {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let (set, order) = &mut *g;
         for e in events {
-            if let Payload::DeviceRegistration(r) = &e.body.payload
-                && set.insert(r.device_key)
+            if let Some(key) = introduced_key(&e.body.payload)
+                && set.insert(key)
             {
-                order.push_back(r.device_key);
-                while order.len() > PENDING_DEVICES_MAX {
+                order.push_back(key);
+                while order.len() > PENDING_KEYS_MAX {
                     if let Some(old) = order.pop_front() {
                         set.remove(&old);
                     }
@@ -51,13 +51,22 @@ impl PendingDevices {
         }
     }
 
-    /// True when a registration of `key` was submitted through this node.
+    /// True when an event introducing `key` was submitted through this node.
     pub fn contains(&self, key: &PublicKey) -> bool {
         self.inner
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .0
             .contains(key)
+    }
+}
+
+/// The key `payload` brings onto the chain: a device's key, or an organisation's new key.
+pub fn introduced_key(payload: &Payload) -> Option<PublicKey> {
+    match payload {
+        Payload::DeviceRegistration(r) => Some(r.device_key),
+        Payload::KeyRotation(r) => Some(r.new_key),
+        _ => None,
     }
 }
 
@@ -91,14 +100,12 @@ fn forbidden(code: &'static str, message: String) -> ApiError {
     ApiError::new(StatusCode::FORBIDDEN, code, message)
 }
 
-/// Refuses each of `events` whose signer may not write it (see the module docs); `extra` are
-/// device keys registered by events submitted together with these. Reads the committed state
-/// in one blocking task.
+/// Refuses each of `events` whose signer may not write it (see the module docs). Reads the
+/// committed state in one blocking task.
 pub async fn check_all(
     st: &State,
-    pending: &PendingDevices,
+    pending: &PendingKeys,
     events: &[&SignedEvent],
-    extra: &HashSet<PublicKey>,
 ) -> Result<Vec<Result<(), ApiError>>, ApiError> {
     let keys: Vec<PublicKey> = events.iter().map(|e| e.body.signer).collect();
     let found = st
@@ -129,7 +136,7 @@ pub async fn check_all(
         .map(|(event, found)| {
             let key = event.body.signer;
             match found {
-                None if extra.contains(&key) || pending.contains(&key) => Ok(()),
+                None if pending.contains(&key) => Ok(()),
                 None => Err(forbidden(
                     "unknown_signer",
                     format!("key {key} is not an organisation key or a registered device"),
@@ -141,12 +148,8 @@ pub async fn check_all(
 }
 
 /// Refuses `event` when its signer may not write it.
-pub async fn check(
-    st: &State,
-    pending: &PendingDevices,
-    event: &SignedEvent,
-) -> Result<(), ApiError> {
-    check_all(st, pending, &[event], &HashSet::new())
+pub async fn check(st: &State, pending: &PendingKeys, event: &SignedEvent) -> Result<(), ApiError> {
+    check_all(st, pending, &[event])
         .await?
         .pop()
         .unwrap_or(Ok(()))

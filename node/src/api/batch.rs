@@ -4,7 +4,7 @@
 //! costs more than the event's signature check. A batch is admitted event by event (each gets
 //! its own answer, in order), and its signatures are verified together.
 
-use super::admission::{self, PendingDevices};
+use super::admission::{self, PendingKeys};
 use super::events::{is_cbor, refused, remember_rejection, status_of};
 use super::{ApiError, State};
 use crate::mempool::{EventBatch, Reject, Source};
@@ -14,10 +14,9 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::{Extension, Json};
 use serde::Serialize;
-use std::collections::HashSet;
 use std::sync::Arc;
 use tradeledger_types::codec::EVENT_BYTES_MAX;
-use tradeledger_types::{DecodeError, EventId, Payload, PublicKey, SignedEvent};
+use tradeledger_types::{DecodeError, EventId, SignedEvent};
 
 /// Most events in one batch request.
 pub const BATCH_EVENTS_MAX: usize = 1_000;
@@ -121,67 +120,80 @@ fn decode(cbor: bool, body: &[u8]) -> Result<Vec<(SignedEvent, EventId, usize)>,
         .collect())
 }
 
+/// A decoded item of a batch with its position.
+type Item = (usize, (SignedEvent, EventId, usize));
+
+/// Checks who may write each item (one state read) and admits the allowed ones together (their
+/// signatures verified in one batch); answers keep the items' positions.
+async fn admit_all(
+    st: &State,
+    pending: &PendingKeys,
+    items: Vec<Item>,
+) -> Result<Vec<(usize, (EventId, Result<(), ApiError>))>, ApiError> {
+    let refs: Vec<&SignedEvent> = items.iter().map(|(_, (e, _, _))| e).collect();
+    let checks = admission::check_all(st, pending, &refs).await?;
+    let admits = items
+        .into_iter()
+        .zip(checks)
+        .map(|((i, (event, id, size)), check)| async move {
+            if event.body.chain_id == st.genesis.chain_id
+                && let Err(e) = check
+            {
+                refused(st, id, &e);
+                return (i, (id, Err(e)));
+            }
+            let introduces = admission::introduced_key(&event.body.payload).map(|_| event.clone());
+            let r = if size > EVENT_BYTES_MAX {
+                Err(Reject::Decode(DecodeError::Oversize {
+                    what: "signed event",
+                    len: size,
+                    max: EVENT_BYTES_MAX,
+                }))
+            } else {
+                st.mempool.admit(event, id, size, Source::Local).await
+            };
+            match &r {
+                Err(e) => remember_rejection(st, id, e),
+                Ok(()) => {
+                    if let Some(e) = &introduces {
+                        pending.note(&[e]);
+                    }
+                }
+            }
+            (i, (id, r.map_err(|e| refusal_of(&e))))
+        });
+    Ok(futures::future::join_all(admits).await)
+}
+
 /// `POST /v1/events/batch`: a canonical CBOR array of signed events (`application/cbor`, the
 /// same bytes validators exchange) or a JSON array of signed events. Answers 200 with one
 /// result per event; a body that is not a batch at all gets a 4xx.
 pub async fn submit(
     AxState(st): AxState<State>,
-    Extension(pending): Extension<Arc<PendingDevices>>,
+    Extension(pending): Extension<Arc<PendingKeys>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<BatchAnswer>, ApiError> {
     let body = super::error::extracted(body)?;
     let events = decode(is_cbor(&headers)?, &body)?;
-    // Who may write what (403 codes of the single endpoint), checked in one state read; a
-    // device registered earlier in the same batch may sign later items.
-    let registered: HashSet<PublicKey> = events
-        .iter()
-        .filter_map(|(e, _, _)| match &e.body.payload {
-            Payload::DeviceRegistration(r) => Some(r.device_key),
-            _ => None,
-        })
-        .collect();
-    let refs: Vec<&SignedEvent> = events.iter().map(|(e, _, _)| e).collect();
-    let checks = admission::check_all(&st, &pending, &refs, &registered).await?;
-    let admits = events
+    // Events that bring a key onto the chain (device registrations, key rotations) go first, so
+    // that later items signed by a key admitted that way pass the admission check (403 codes of
+    // the single endpoint); a forged introduction lets nothing through.
+    let (first, rest): (Vec<Item>, Vec<Item>) = events
         .into_iter()
-        .zip(checks)
-        .map(|((event, id, size), check)| {
-            let st = &st;
-            let pending = &pending;
-            async move {
-                if event.body.chain_id == st.genesis.chain_id
-                    && let Err(e) = check
-                {
-                    refused(st, id, &e);
-                    return (id, Err(e));
-                }
-                let registration = matches!(event.body.payload, Payload::DeviceRegistration(_));
-                let noted = registration.then(|| event.clone());
-                let r = if size > EVENT_BYTES_MAX {
-                    Err(Reject::Decode(DecodeError::Oversize {
-                        what: "signed event",
-                        len: size,
-                        max: EVENT_BYTES_MAX,
-                    }))
-                } else {
-                    st.mempool.admit(event, id, size, Source::Local).await
-                };
-                match &r {
-                    Err(e) => remember_rejection(st, id, e),
-                    Ok(()) => {
-                        if let Some(reg) = &noted {
-                            pending.note(&[reg]);
-                        }
-                    }
-                }
-                (id, r.map_err(|e| refusal_of(&e)))
-            }
-        });
+        .enumerate()
+        .partition(|(_, (e, _, _))| admission::introduced_key(&e.body.payload).is_some());
+    let mut answers: Vec<Option<(EventId, Result<(), ApiError>)>> = Vec::new();
+    answers.resize_with(first.len() + rest.len(), || None);
+    for phase in [first, rest] {
+        for (i, answer) in admit_all(&st, &pending, phase).await? {
+            answers[i] = Some(answer);
+        }
+    }
     let mut accepted = 0;
-    let results = futures::future::join_all(admits)
-        .await
+    let results = answers
         .into_iter()
+        .flatten()
         .map(|(id, r)| {
             accepted += usize::from(r.is_ok());
             answer_of(id, &r)

@@ -1,6 +1,6 @@
 //! `POST /v1/events`, `GET /v1/events/{id}`, `GET /v1/proofs/events/{id}`.
 
-use super::admission::PendingDevices;
+use super::admission::PendingKeys;
 use super::error::parse_hash;
 use super::{ApiError, State};
 use crate::mempool::{Reject, Source};
@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use tradeledger_contracts::{Derived, Status};
 use tradeledger_types::codec::EVENT_BYTES_MAX;
-use tradeledger_types::{Block, EventProof, Payload, SignedEvent, merkle};
+use tradeledger_types::{Block, EventProof, SignedEvent, merkle};
 
 pub(super) fn is_cbor(headers: &HeaderMap) -> Result<bool, ApiError> {
     let ct = headers
@@ -67,7 +67,7 @@ pub struct Submitted {
 /// `POST /v1/events`: a signed event as canonical CBOR (`application/cbor`) or JSON.
 pub async fn submit(
     AxState(st): AxState<State>,
-    Extension(pending): Extension<Arc<PendingDevices>>,
+    Extension(pending): Extension<Arc<PendingKeys>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Submitted>), ApiError> {
@@ -106,8 +106,7 @@ pub async fn submit(
         e.id = Some(id.to_hex());
         return Err(e);
     }
-    let registration = matches!(event.body.payload, Payload::DeviceRegistration(_));
-    let noted = registration.then(|| event.clone());
+    let noted = super::admission::introduced_key(&event.body.payload).map(|_| event.clone());
     match st.mempool.admit(event, id, size, Source::Local).await {
         Ok(()) => {
             if let Some(r) = &noted {

@@ -140,7 +140,7 @@ pub fn router(state: State, options: ApiOptions) -> Router {
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(body_bytes_max))
         .layer(Extension(limiter.clone()))
-        .layer(Extension(Arc::new(admission::PendingDevices::default())))
+        .layer(Extension(Arc::new(admission::PendingKeys::default())))
         .layer(axum::middleware::from_fn_with_state(
             limiter,
             rate_limit::middleware,
