@@ -37,4 +37,21 @@ impl EventBatch {
             })
             .collect())
     }
+
+    /// Like [`EventBatch::decode`], with each event's canonical size; each event is encoded
+    /// once, for both its id and its size.
+    pub fn decode_sized(
+        bytes: &[u8],
+        max: usize,
+    ) -> Result<Vec<(SignedEvent, EventId, usize)>, DecodeError> {
+        let events: Vec<SignedEvent> = codec::from_canonical(bytes, max, "event batch")?;
+        Ok(events
+            .into_iter()
+            .map(|e| {
+                let canonical = e.to_bytes();
+                let id = tradeledger_types::domain::sha256(&canonical);
+                (e, id, canonical.len())
+            })
+            .collect())
+    }
 }

@@ -5,6 +5,7 @@
 //! batch with other submissions, and enforces count and byte caps. Every rejection has a
 //! reason ([`Reject`]) with a stable code.
 
+mod admit_batch;
 pub mod batch;
 pub mod pool;
 mod reject;
@@ -123,13 +124,19 @@ impl Mempool {
         let signer = event.body.signer;
         let known = self.lock().known_committed_seq(&signer);
         if known.is_none() || source == Source::Local {
-            let (committed_seq, committed) = self
+            let (committed_seq, committed, retired) = self
                 .store
-                .blocking(move |s| Ok((s.signer_last_seq(&signer)?, s.has_event(&id)?)))
+                .blocking(move |s| {
+                    let retired = retired_at_next_height(s, &signer)?;
+                    Ok((s.signer_last_seq(&signer)?, s.has_event(&id)?, retired))
+                })
                 .await
                 .map_err(|e| Reject::Unavailable(e.to_string()))?;
             if committed {
                 return Err(Reject::AlreadyCommitted(id));
+            }
+            if let Some(r) = retired {
+                return Err(Reject::KeyRetired(r));
             }
             self.lock().learn_committed_seq(signer, committed_seq);
         }
@@ -174,4 +181,17 @@ impl Mempool {
         pool.on_commit(height, events);
         self.update_gauges(&pool);
     }
+}
+
+/// Execution's refusal of `signer` at the next height (committed + 1, the earliest an event
+/// admitted now can land at) when its key is retired: a revoked device or a rotated-out
+/// organisation key. Such a key can never sign again, so the event is refused at once.
+fn retired_at_next_height(
+    s: &Store,
+    signer: &PublicKey,
+) -> crate::storage::StoreResult<Option<tradeledger_contracts::Rejection>> {
+    let view = crate::execution::OverlayState::new(s, Vec::new());
+    let next = s.committed_height()?.saturating_add(1);
+    tradeledger_contracts::signer_refusal(&view, signer, next)
+        .map_err(|e| crate::storage::StorageError::Task(e.to_string()))
 }

@@ -69,6 +69,10 @@ pub enum Reject {
     /// The node is shutting down or a storage call failed.
     #[error("node unavailable: {0}")]
     Unavailable(String),
+    /// The signing key is retired at the next height: a revoked device (`device_revoked`) or a
+    /// rotated-out organisation key (`key_revoked`); the code and detail are execution's.
+    #[error("{}", .0.detail)]
+    KeyRetired(tradeledger_contracts::Rejection),
 }
 
 impl Reject {
@@ -89,6 +93,7 @@ impl Reject {
             Reject::SequenceTooFar { .. } => "sequence_too_far",
             Reject::Full { .. } => "mempool_full",
             Reject::Unavailable(_) => "unavailable",
+            Reject::KeyRetired(r) => r.code.as_str(),
         }
     }
 }

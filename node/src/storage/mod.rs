@@ -74,6 +74,8 @@ pub struct Store {
 /// 100 MB. The hot top of the state tree is a few thousand nodes; the rest is what recent blocks
 /// touched.
 pub const STATE_CACHE_ENTRIES: usize = 1 << 20;
+/// RocksDB's block cache, shared by the column families.
+pub const BLOCK_CACHE_BYTES: usize = 256 << 20;
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -96,9 +98,24 @@ impl Store {
         opts.create_if_missing(true);
         opts.create_missing_column_families(true);
         opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
+        opts.set_max_background_jobs(2);
+        // One block cache for every column family; bloom filters where lookups are by exact
+        // key and often miss (an event id not yet committed, a state-tree position with no
+        // node, an index entry), so a miss costs no data-block read once the chain outgrows
+        // the memtables.
+        let cache = rocksdb::Cache::new_lru_cache(BLOCK_CACHE_BYTES);
         let cfs = ALL_CFS.iter().map(|name| {
             let mut o = Options::default();
             o.set_compression_type(rocksdb::DBCompressionType::Lz4);
+            let mut table = rocksdb::BlockBasedOptions::default();
+            table.set_block_cache(&cache);
+            if [CF_EVENTS, CF_STATE, CF_INDEXES, CF_RESULTS].contains(name) {
+                table.set_bloom_filter(10.0, false);
+                table.set_cache_index_and_filter_blocks(true);
+                table.set_pin_l0_filter_and_index_blocks_in_cache(true);
+            }
+            o.set_block_based_table_factory(&table);
+            o.set_level_compaction_dynamic_level_bytes(true);
             ColumnFamilyDescriptor::new(*name, o)
         });
         let db = DB::open_cf_descriptors(&opts, path, cfs)?;
