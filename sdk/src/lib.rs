@@ -201,6 +201,13 @@
 //! tradeledger-bridge epcis import events.jsonld --shipment SHP-1 --dry-run
 //! tradeledger-bridge epcis import events.jsonld --shipment SHP-1 --node URL --key FILE --spool DIR
 //! ```
+//! **Switching a bridge to a new device key** (see [`rotation`]): have the organisation sign
+//! the new key's registration and the old key's revocation from a height
+//! ([`rotation::device_rotation`]); once the registration is committed, restart the bridge with
+//! the new `--key` on the same `--spool`. The new key gets its own sequence file (numbering from
+//! 1); events of the old key still in the spool are delivered first, and any the node refuses
+//! after the revocation height (`device_revoked`) are set aside in `rejected.jsonl`.
+//!
 //! The examples `rfid_portal` and `reefer_sensor` (`cargo run -p tradeledger-sdk --example
 //! rfid_portal -- --dry-run`) show the same flows in a few dozen lines each.
 //!
@@ -216,6 +223,7 @@
 //! | [`client`] | the node's HTTP API (async, with a blocking facade); the spool's transport |
 //! | [`delivery`] | online-or-spool: spool first, post when reachable, drain with backoff |
 //! | [`bridge`] | the device message format and its mapping to signed events |
+//! | [`rotation`] | key rotation without downtime: a device's, an organisation's |
 
 pub mod bridge;
 pub mod builders;
@@ -224,5 +232,6 @@ pub mod delivery;
 pub mod epc;
 pub mod epcis;
 pub mod recorder;
+pub mod rotation;
 pub mod signer;
 pub mod spool;

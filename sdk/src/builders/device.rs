@@ -1,5 +1,7 @@
 use super::{Build, BuildError};
-use tradeledger_types::{DeviceRegistration, DeviceRevocation, EventKind, Payload, PublicKey};
+use tradeledger_types::{
+    DeviceRegistration, DeviceRevocation, EventKind, KeyRotation, Payload, PublicKey,
+};
 
 /// Builds a [`DeviceRegistration`].
 #[derive(Debug, Clone)]
@@ -46,5 +48,27 @@ impl DeviceRevocationBuilder {
 impl Build for DeviceRevocationBuilder {
     fn assemble(self) -> Result<Payload, BuildError> {
         Ok(Payload::DeviceRevocation(self.0))
+    }
+}
+
+/// Builds a [`KeyRotation`] of an organisation key.
+#[derive(Debug, Clone)]
+pub struct KeyRotationBuilder(KeyRotation);
+
+impl KeyRotationBuilder {
+    /// Replaces the organisation key `old_key` with `new_key`: the new key signs at once, the
+    /// old one until `effective_height` (exclusive).
+    pub fn new(old_key: PublicKey, new_key: PublicKey, effective_height: u64) -> Self {
+        KeyRotationBuilder(KeyRotation {
+            old_key,
+            new_key,
+            effective_height,
+        })
+    }
+}
+
+impl Build for KeyRotationBuilder {
+    fn assemble(self) -> Result<Payload, BuildError> {
+        Ok(Payload::KeyRotation(self.0))
     }
 }

@@ -24,7 +24,7 @@ mod sensor;
 mod shipment;
 
 pub use custody::CustodyBuilder;
-pub use device::{DeviceRegistrationBuilder, DeviceRevocationBuilder};
+pub use device::{DeviceRegistrationBuilder, DeviceRevocationBuilder, KeyRotationBuilder};
 pub use governance::{CorrectionBuilder, RuleSetUpdateBuilder};
 pub use inspection::{ClearanceBuilder, InspectionBuilder};
 pub use ipr::{
