@@ -32,7 +32,7 @@ pub fn run(data: &[u8]) {
 }
 
 fn request(frame: &[u8]) {
-    let mut codec = FrameCodec;
+    let mut codec = FrameCodec::default();
     let Ok(req) = block_on(codec.read_request(&PROTOCOL, &mut Cursor::new(frame))) else {
         return;
     };
@@ -48,7 +48,7 @@ fn request(frame: &[u8]) {
 }
 
 fn response(frame: &[u8]) {
-    let mut codec = FrameCodec;
+    let mut codec = FrameCodec::default();
     let Ok(res) = block_on(codec.read_response(&PROTOCOL, &mut Cursor::new(frame))) else {
         return;
     };

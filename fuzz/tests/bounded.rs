@@ -23,8 +23,8 @@ const DECODER: Budget = Budget {
 };
 /// The consensus harness signs and verifies on most steps: fewer, longer cases.
 const CONSENSUS: Budget = Budget {
-    random: 48,
-    mutated: 96,
+    random: 32,
+    mutated: 64,
     len_max: 2048,
 };
 
