@@ -9,6 +9,9 @@
 //! - An unknown key is accepted while a registration of that device key or a rotation to that
 //!   organisation key, submitted through this node's API, may still be pending (a client may
 //!   register a device, or rotate a key, and submit its events without waiting for the commit).
+//! - An unknown key is refused only after this node committed what it could for
+//!   [`UNKNOWN_KEY_GRACE`]: a client that saw its key's introduction commit on another validator
+//!   may submit to this one, which is a block behind.
 //! - Kinds whose permission depends on more than the signer's role (rule-set updates,
 //!   corrections, device and key management) are left to execution.
 
@@ -18,6 +21,10 @@ use axum::http::StatusCode;
 use std::collections::{HashSet, VecDeque};
 use std::sync::Mutex;
 use tradeledger_types::{InspectionKind, Payload, PublicKey, Role, SignedEvent};
+
+/// How long a submission signed by a key this node does not know waits for this node's next
+/// commits before it is refused (the key may be in a block other validators committed first).
+pub const UNKNOWN_KEY_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Keys remembered from registrations and rotations submitted through this node.
 pub const PENDING_KEYS_MAX: usize = 16_384;
@@ -108,7 +115,48 @@ pub async fn check_all(
     events: &[&SignedEvent],
 ) -> Result<Vec<Result<(), ApiError>>, ApiError> {
     let keys: Vec<PublicKey> = events.iter().map(|e| e.body.signer).collect();
-    let found = st
+    let mut found = lookup(st, keys).await?;
+    // A key this node does not know may have been introduced in a block that other validators
+    // committed already (the client saw the commit there): wait for this node's next commits
+    // before refusing it.
+    let started = std::time::Instant::now();
+    let mut height = crate::status::snapshot(&st.status).height;
+    while found.iter().zip(events).any(|(f, e)| {
+        f.is_none() && e.body.chain_id == st.genesis.chain_id && !pending.contains(&e.body.signer)
+    }) && started.elapsed() < UNKNOWN_KEY_GRACE
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let now = crate::status::snapshot(&st.status).height;
+        if now > height {
+            height = now;
+            found = lookup(st, events.iter().map(|e| e.body.signer).collect()).await?;
+        }
+    }
+    Ok(events
+        .iter()
+        .zip(found)
+        .map(|(event, found)| {
+            let key = event.body.signer;
+            match found {
+                None if pending.contains(&key) => Ok(()),
+                None => Err(forbidden(
+                    "unknown_signer",
+                    format!("key {key} is not an organisation key or a registered device"),
+                )),
+                Some((signer, org)) => refusal(event, &signer, org.as_ref()),
+            }
+        })
+        .collect())
+}
+
+type Found = Option<(
+    tradeledger_contracts::SignerRecord,
+    Option<tradeledger_types::Organisation>,
+)>;
+
+/// The signer record and organisation of each key, from the committed state.
+async fn lookup(st: &State, keys: Vec<PublicKey>) -> Result<Vec<Found>, ApiError> {
+    Ok(st
         .store
         .blocking(move |s| {
             let view = OverlayState::new(s, Vec::new());
@@ -129,22 +177,7 @@ pub async fn check_all(
             }
             Ok(out)
         })
-        .await?;
-    Ok(events
-        .iter()
-        .zip(found)
-        .map(|(event, found)| {
-            let key = event.body.signer;
-            match found {
-                None if pending.contains(&key) => Ok(()),
-                None => Err(forbidden(
-                    "unknown_signer",
-                    format!("key {key} is not an organisation key or a registered device"),
-                )),
-                Some((signer, org)) => refusal(event, &signer, org.as_ref()),
-            }
-        })
-        .collect())
+        .await?)
 }
 
 /// Refuses `event` when its signer may not write it.
