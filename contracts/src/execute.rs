@@ -157,13 +157,13 @@ fn run_event<S: Store>(
     if let Some(r) = retired(&signer, retirement.as_ref(), env.block.height) {
         return Err(Fail::Reject(r));
     }
-    if let Some(d) = &signer.device {
-        if !d.kinds.contains(&kind) {
-            return reject(
-                RejectCode::DeviceKindNotAllowed,
-                format!("device {} may not sign {}", d.device_id, kind.as_str()),
-            );
-        }
+    if let Some(d) = &signer.device
+        && !d.kinds.contains(&kind)
+    {
+        return reject(
+            RejectCode::DeviceKindNotAllowed,
+            format!("device {} may not sign {}", d.device_id, kind.as_str()),
+        );
     }
     let expected = signer.last_seq.saturating_add(1);
     if body.seq < expected {

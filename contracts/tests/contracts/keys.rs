@@ -1,6 +1,7 @@
 //! Key rotation: device keys (register the new one, revoke the old one from a height) and
 //! organisation keys (`KeyRotation`), with the old key accepted before the stated height and
 //! refused from it on.
+#![allow(clippy::unwrap_used)]
 
 use crate::harness::{Chain, Parties};
 use tradeledger_contracts::testkit::{self, Actor, DAY_MS, T0_MS};
