@@ -132,37 +132,46 @@ async fn admit_all(
 ) -> Result<Vec<(usize, (EventId, Result<(), ApiError>))>, ApiError> {
     let refs: Vec<&SignedEvent> = items.iter().map(|(_, (e, _, _))| e).collect();
     let checks = admission::check_all(st, pending, &refs).await?;
-    let admits = items
-        .into_iter()
-        .zip(checks)
-        .map(|((i, (event, id, size)), check)| async move {
-            if event.body.chain_id == st.genesis.chain_id
-                && let Err(e) = check
-            {
-                refused(st, id, &e);
-                return (i, (id, Err(e)));
-            }
-            let introduces = admission::introduced_key(&event.body.payload).map(|_| event.clone());
-            let r = if size > EVENT_BYTES_MAX {
-                Err(Reject::Decode(DecodeError::Oversize {
-                    what: "signed event",
-                    len: size,
-                    max: EVENT_BYTES_MAX,
-                }))
-            } else {
-                st.mempool.admit(event, id, size, Source::Local).await
-            };
-            match &r {
-                Err(e) => remember_rejection(st, id, e),
-                Ok(()) => {
-                    if let Some(e) = &introduces {
-                        pending.note(&[e]);
-                    }
+    let mut out = Vec::with_capacity(items.len());
+    // What the mempool admits together: positions, ids and introduced keys alongside.
+    let mut places = Vec::new();
+    let mut batch = Vec::new();
+    for ((i, (event, id, size)), check) in items.into_iter().zip(checks) {
+        if event.body.chain_id == st.genesis.chain_id
+            && let Err(e) = check
+        {
+            refused(st, id, &e);
+            out.push((i, (id, Err(e))));
+            continue;
+        }
+        if size > EVENT_BYTES_MAX {
+            let r = Reject::Decode(DecodeError::Oversize {
+                what: "signed event",
+                len: size,
+                max: EVENT_BYTES_MAX,
+            });
+            remember_rejection(st, id, &r);
+            out.push((i, (id, Err(refusal_of(&r)))));
+            continue;
+        }
+        let introduces = admission::introduced_key(&event.body.payload).map(|_| event.clone());
+        places.push((i, id, introduces));
+        batch.push((event, id, size));
+    }
+    // One storage call, one lock and one signature batch for the whole request.
+    let answers = st.mempool.admit_batch(batch, Source::Local).await;
+    for ((i, id, introduces), r) in places.into_iter().zip(answers) {
+        match &r {
+            Err(e) => remember_rejection(st, id, e),
+            Ok(()) => {
+                if let Some(e) = &introduces {
+                    pending.note(&[e]);
                 }
             }
-            (i, (id, r.map_err(|e| refusal_of(&e))))
-        });
-    Ok(futures::future::join_all(admits).await)
+        }
+        out.push((i, (id, r.map_err(|e| refusal_of(&e)))));
+    }
+    Ok(out)
 }
 
 /// `POST /v1/events/batch`: a canonical CBOR array of signed events (`application/cbor`, the

@@ -162,6 +162,8 @@ impl Cluster {
             .arg("run")
             .arg("--home")
             .arg(&node.home)
+            // Test clients post from 127.0.0.1 as fast as they can: no per-client limit.
+            .arg("--api-write-requests-per-s=0")
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
