@@ -178,7 +178,7 @@ fn device_and_party_keys_rotate_while_events_keep_committing() {
     ];
     for (i, (ev, want)) in refused.iter().enumerate() {
         let (status, code, message) = try_submit(apis[i], ev).expect_err("old key refused");
-        assert_eq!((status, code.as_str()), (400, *want), "{message}");
+        assert_eq!((status, code.as_str()), (403, *want), "{message}");
         assert!(message.contains(&format!("from height {h}")), "{message}");
     }
     // The new keys go on.
@@ -207,7 +207,7 @@ fn device_and_party_keys_rotate_while_events_keep_committing() {
             );
         }
         // The rotation committed between the two submissions: refused at admission instead.
-        Err((status, code, _)) => assert_eq!((status, code.as_str()), (400, "key_revoked")),
+        Err((status, code, _)) => assert_eq!((status, code.as_str()), (403, "key_revoked")),
     }
     assert_eq!(committed(&c, &rot2).1, "applied");
     let last = c.submit(3, &exporter3.sign(declaration("SHP-K6")).expect("valid"));

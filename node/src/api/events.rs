@@ -51,6 +51,8 @@ pub(super) fn status_of(r: &Reject) -> StatusCode {
         }
         Reject::Duplicate(_) | Reject::AlreadyCommitted(_) => StatusCode::CONFLICT,
         Reject::Full { .. } | Reject::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        // A retired key may no longer write: a permission refusal, like role_not_allowed.
+        Reject::KeyRetired(_) => StatusCode::FORBIDDEN,
         _ => StatusCode::BAD_REQUEST,
     }
 }
