@@ -489,3 +489,19 @@ fn builder_made_events_of_every_type_export_valid() {
         );
     }
 }
+
+#[test]
+fn device_ids_that_are_not_uris_survive_export_and_import() {
+    // Found by the epcis_document fuzz target: export writes such an id as
+    // `urn:tradeledger:device:ID`, and import kept the prefix, so the report changed device.
+    let event = r#"{"type": "ObjectEvent", "action": "OBSERVE",
+        "eventTime": "2026-03-02T06:10:00Z", "eventTimeZoneOffset": "+00:00",
+        "epcList": ["urn:epc:id:sscc:0614141.1234567890"],
+        "sensorElementList": [{"sensorReport": [
+            {"type": "Temperature", "value": 4.5, "uom": "CEL", "deviceID": "reefer-7"}]}]}"#;
+    let opts = ImportOptions::new("SHP-1").keep_sensor_elements(false);
+    let doc = import_str(event, &opts).unwrap();
+    assert_eq!(doc.events[0].sensor_reports[0].device_id, "reefer-7");
+    let again = import_value(&doc.to_epcis(), &opts).unwrap();
+    assert_eq!(again.events[0].sensor_reports, doc.events[0].sensor_reports);
+}

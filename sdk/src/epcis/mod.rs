@@ -59,7 +59,7 @@ pub mod vocab;
 pub use error::EpcisError;
 pub use export::{ExportOptions, default_context, export_document, export_event};
 pub use import::{SEAL_FIELD, SHIPMENT_URN_PREFIX, import_str, import_value};
-pub use sensor::UNKNOWN_DEVICE;
+pub use sensor::{DEVICE_URN_PREFIX, UNKNOWN_DEVICE};
 
 use serde_json::Value;
 use tradeledger_types::{CustodyEvent, Payload, SensorReport};

@@ -14,6 +14,9 @@ use tradeledger_types::{Reading, SensorReport};
 
 /// Device id used when neither the report, its metadata nor the read point names one.
 pub const UNKNOWN_DEVICE: &str = "unknown-device";
+/// Export writes a device id that is not a URI as `urn:tradeledger:device:ID` (EPCIS wants a
+/// URI there); import strips the prefix again, so the device id survives the round trip.
+pub const DEVICE_URN_PREFIX: &str = "urn:tradeledger:device:";
 
 /// Converts a `sensorElementList` into one [`SensorReport`] per device, readings in time order.
 ///
@@ -127,7 +130,7 @@ pub(crate) fn import_sensor_elements(
 }
 
 fn device_at<'a>(obj: &'a Map<String, Value>, path: &str) -> Result<Option<&'a str>, EpcisError> {
-    let d = opt_str(obj, path, "deviceID")?;
+    let d = opt_str(obj, path, "deviceID")?.map(|d| d.strip_prefix(DEVICE_URN_PREFIX).unwrap_or(d));
     if let Some(d) = d {
         v::id("", d).map_err(|e| EpcisError::new(join(path, "deviceID"), e.problem))?;
     }
@@ -156,12 +159,13 @@ pub(crate) fn export_sensor_elements(reports: &[SensorReport]) -> Value {
                 })
                 .collect();
             let mut meta = Map::new();
-            if v::epc("", &r.device_id).is_ok() || r.device_id.contains(':') {
+            let is_uri = v::epc("", &r.device_id).is_ok() || r.device_id.contains(':');
+            if is_uri && !r.device_id.starts_with(DEVICE_URN_PREFIX) {
                 meta.insert("deviceID".into(), Value::String(r.device_id.clone()));
             } else {
                 meta.insert(
                     "deviceID".into(),
-                    Value::String(format!("urn:tradeledger:device:{}", r.device_id)),
+                    Value::String(format!("{DEVICE_URN_PREFIX}{}", r.device_id)),
                 );
             }
             json!({ "sensorMetadata": meta, "sensorReport": entries })
