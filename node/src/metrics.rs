@@ -123,6 +123,8 @@ pub struct Metrics {
     pub sync_lag_blocks: AtomicU64,
     /// Blocks committed since start.
     pub blocks_committed: AtomicU64,
+    /// Round timers that expired since start (rounds that ended without progress in time).
+    pub round_timeouts: AtomicU64,
     /// Events committed since start.
     pub events_committed: AtomicU64,
     /// Events accepted into the mempool since start.
@@ -191,6 +193,13 @@ impl Metrics {
             "Blocks known to exist beyond our committed height.",
             "gauge",
             get(&self.sync_lag_blocks),
+        );
+        g(
+            &mut out,
+            "tradeledger_round_timeouts_total",
+            "Round timers that expired since start.",
+            "counter",
+            get(&self.round_timeouts),
         );
         g(
             &mut out,

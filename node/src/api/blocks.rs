@@ -18,6 +18,10 @@ use tradeledger_types::codec;
 
 /// Most blocks in one page.
 pub const PAGE_BLOCKS_MAX: u64 = 100;
+/// Most block bytes in one page (more blocks than fit are left for the next page). With a
+/// block at most [`tradeledger_types::codec::BLOCK_BYTES_MAX`], a page always fits in
+/// [`tradeledger_types::codec::MESSAGE_BYTES_MAX`].
+pub const PAGE_BYTES_MAX: usize = 8 * 1024 * 1024;
 
 /// Query of the block endpoints.
 #[derive(Debug, Deserialize)]
@@ -64,19 +68,7 @@ fn cbor(bytes: Vec<u8>) -> Response {
 async fn load(st: &State, from: u64, limit: u64) -> Result<Vec<CertifiedBlock>, ApiError> {
     Ok(st
         .store
-        .blocking(move |s| {
-            let top = s.committed_height()?;
-            let mut out = Vec::new();
-            let mut h = from.max(1);
-            while h <= top && (out.len() as u64) < limit {
-                match (s.block(h)?, s.certificate(h)?) {
-                    (Some(block), Some(qc)) => out.push(CertifiedBlock { block, qc }),
-                    _ => break,
-                }
-                h += 1;
-            }
-            Ok(out)
-        })
+        .blocking(move |s| s.block_page(from, limit, PAGE_BYTES_MAX))
         .await?)
 }
 

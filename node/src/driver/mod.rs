@@ -217,6 +217,7 @@ impl Driver {
                 Err(RecvTimeoutError::Disconnected) => break,
             }
             for round in self.timers.expired() {
+                self.metrics.round_timeouts.fetch_add(1, Ordering::Relaxed);
                 self.push(Input::Timeout { round });
             }
             if let Err(reason) = self.release_deferred(true) {

@@ -194,6 +194,34 @@ impl Store {
         }
     }
 
+    /// Committed blocks with their certificates from `from` (at least 1), at most `limit` of
+    /// them and, after the first, no more than `bytes_max` canonical block bytes in all: the
+    /// page a client fetches in one request.
+    pub fn block_page(
+        &self,
+        from: u64,
+        limit: u64,
+        bytes_max: usize,
+    ) -> StoreResult<Vec<tradeledger_types::CertifiedBlock>> {
+        let top = self.committed_height()?;
+        let mut out = Vec::new();
+        let mut bytes = 0usize;
+        let mut h = from.max(1);
+        while h <= top && (out.len() as u64) < limit {
+            let (Some(raw), Some(qc)) = (self.block_bytes(h)?, self.certificate(h)?) else {
+                break;
+            };
+            if !out.is_empty() && bytes + raw.len() > bytes_max {
+                break;
+            }
+            bytes += raw.len();
+            let block = Block::decode(&raw).map_err(|e| corrupt("block", CF_BLOCKS, e))?;
+            out.push(tradeledger_types::CertifiedBlock { block, qc });
+            h += 1;
+        }
+        Ok(out)
+    }
+
     /// The QC certifying the block at `height`.
     pub fn certificate(&self, height: u64) -> StoreResult<Option<QuorumCertificate>> {
         match self.get(CF_CERTS, &height_key(height))? {

@@ -144,3 +144,34 @@ fn rejected_events_do_not_use_up_sequences_and_replays_keep_the_first_record() {
     let (_, rejected) = store.event(&gap.id()).expect("read").expect("present");
     assert_eq!((rejected.height, rejected.outcome.is_applied()), (2, false));
 }
+
+#[test]
+fn block_pages_stop_at_their_byte_budget_but_always_hold_one_block() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = Store::open(dir.path(), Hash32([7; 32])).expect("open");
+    for h in 1..=5u64 {
+        let events = (0..20).map(|i| sample_event(h as u8, i + 1)).collect();
+        store
+            .commit_block(&commit_of(block_at(h, events)))
+            .expect("commit");
+    }
+    let one = store.block_bytes(1).expect("read").expect("block 1").len();
+    let all = store.block_page(1, 100, usize::MAX).expect("page");
+    assert_eq!(all.len(), 5);
+    let two = store.block_page(1, 100, 2 * one + 10).expect("page");
+    assert_eq!(
+        two.iter()
+            .map(|b| b.block.header.height)
+            .collect::<Vec<_>>(),
+        [1, 2]
+    );
+    let tiny = store.block_page(4, 100, 1).expect("page");
+    assert_eq!(tiny.len(), 1, "a page holds one block even over budget");
+    assert_eq!(tiny[0].block.header.height, 4);
+    assert!(
+        store
+            .block_page(6, 100, usize::MAX)
+            .expect("page")
+            .is_empty()
+    );
+}
