@@ -16,10 +16,13 @@ use tradeledger_types::{Bytes, Hash32, SignedEvent, codec};
 pub const BATCH_EVENTS_MAX: usize = 512;
 /// Longest a local event waits for company before its batch leaves. Every millisecond here is
 /// added to commit latency at low load; under load the queue fills batches by itself (the
-/// batcher takes everything waiting at once), so a short linger loses little batching.
-pub const BATCH_DELAY: Duration = Duration::from_millis(2);
+/// batcher takes everything waiting at once), so a short linger loses little batching. Shorter
+/// than this, single-event submissions make hundreds of tiny batches per second per peer.
+pub const BATCH_DELAY: Duration = Duration::from_millis(5);
 /// Capacity of the queue of local events waiting to be batched.
 pub const OUTGOING_QUEUE: usize = 16_384;
+/// Most received batches admitted together.
+const INGEST_BATCHES_MAX: usize = 64;
 /// Batch digests remembered to drop duplicates.
 const SEEN_DIGESTS_MAX: usize = 16_384;
 
@@ -70,32 +73,45 @@ pub async fn run_ingester(
 ) {
     let mut seen: HashSet<Hash32> = HashSet::new();
     let mut order: VecDeque<Hash32> = VecDeque::new();
-    while let Some(msg) = inbound.recv().await {
-        let Inbound::Batch { from, bytes } = msg else {
-            continue;
-        };
-        let digest = EventBatch::digest_of(&bytes);
-        if !seen.insert(digest) {
-            metrics.p2p_dropped.inc(P2pDrop::DuplicateBatch.label());
-            continue;
-        }
-        order.push_back(digest);
-        if order.len() > SEEN_DIGESTS_MAX
-            && let Some(old) = order.pop_front()
-        {
-            seen.remove(&old);
-        }
-        let events = match EventBatch::decode_sized(&bytes, codec::MESSAGE_BYTES_MAX) {
-            Ok(e) => e,
-            Err(e) => {
-                tracing::warn!(peer = %from, error = %e, "undecodable event batch");
-                metrics.p2p_dropped.inc(P2pDrop::UndecodableBatch.label());
+    let mut msgs = Vec::with_capacity(INGEST_BATCHES_MAX);
+    // Everything queued is admitted together: at low load peers send many small batches, and
+    // one admission (one storage call, one signature batch) per batch would make this loop,
+    // not the CPU, the limit.
+    while inbound.recv_many(&mut msgs, INGEST_BATCHES_MAX).await > 0 {
+        let mut events = Vec::new();
+        let mut senders = Vec::new();
+        for msg in msgs.drain(..) {
+            let Inbound::Batch { from, bytes } = msg else {
+                continue;
+            };
+            let digest = EventBatch::digest_of(&bytes);
+            if !seen.insert(digest) {
+                metrics.p2p_dropped.inc(P2pDrop::DuplicateBatch.label());
                 continue;
             }
-        };
+            order.push_back(digest);
+            if order.len() > SEEN_DIGESTS_MAX
+                && let Some(old) = order.pop_front()
+            {
+                seen.remove(&old);
+            }
+            match EventBatch::decode_sized(&bytes, codec::MESSAGE_BYTES_MAX) {
+                Ok(decoded) => {
+                    senders.extend(std::iter::repeat_n(from, decoded.len()));
+                    events.extend(decoded);
+                }
+                Err(e) => {
+                    tracing::warn!(peer = %from, error = %e, "undecodable event batch");
+                    metrics.p2p_dropped.inc(P2pDrop::UndecodableBatch.label());
+                }
+            }
+        }
+        if events.is_empty() {
+            continue;
+        }
         let ids: Vec<_> = events.iter().map(|(_, id, _)| *id).collect();
         let answers = mempool.admit_batch(events, Source::Peer).await;
-        for (id, r) in ids.iter().zip(answers) {
+        for ((id, from), r) in ids.iter().zip(&senders).zip(answers) {
             if let Err(e) = r {
                 tracing::debug!(peer = %from, event = %id, reason = %e, "batch event not admitted");
             }
