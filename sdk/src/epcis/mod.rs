@@ -18,7 +18,10 @@
 //! | `sensorReport` entries with a numeric `value` | [`Reading`](tradeledger_types::Reading)s: value in exact milli-units (`26.0` → 26000; more than three decimals is an error), `uom` kept, type mapped to [`SensorKind`](tradeledger_types::SensorKind) |
 //!
 //! Export writes the mapped fields back and then every kept extension, so an imported event
-//! exports to the same content (times re-written in milliseconds with their offset). With
+//! exports to the same content (times re-written in milliseconds with their offset), except
+//! for fields the standard requires and the input lacked: export adds them (a
+//! `TransformationEvent` without `transformationID` gets one), after which export and import
+//! round-trip exactly. With
 //! [`ImportOptions::keep_sensor_elements`] (the default) the original `sensorElementList`
 //! rides along in `extensions`, so aggregates (`minValue`, `sDev`, ...) and device metadata
 //! survive; turned off, the ledger holds only the sensor reports and export rebuilds the list
