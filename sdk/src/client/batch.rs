@@ -60,33 +60,10 @@ impl Client {
     ) -> Result<Vec<BatchItem>, ClientError> {
         let body = codec::to_canonical(events);
         let url = self.url("/v1/events/batch");
-        let mut delay = self.retry.backoff_initial;
-        let mut attempt = 1;
-        loop {
-            let sent = self
-                .http
-                .post(&url)
-                .header(reqwest::header::CONTENT_TYPE, "application/cbor")
-                .body(body.clone())
-                .send()
-                .await;
-            let result = match sent {
-                Ok(resp) => model::json::<Answer>(&url, resp).await,
-                Err(e) => Err(ClientError::Transport {
-                    url: url.clone(),
-                    reason: e.to_string(),
-                }),
-            };
-            match result {
-                Ok(answer) => return items(&url, events, answer),
-                Err(e) if e.is_transient() && attempt < self.retry.attempts => {
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(self.retry.backoff_max);
-                    attempt += 1;
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        let answer = self
+            .post_cbor_retrying(&url, &body, |resp| model::json::<Answer>(&url, resp))
+            .await?;
+        items(&url, events, answer)
     }
 }
 

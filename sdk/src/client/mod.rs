@@ -91,34 +91,52 @@ impl Client {
     /// Posts canonical signed-event bytes (as kept in the spool), retrying transient failures.
     pub async fn submit_bytes(&self, bytes: &[u8]) -> Result<SubmitReceipt, ClientError> {
         let url = self.url("/v1/events");
+        let answer = self
+            .post_cbor_retrying(&url, bytes, |resp| model::receipt(&url, resp))
+            .await;
+        match answer {
+            // The node already holds (or has committed) an event with this id: the submission
+            // is done, which is what makes re-submitting after a timeout safe.
+            Err(ClientError::Rejected {
+                status: 409, code, ..
+            }) => Ok(SubmitReceipt {
+                id: tradeledger_types::domain::sha256(bytes),
+                status: code,
+            }),
+            other => other,
+        }
+    }
+
+    /// POSTs `body` as CBOR to `url` and reads the answer with `read`, retrying transport
+    /// failures, 5xx and 429 under the client's [`Retry`] policy.
+    pub(crate) async fn post_cbor_retrying<T, F, Fut>(
+        &self,
+        url: &str,
+        body: &[u8],
+        read: F,
+    ) -> Result<T, ClientError>
+    where
+        F: Fn(reqwest::Response) -> Fut,
+        Fut: std::future::Future<Output = Result<T, ClientError>>,
+    {
         let mut delay = self.retry.backoff_initial;
         let mut attempt = 1;
         loop {
             let sent = self
                 .http
-                .post(&url)
+                .post(url)
                 .header(reqwest::header::CONTENT_TYPE, "application/cbor")
-                .body(bytes.to_vec())
+                .body(body.to_vec())
                 .send()
                 .await;
             let result = match sent {
-                Ok(resp) => model::receipt(&url, resp).await,
+                Ok(resp) => read(resp).await,
                 Err(e) => Err(ClientError::Transport {
-                    url: url.clone(),
+                    url: url.to_owned(),
                     reason: e.to_string(),
                 }),
             };
             match result {
-                // The node already holds (or has committed) an event with this id: the
-                // submission is done, which is what makes re-submitting after a timeout safe.
-                Err(ClientError::Rejected {
-                    status: 409, code, ..
-                }) => {
-                    return Ok(SubmitReceipt {
-                        id: tradeledger_types::domain::sha256(bytes),
-                        status: code,
-                    });
-                }
                 Err(e) if e.is_transient() && attempt < self.retry.attempts => {
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(self.retry.backoff_max);
