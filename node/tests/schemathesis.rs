@@ -90,38 +90,58 @@ fn schemathesis_finds_no_server_error_and_no_schema_mismatch() {
         })
         .collect();
     std::fs::write(&config, text).expect("schemathesis config");
-    let out = Command::new("schemathesis")
-        .arg("--config-file")
-        .arg(&config)
-        .arg("run")
-        .arg(format!("http://{api}/openapi.json"))
-        .args(["--checks", "all"])
-        // Generated events cannot carry valid signatures, and the API has no authentication.
-        .args(["--exclude-checks", "positive_data_acceptance,ignored_auth"])
-        // The live stream never ends; its parameters are checked by the abuse test.
-        .args(["--exclude-path", "/v1/stream"])
-        .args(["--max-examples", &examples.to_string()])
-        .args(["--max-time", &max_time.to_string()])
-        .args(["--seed", "20261121"])
-        .args(["--workers", "2"])
-        .args(["--request-timeout", "10"])
-        .args(["--suppress-health-check", "all"])
-        .args(["--report", "junit", "--report-junit-path"])
-        .arg(&report)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run schemathesis");
-    let text = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let run = || {
+        let out = Command::new("schemathesis")
+            .arg("--config-file")
+            .arg(&config)
+            .arg("run")
+            .arg(format!("http://{api}/openapi.json"))
+            .args(["--checks", "all"])
+            // Generated events cannot carry valid signatures, and the API has no authentication.
+            .args(["--exclude-checks", "positive_data_acceptance,ignored_auth"])
+            // The live stream never ends; its parameters are checked by the abuse test.
+            .args(["--exclude-path", "/v1/stream"])
+            .args(["--max-examples", &examples.to_string()])
+            .args(["--max-time", &max_time.to_string()])
+            .args(["--seed", "20261121"])
+            // One worker: CPython 3.11 before 3.11.9 raises "SystemError: AST constructor
+            // recursion depth mismatch" when two threads run `ast.parse` at once (CPython
+            // gh-106905), which hypothesis does while describing filters.
+            .args(["--workers", "1"])
+            .args(["--request-timeout", "10"])
+            .args(["--suppress-health-check", "all"])
+            .args(["--report", "junit", "--report-junit-path"])
+            .arg(&report)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run schemathesis");
+        let text = format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    };
+    let (mut passed, mut text) = run();
+    if !passed && interpreter_fault_only(&text) {
+        // The failure was the interpreter's, not an answer of the node: run once more.
+        println!("{text}\n===== schemathesis hit a Python interpreter fault; running again =====");
+        (passed, text) = run();
+    }
     println!("{text}");
     assert!(
-        out.status.success(),
+        passed,
         "schemathesis found failures (report {}):\n{text}",
         report.display()
     );
     let mut node = node;
     node.assert_healthy();
+}
+
+/// True when schemathesis failed only because Python itself raised a `SystemError` (a fault of
+/// the interpreter) and every generated case passed.
+fn interpreter_fault_only(text: &str) -> bool {
+    text.contains("SystemError: AST constructor recursion depth mismatch")
+        && !text.contains("Failures:")
+        && !text.contains(" failed")
 }
