@@ -1,7 +1,7 @@
 //! `audit report SHIPMENT`: a shipment dossier with every event's proof checked.
 
 use super::{check_proof, fetch_proof};
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -57,18 +57,45 @@ pub struct Dossier {
     pub events: Vec<DossierEvent>,
 }
 
+/// Timeline entries fetched per request while paging.
+const TIMELINE_PAGE: u32 = 1_000;
+
+/// Every timeline entry of a shipment: `first` (the answer to the plain `GET`) and the pages
+/// that follow it.
+fn whole_timeline(client: &BlockingClient, shipment: &str, first: &Value) -> Result<Vec<Value>> {
+    let page_of = |v: &Value| {
+        (
+            v.get("timeline")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+            v.get("timeline_next").and_then(Value::as_u64),
+        )
+    };
+    let (mut all, mut next) = page_of(first);
+    while let Some(from) = next {
+        let from = u32::try_from(from).context("timeline_next is not a 32-bit entry number")?;
+        let page = client
+            .shipment_page(shipment, from, TIMELINE_PAGE)
+            .with_context(|| format!("shipment {shipment} timeline from entry {from}"))?;
+        let (entries, after) = page_of(&page);
+        if entries.is_empty() || after.is_some_and(|a| a <= u64::from(from)) {
+            bail!("shipment {shipment}: the node's timeline page from {from} does not advance");
+        }
+        all.extend(entries);
+        next = after;
+    }
+    Ok(all)
+}
+
 /// Builds the dossier, fetching and checking a proof for every event.
 pub fn build(client: &BlockingClient, genesis: &Genesis, shipment: &str) -> Result<Dossier> {
     let s = client
         .shipment(shipment)
         .with_context(|| format!("shipment {shipment}"))?;
+    let timeline = whole_timeline(client, shipment, &s)?;
     let mut events = Vec::new();
-    for t in s
-        .get("timeline")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
-    {
+    for t in timeline {
         let id_hex = t
             .get("event_id")
             .and_then(Value::as_str)

@@ -4,7 +4,7 @@ use super::records::{BlockResultRecord, EventRecord};
 use super::schema::*;
 use super::{StorageError, StoreResult};
 use rocksdb::{ColumnFamily, WriteBatch};
-use tradeledger_contracts::EventOutcome;
+use tradeledger_contracts::{Derived, EventOutcome};
 use tradeledger_types::{Block, Payload, QuorumCertificate, codec};
 
 /// Everything a committed block changes, written atomically by
@@ -93,6 +93,12 @@ impl BlockCommit {
             for epc in epcs_of(&body.payload) {
                 batch.put_cf(indexes, idx_epc(epc, height, index), id.0);
             }
+            let mut history: Vec<&str> = outcome.records.iter().filter_map(history_of).collect();
+            history.sort_unstable();
+            history.dedup();
+            for shipment in history {
+                batch.put_cf(indexes, idx_history(shipment, height, index), id.0);
+            }
         }
         for (k, v) in &self.state_writes {
             match v {
@@ -116,5 +122,17 @@ pub fn epcs_of(payload: &Payload) -> Vec<&str> {
             .chain(c.parent.as_deref())
             .collect(),
         _ => Vec::new(),
+    }
+}
+
+/// The shipment whose history a derived record belongs to (flags, verdicts and lane changes).
+pub fn history_of(record: &Derived) -> Option<&str> {
+    match record {
+        Derived::Flag { shipment_id, .. } => Some(shipment_id),
+        Derived::Origin(v) => Some(&v.shipment_id),
+        Derived::Ipr(v) => Some(&v.shipment_id),
+        Derived::Treatment(v) => Some(&v.shipment_id),
+        Derived::Lane(c) => Some(&c.shipment_id),
+        _ => None,
     }
 }

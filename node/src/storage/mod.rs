@@ -307,6 +307,16 @@ impl Store {
         self.scan_ids(&idx_shipment_prefix(shipment), limit)
     }
 
+    /// Ids of committed events that produced a flag, verdict or lane change on a shipment, in
+    /// commit order (at most `limit`).
+    pub fn shipment_history_events(
+        &self,
+        shipment: &str,
+        limit: usize,
+    ) -> StoreResult<Vec<EventId>> {
+        self.scan_ids(&idx_history_prefix(shipment), limit)
+    }
+
     /// Ids of committed events that name an EPC, in commit order (at most `limit`).
     pub fn epc_events(&self, epc: &str, limit: usize) -> StoreResult<Vec<EventId>> {
         self.scan_ids(&idx_epc_prefix(epc), limit)

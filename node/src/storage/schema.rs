@@ -73,6 +73,20 @@ pub fn idx_shipment(shipment: &str, height: u64, index: u32) -> Vec<u8> {
     k
 }
 
+/// Prefix of the shipment history index: `d ‖ shipment ‖ 0x00`.
+pub fn idx_history_prefix(shipment: &str) -> Vec<u8> {
+    text_prefixed(b'd', shipment)
+}
+
+/// Shipment history index entry → id of an event that produced a flag, verdict or lane change
+/// on the shipment: `d ‖ shipment ‖ 0x00 ‖ height ‖ index`. A shipment's history is found
+/// without reading every event it holds (reefer readings run to hundreds of thousands).
+pub fn idx_history(shipment: &str, height: u64, index: u32) -> Vec<u8> {
+    let mut k = idx_history_prefix(shipment);
+    k.extend_from_slice(&position(height, index));
+    k
+}
+
 /// Prefix of the EPC index: `e ‖ epc ‖ 0x00`.
 pub fn idx_epc_prefix(epc: &str) -> Vec<u8> {
     text_prefixed(b'e', epc)

@@ -72,6 +72,16 @@ impl BlockingClient {
         self.rt.block_on(self.inner.shipment(id))
     }
 
+    /// See [`Client::shipment_page`].
+    pub fn shipment_page(
+        &self,
+        id: &str,
+        from: u32,
+        limit: u32,
+    ) -> Result<serde_json::Value, ClientError> {
+        self.rt.block_on(self.inner.shipment_page(id, from, limit))
+    }
+
     /// See [`Client::get_json`].
     pub fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
         self.rt.block_on(self.inner.get_json(path))

@@ -184,9 +184,25 @@ impl Client {
         self.get_json("/v1/status").await
     }
 
-    /// `GET /v1/shipments/{id}` as JSON (timeline, flags, verdicts, lane and history).
+    /// `GET /v1/shipments/{id}` as JSON: record, lane, flags, verdicts, lane and flag history,
+    /// and the first page of the timeline (`timeline_next` names the next page, if any; see
+    /// [`Client::shipment_page`]).
     pub async fn shipment(&self, id: &str) -> Result<serde_json::Value, ClientError> {
         self.get_json(&format!("/v1/shipments/{id}")).await
+    }
+
+    /// `GET /v1/shipments/{id}?timeline_from=F&timeline_limit=L`: as [`Client::shipment`], with
+    /// the timeline page of at most `limit` entries (the node caps it at 1000) from entry `from`.
+    pub async fn shipment_page(
+        &self,
+        id: &str,
+        from: u32,
+        limit: u32,
+    ) -> Result<serde_json::Value, ClientError> {
+        self.get_json(&format!(
+            "/v1/shipments/{id}?timeline_from={from}&timeline_limit={limit}"
+        ))
+        .await
     }
 
     /// `GET` of any API path, as JSON.
