@@ -1,86 +1,171 @@
-//! The state commitment: a binary sparse Merkle tree over `SHA-256(key)`, with single-entry
-//! subtrees shortened to one leaf (as Diem's Jellyfish Merkle tree, radix 2).
+//! The state commitment: a radix-16 sparse Merkle tree over `SHA-256(key)`, with single-entry
+//! subtrees shortened to one leaf (as Diem's Jellyfish Merkle tree).
 //!
 //! Definition of the root, independent of the order in which entries were written:
 //! - a subtree with no entries hashes to 32 zero bytes;
 //! - a subtree with one entry is a leaf, hashing to
 //!   `SHA-256("tradeledger/v1/state-entry" ‖ 0x00 ‖ SHA-256(key) ‖ SHA-256(value))`;
-//! - a subtree with two or more entries hashes to `SHA-256(0x01 ‖ left ‖ right)` (the RFC 6962
-//!   node hash of [`tradeledger_types::merkle`]), split on the next bit of the key hashes.
+//! - a subtree with two or more entries is split on the next nibble (4 bits, high nibble of each
+//!   byte first) of the key hashes into 16 children, and hashes to
+//!   `SHA-256("tradeledger/v1/state-node" ‖ 0x00 ‖ bitmap ‖ child hashes)`, where `bitmap`
+//!   (u16, big-endian; bit `15 − i` for child `i`) marks the non-empty children and their
+//!   hashes follow in nibble order.
 //!
-//! Nodes are kept in the same [`Store`] as the values (under the `t` prefix), one per position
-//! (depth and path bits), so an update reads and writes one node per level: O(log n) for n
-//! entries, about 25 levels for tens of millions of keys.
+//! Only internal nodes are stored (under the `t` prefix, one per position: depth in nibbles and
+//! path), each holding its children: a leaf child inline (its key and value hashes), an internal
+//! child by its hash. A state of one entry stores that leaf as the root. An update reads and
+//! writes one node per four bits of depth: about 6 for tens of millions of keys, a quarter of
+//! what a binary tree costs (the nodes are larger, but a RocksDB write costs by the entry more
+//! than by the byte).
 
 use crate::error::{ExecError, printable_key};
 use crate::store::Store;
 use tradeledger_types::domain::sha256;
-use tradeledger_types::{Domain, Hash32, merkle};
+use tradeledger_types::{Domain, Hash32};
 
 /// Prefix of tree nodes in the store.
 pub(crate) const NODE_PREFIX: u8 = b't';
+/// Children of an internal node.
+const RADIX: usize = 16;
+/// Nibbles in a key hash: no path is longer.
+const DEPTH_MAX: usize = 64;
 
+/// One child of an internal node (absent children are `None`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Node {
+enum Child {
+    /// A subtree of one entry.
     Leaf {
         key_hash: Hash32,
         value_hash: Hash32,
     },
-    Internal {
-        left: Hash32,
-        right: Hash32,
-    },
+    /// A subtree of two or more entries: an internal node stored one level down.
+    Node(Hash32),
 }
 
-impl Node {
+impl Child {
     fn hash(&self) -> Hash32 {
         match self {
-            Node::Leaf {
+            Child::Leaf {
                 key_hash,
                 value_hash,
             } => leaf_hash(key_hash, value_hash),
-            Node::Internal { left, right } => merkle::node_hash(left, right),
+            Child::Node(h) => *h,
         }
     }
+}
 
-    fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(65);
-        let (tag, a, b) = match self {
-            Node::Leaf {
+type Children = [Option<Child>; RADIX];
+
+/// A stored node.
+// Short-lived on the stack, one per node read: boxing the children would add an allocation per
+// read to save stack space nobody needs.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Stored {
+    /// The root of a state holding a single entry.
+    RootLeaf {
+        key_hash: Hash32,
+        value_hash: Hash32,
+    },
+    /// An internal node.
+    Internal(Children),
+}
+
+const TAG_ROOT_LEAF: u8 = 0;
+const TAG_INTERNAL: u8 = 1;
+
+fn encode_internal(children: &Children) -> Vec<u8> {
+    let (mut present, mut leaves) = (0u16, 0u16);
+    let mut out = Vec::with_capacity(5 + RADIX * 64);
+    out.extend_from_slice(&[TAG_INTERNAL, 0, 0, 0, 0]);
+    for (i, c) in children.iter().enumerate() {
+        let bit = 1u16 << (15 - i);
+        match c {
+            None => {}
+            Some(Child::Leaf {
                 key_hash,
                 value_hash,
-            } => (0u8, key_hash, value_hash),
-            Node::Internal { left, right } => (1u8, left, right),
-        };
-        out.push(tag);
-        out.extend_from_slice(&a.0);
-        out.extend_from_slice(&b.0);
-        out
+            }) => {
+                present |= bit;
+                leaves |= bit;
+                out.extend_from_slice(&key_hash.0);
+                out.extend_from_slice(&value_hash.0);
+            }
+            Some(Child::Node(h)) => {
+                present |= bit;
+                out.extend_from_slice(&h.0);
+            }
+        }
     }
+    out[1..3].copy_from_slice(&present.to_be_bytes());
+    out[3..5].copy_from_slice(&leaves.to_be_bytes());
+    out
+}
 
-    fn decode(pos: &[u8], bytes: &[u8]) -> Result<Node, ExecError> {
-        let corrupt = || ExecError::CorruptState {
-            key: printable_key(pos),
-            reason: "not a tree node".into(),
-        };
-        if bytes.len() != 65 {
-            return Err(corrupt());
+fn encode_root_leaf(key_hash: &Hash32, value_hash: &Hash32) -> Vec<u8> {
+    let mut out = Vec::with_capacity(65);
+    out.push(TAG_ROOT_LEAF);
+    out.extend_from_slice(&key_hash.0);
+    out.extend_from_slice(&value_hash.0);
+    out
+}
+
+fn hash_at(bytes: &[u8], at: usize) -> Option<Hash32> {
+    bytes
+        .get(at..at + 32)
+        .and_then(|s| <[u8; 32]>::try_from(s).ok())
+        .map(Hash32)
+}
+
+/// Decodes the node stored at `pos` (depth `depth`). Only canonical nodes are accepted: a root
+/// leaf only at depth 0, and an internal node only when its subtree holds two or more entries.
+fn decode(pos: &[u8], depth: usize, bytes: &[u8]) -> Result<Stored, ExecError> {
+    let corrupt = |why: &str| ExecError::CorruptState {
+        key: printable_key(pos),
+        reason: format!("not a tree node: {why}"),
+    };
+    match bytes.first() {
+        Some(&TAG_ROOT_LEAF) if depth == 0 && bytes.len() == 65 => Ok(Stored::RootLeaf {
+            key_hash: hash_at(bytes, 1).ok_or_else(|| corrupt("short leaf"))?,
+            value_hash: hash_at(bytes, 33).ok_or_else(|| corrupt("short leaf"))?,
+        }),
+        Some(&TAG_INTERNAL) if bytes.len() >= 5 => {
+            let present = u16::from_be_bytes([bytes[1], bytes[2]]);
+            let leaves = u16::from_be_bytes([bytes[3], bytes[4]]);
+            if leaves & !present != 0 {
+                return Err(corrupt("a leaf child that is absent"));
+            }
+            let count = present.count_ones();
+            if count == 0 || (count == 1 && leaves != 0) {
+                return Err(corrupt("an internal node over fewer than two entries"));
+            }
+            let expected = 5 + 32 * count as usize + 32 * leaves.count_ones() as usize;
+            if bytes.len() != expected {
+                return Err(corrupt("length does not match its children"));
+            }
+            let mut children: Children = [None; RADIX];
+            let mut at = 5;
+            for (i, slot) in children.iter_mut().enumerate() {
+                let bit = 1u16 << (15 - i);
+                if present & bit == 0 {
+                    continue;
+                }
+                let first = hash_at(bytes, at).ok_or_else(|| corrupt("short child"))?;
+                at += 32;
+                *slot = Some(if leaves & bit != 0 {
+                    let value_hash = hash_at(bytes, at).ok_or_else(|| corrupt("short child"))?;
+                    at += 32;
+                    Child::Leaf {
+                        key_hash: first,
+                        value_hash,
+                    }
+                } else {
+                    Child::Node(first)
+                });
+            }
+            Ok(Stored::Internal(children))
         }
-        let mut a = [0u8; 32];
-        let mut b = [0u8; 32];
-        a.copy_from_slice(&bytes[1..33]);
-        b.copy_from_slice(&bytes[33..65]);
-        match bytes[0] {
-            0 => Ok(Node::Leaf {
-                key_hash: Hash32(a),
-                value_hash: Hash32(b),
-            }),
-            1 => Ok(Node::Internal {
-                left: Hash32(a),
-                right: Hash32(b),
-            }),
-            _ => Err(corrupt()),
-        }
+        _ => Err(corrupt("unknown tag or length")),
     }
 }
 
@@ -92,64 +177,81 @@ pub fn leaf_hash(key_hash: &Hash32, value_hash: &Hash32) -> Hash32 {
     Domain::STATE_ENTRY.hash(&body)
 }
 
-fn bit(h: &Hash32, i: usize) -> bool {
-    (h.0[i / 8] >> (7 - i % 8)) & 1 == 1
+/// The hash of an internal node whose children hash to `hashes` (zero for an empty child).
+fn node_hash(hashes: &[Hash32; RADIX]) -> Hash32 {
+    let mut present = 0u16;
+    let mut body = Vec::with_capacity(2 + RADIX * 32);
+    body.extend_from_slice(&[0, 0]);
+    for (i, h) in hashes.iter().enumerate() {
+        if *h != Hash32::ZERO {
+            present |= 1 << (15 - i);
+            body.extend_from_slice(&h.0);
+        }
+    }
+    body[..2].copy_from_slice(&present.to_be_bytes());
+    Domain::STATE_NODE.hash(&body)
 }
 
-/// Store key of the node at `depth` on the path of `h`: `t ‖ depth (u16 BE) ‖ path bits`.
+fn internal_hash(children: &Children) -> Hash32 {
+    node_hash(&children.map(|c| c.map_or(Hash32::ZERO, |c| c.hash())))
+}
+
+fn nibble(h: &Hash32, depth: usize) -> usize {
+    let b = h.0[depth / 2];
+    usize::from(if depth.is_multiple_of(2) {
+        b >> 4
+    } else {
+        b & 0x0f
+    })
+}
+
+/// Store key of the node at `depth` (in nibbles) on the path of `h`: `t ‖ depth (u8) ‖ path`.
 fn position(depth: usize, h: &Hash32) -> Vec<u8> {
-    let nbytes = depth.div_ceil(8);
-    let mut out = Vec::with_capacity(3 + nbytes);
+    let nbytes = depth.div_ceil(2);
+    let mut out = Vec::with_capacity(2 + nbytes);
     out.push(NODE_PREFIX);
-    out.extend_from_slice(
-        &u16::try_from(depth)
-            .expect("depth is at most 256")
-            .to_be_bytes(),
-    );
+    out.push(u8::try_from(depth).expect("depth is at most 64"));
     out.extend_from_slice(&h.0[..nbytes]);
-    if !depth.is_multiple_of(8) {
+    if !depth.is_multiple_of(2) {
         let last = out.len() - 1;
-        out[last] &= 0xffu8 << (8 - depth % 8);
+        out[last] &= 0xf0;
     }
     out
 }
 
-fn read<S: Store>(store: &S, depth: usize, h: &Hash32) -> Result<Option<Node>, ExecError> {
+fn read<S: Store>(store: &S, depth: usize, h: &Hash32) -> Result<Option<Stored>, ExecError> {
     let pos = position(depth, h);
     match store.get(&pos)? {
-        Some(bytes) => Node::decode(&pos, &bytes).map(Some),
+        Some(bytes) => decode(&pos, depth, &bytes).map(Some),
         None => Ok(None),
     }
 }
 
-fn write<S: Store>(
-    store: &mut S,
-    depth: usize,
-    h: &Hash32,
-    node: &Node,
-) -> Result<Hash32, ExecError> {
-    store.put(&position(depth, h), &node.encode())?;
-    Ok(node.hash())
-}
-
-/// A subtree after an update. An `Internal` subtree's node is written at its position; a `Leaf`
-/// is not yet placed (its parent decides how high it goes) and may still be stored at `at`.
-#[derive(Debug, Clone, Copy)]
-enum Sub {
-    Empty,
-    Leaf {
-        key_hash: Hash32,
-        value_hash: Hash32,
-        at: Option<usize>,
-    },
-    Internal(Hash32),
-    /// An untouched non-empty subtree known only by its hash.
-    Unknown(Hash32),
+/// The internal node a parent names at `depth` on the path of `h`.
+fn read_internal<S: Store>(store: &S, depth: usize, h: &Hash32) -> Result<Children, ExecError> {
+    match read(store, depth, h)? {
+        Some(Stored::Internal(children)) => Ok(children),
+        other => Err(ExecError::CorruptState {
+            key: printable_key(&position(depth, h)),
+            reason: if other.is_none() {
+                "a tree node named by its parent is missing".into()
+            } else {
+                "a tree node named by its parent is a leaf".into()
+            },
+        }),
+    }
 }
 
 /// The root of the tree held in `store` (zero for an empty state).
 pub fn root<S: Store>(store: &S) -> Result<Hash32, ExecError> {
-    Ok(read(store, 0, &Hash32::ZERO)?.map_or(Hash32::ZERO, |n| n.hash()))
+    Ok(match read(store, 0, &Hash32::ZERO)? {
+        None => Hash32::ZERO,
+        Some(Stored::RootLeaf {
+            key_hash,
+            value_hash,
+        }) => leaf_hash(&key_hash, &value_hash),
+        Some(Stored::Internal(children)) => internal_hash(&children),
+    })
 }
 
 /// Sets the entry for `key` to `value` (`None` removes it) and updates the nodes on its path.
@@ -174,67 +276,90 @@ pub fn update_batch<S: Store>(
     if changes.is_empty() {
         return Ok(());
     }
-    let current = read(store, 0, &Hash32::ZERO)?;
-    let sub = apply(store, 0, current, changes)?;
-    if let Sub::Leaf { .. } = sub {
-        place(store, 0, sub)?;
+    let top = position(0, &Hash32::ZERO);
+    let result = match read(store, 0, &Hash32::ZERO)? {
+        None => build(store, 0, &entries_of(changes, None))?,
+        Some(Stored::RootLeaf {
+            key_hash,
+            value_hash,
+        }) => build(store, 0, &entries_of(changes, Some((key_hash, value_hash))))?,
+        Some(Stored::Internal(children)) => update_node(store, 0, children, changes)?,
+    };
+    match result {
+        None => store.delete(&top)?,
+        Some(Child::Leaf {
+            key_hash,
+            value_hash,
+        }) => store.put(&top, &encode_root_leaf(&key_hash, &value_hash))?,
+        // Written by `finish` or `build`.
+        Some(Child::Node(_)) => {}
     }
     Ok(())
 }
 
 type Changes = [(Hash32, Option<Hash32>)];
 
-/// Updates the subtree at `depth` on the path of `changes[0]`, whose node is `current`.
-/// On return the position holds a node only if the result is `Internal`.
+/// The subtree at `depth` on the path of `changes[0]`, which was `current`, after `changes`.
 fn apply<S: Store>(
     store: &mut S,
     depth: usize,
-    current: Option<Node>,
+    current: Option<Child>,
     changes: &Changes,
-) -> Result<Sub, ExecError> {
-    let path = changes[0].0;
+) -> Result<Option<Child>, ExecError> {
     match current {
         None => build(store, depth, &entries_of(changes, None)),
-        Some(Node::Leaf {
+        Some(Child::Leaf {
             key_hash,
             value_hash,
-        }) => {
-            store.delete(&position(depth, &path))?;
-            build(
-                store,
-                depth,
-                &entries_of(changes, Some((key_hash, value_hash))),
-            )
-        }
-        Some(Node::Internal { left, right }) => {
-            let split = changes.partition_point(|(k, _)| !bit(k, depth));
-            let l = child(store, depth, left, &changes[..split])?;
-            let r = child(store, depth, right, &changes[split..])?;
-            combine(store, depth, &path, l, r)
+        }) => build(
+            store,
+            depth,
+            &entries_of(changes, Some((key_hash, value_hash))),
+        ),
+        Some(Child::Node(_)) => {
+            let children = read_internal(store, depth, &changes[0].0)?;
+            update_node(store, depth, children, changes)
         }
     }
 }
 
-/// One side of an internal node at `depth`: untouched, or updated recursively.
-fn child<S: Store>(
+/// Applies `changes` to the internal node at `depth` whose children were `children`.
+fn update_node<S: Store>(
     store: &mut S,
     depth: usize,
-    hash: Hash32,
-    part: &Changes,
-) -> Result<Sub, ExecError> {
-    if part.is_empty() {
-        return Ok(if hash == Hash32::ZERO {
-            Sub::Empty
-        } else {
-            Sub::Unknown(hash)
-        });
+    mut children: Children,
+    changes: &Changes,
+) -> Result<Option<Child>, ExecError> {
+    let path = changes[0].0;
+    let mut rest = changes;
+    while let Some((first, _)) = rest.first() {
+        let n = nibble(first, depth);
+        let split = rest.partition_point(|(k, _)| nibble(k, depth) == n);
+        children[n] = apply(store, depth + 1, children[n], &rest[..split])?;
+        rest = &rest[split..];
     }
-    let node = if hash == Hash32::ZERO {
-        None
-    } else {
-        read(store, depth + 1, &part[0].0)?
+    finish(store, depth, &path, &children)
+}
+
+/// Stores the node at `depth` with `children`, or removes it when its subtree is empty or a
+/// single entry (which rises into the parent as a leaf child).
+fn finish<S: Store>(
+    store: &mut S,
+    depth: usize,
+    path: &Hash32,
+    children: &Children,
+) -> Result<Option<Child>, ExecError> {
+    let mut present = children.iter().flatten();
+    let only = match (present.next(), present.next()) {
+        (None, _) => None,
+        (Some(leaf @ Child::Leaf { .. }), None) => Some(*leaf),
+        _ => {
+            store.put(&position(depth, path), &encode_internal(children))?;
+            return Ok(Some(Child::Node(internal_hash(children))));
+        }
     };
-    apply(store, depth + 1, node, part)
+    store.delete(&position(depth, path))?;
+    Ok(only)
 }
 
 /// The entries of a subtree that held at most `existing`, after `changes`.
@@ -252,127 +377,33 @@ fn entries_of(changes: &Changes, existing: Option<(Hash32, Hash32)>) -> Vec<(Has
     out
 }
 
-/// Writes the canonical subtree of `entries` (sorted) below `depth`, where nothing is stored.
+/// Writes the canonical subtree of `entries` (sorted, distinct) at `depth`, where nothing is
+/// stored, and returns it as a child.
 fn build<S: Store>(
     store: &mut S,
     depth: usize,
     entries: &[(Hash32, Hash32)],
-) -> Result<Sub, ExecError> {
+) -> Result<Option<Child>, ExecError> {
     match entries {
-        [] => Ok(Sub::Empty),
-        [(k, v)] => Ok(Sub::Leaf {
+        [] => Ok(None),
+        [(k, v)] => Ok(Some(Child::Leaf {
             key_hash: *k,
             value_hash: *v,
-            at: None,
-        }),
+        })),
         _ => {
-            let split = entries.partition_point(|(k, _)| !bit(k, depth));
-            let l = build(store, depth + 1, &entries[..split])?;
-            let r = build(store, depth + 1, &entries[split..])?;
-            combine(store, depth, &entries[0].0, l, r)
-        }
-    }
-}
-
-/// Resolves an untouched subtree below `depth` (on side `right`) to a leaf, if it is one.
-fn resolve<S: Store>(
-    store: &S,
-    depth: usize,
-    path: &Hash32,
-    right: bool,
-    sub: Sub,
-) -> Result<Sub, ExecError> {
-    let Sub::Unknown(hash) = sub else {
-        return Ok(sub);
-    };
-    let mut p = *path;
-    if right {
-        p.0[depth / 8] |= 1 << (7 - depth % 8);
-    } else {
-        p.0[depth / 8] &= !(1 << (7 - depth % 8));
-    }
-    match read(store, depth + 1, &p)? {
-        Some(Node::Leaf {
-            key_hash,
-            value_hash,
-        }) => Ok(Sub::Leaf {
-            key_hash,
-            value_hash,
-            at: Some(depth + 1),
-        }),
-        Some(Node::Internal { .. }) => Ok(Sub::Internal(hash)),
-        None => Err(ExecError::CorruptState {
-            key: printable_key(&position(depth + 1, &p)),
-            reason: "a tree node named by its parent is missing".into(),
-        }),
-    }
-}
-
-/// Joins two child subtrees at `depth`: nothing or a single leaf rises to the parent; otherwise
-/// an internal node is written here with its leaves placed just below.
-fn combine<S: Store>(
-    store: &mut S,
-    depth: usize,
-    path: &Hash32,
-    l: Sub,
-    r: Sub,
-) -> Result<Sub, ExecError> {
-    // An untouched sibling matters only if the other side may rise into this node.
-    let l_small = matches!(l, Sub::Empty | Sub::Leaf { .. });
-    let r_small = matches!(r, Sub::Empty | Sub::Leaf { .. });
-    let l = if r_small {
-        resolve(store, depth, path, false, l)?
-    } else {
-        l
-    };
-    let r = if l_small {
-        resolve(store, depth, path, true, r)?
-    } else {
-        r
-    };
-    match (l, r) {
-        (Sub::Empty, Sub::Empty) => {
-            store.delete(&position(depth, path))?;
-            Ok(Sub::Empty)
-        }
-        (leaf @ Sub::Leaf { .. }, Sub::Empty) | (Sub::Empty, leaf @ Sub::Leaf { .. }) => {
-            store.delete(&position(depth, path))?;
-            Ok(leaf)
-        }
-        (l, r) => {
-            let left = place(store, depth + 1, l)?;
-            let right = place(store, depth + 1, r)?;
-            Ok(Sub::Internal(write(
-                store,
-                depth,
-                path,
-                &Node::Internal { left, right },
-            )?))
-        }
-    }
-}
-
-/// Stores a subtree's root at `depth` if it is a leaf not already there; returns its hash.
-fn place<S: Store>(store: &mut S, depth: usize, sub: Sub) -> Result<Hash32, ExecError> {
-    match sub {
-        Sub::Empty => Ok(Hash32::ZERO),
-        Sub::Internal(h) | Sub::Unknown(h) => Ok(h),
-        Sub::Leaf {
-            key_hash,
-            value_hash,
-            at,
-        } => {
-            let node = Node::Leaf {
-                key_hash,
-                value_hash,
-            };
-            if at == Some(depth) {
-                return Ok(node.hash());
+            assert!(
+                depth < DEPTH_MAX,
+                "distinct key hashes part before 64 nibbles"
+            );
+            let mut children: Children = [None; RADIX];
+            let mut rest = entries;
+            while let Some((first, _)) = rest.first() {
+                let n = nibble(first, depth);
+                let split = rest.partition_point(|(k, _)| nibble(k, depth) == n);
+                children[n] = build(store, depth + 1, &rest[..split])?;
+                rest = &rest[split..];
             }
-            if let Some(old) = at {
-                store.delete(&position(old, &key_hash))?;
-            }
-            write(store, depth, &key_hash, &node)
+            finish(store, depth, &entries[0].0, &children)
         }
     }
 }
@@ -385,11 +416,13 @@ pub fn root_of_entries(entries: &[(Hash32, Hash32)]) -> Hash32 {
             [] => Hash32::ZERO,
             [(k, v)] => leaf_hash(k, v),
             _ => {
-                let split = entries.partition_point(|(k, _)| !bit(k, depth));
-                merkle::node_hash(
-                    &go(&entries[..split], depth + 1),
-                    &go(&entries[split..], depth + 1),
-                )
+                let mut hashes = [Hash32::ZERO; RADIX];
+                for (n, h) in hashes.iter_mut().enumerate() {
+                    let lo = entries.partition_point(|(k, _)| nibble(k, depth) < n);
+                    let hi = entries.partition_point(|(k, _)| nibble(k, depth) <= n);
+                    *h = go(&entries[lo..hi], depth + 1);
+                }
+                node_hash(&hashes)
             }
         }
     }
@@ -429,6 +462,47 @@ mod tests {
             s.is_empty(),
             "removing the last entry leaves no nodes behind"
         );
+    }
+
+    fn hash_with_last(last: u8) -> Hash32 {
+        let mut h = Hash32([0xab; 32]);
+        h.0[31] = last;
+        h
+    }
+
+    #[test]
+    fn key_hashes_that_part_only_at_the_last_nibble_nest_64_levels() {
+        let mut s = MemStore::new();
+        let (a, b) = (hash_with_last(0xa1), hash_with_last(0xa2));
+        let v = sha256(b"v");
+        update_batch(&mut s, &[(a, Some(v)), (b, Some(v))]).expect("mem store");
+        assert_eq!(
+            root(&s).expect("mem store"),
+            root_of_entries(&[(a, v), (b, v)])
+        );
+        // One internal node per nibble of the shared path, and the one where they part.
+        assert_eq!(s.len(), 64);
+        update_batch(&mut s, &[(a, None)]).expect("mem store");
+        assert_eq!(root(&s).expect("mem store"), leaf_hash(&b, &v));
+        assert_eq!(s.len(), 1, "only the root leaf is left");
+    }
+
+    #[test]
+    fn a_non_canonical_node_is_refused() {
+        let mut children: Children = [None; RADIX];
+        children[3] = Some(Child::Leaf {
+            key_hash: Hash32([1; 32]),
+            value_hash: Hash32([2; 32]),
+        });
+        let pos = position(1, &Hash32([0x30; 32]));
+        let err = decode(&pos, 1, &encode_internal(&children)).expect_err("one leaf");
+        assert!(err.to_string().contains("fewer than two entries"), "{err}");
+        let leaf = encode_root_leaf(&Hash32([1; 32]), &Hash32([2; 32]));
+        assert!(
+            decode(&pos, 1, &leaf).is_err(),
+            "a root leaf below the root"
+        );
+        assert!(decode(&pos, 0, &leaf[..64]).is_err(), "truncated");
     }
 
     proptest! {

@@ -33,6 +33,8 @@ struct Chain {
     chain_id: String,
     time_ms: u64,
     proposer: PublicKey,
+    /// State writes of the last block executed: tree nodes, values, and its events.
+    last_writes: (usize, usize, usize),
 }
 
 impl Chain {
@@ -49,6 +51,7 @@ impl Chain {
             chain_id: genesis.chain_id.clone(),
             time_ms: T0_MS,
             proposer: SecretKey::from_seed([7; 32]).public(),
+            last_writes: (0, 0, 0),
         };
         let mut exporter = Actor::new(testkit::EXPORTER);
         let declarations = (0..SHIPMENTS)
@@ -111,6 +114,12 @@ impl Chain {
         let c0 = thread_cpu();
         let executed = self.executor.execute_final(&block).expect("execute");
         let exec = thread_cpu() - c0;
+        let tree = executed
+            .writes
+            .iter()
+            .filter(|(k, _)| k.first() == Some(&b't'))
+            .count();
+        self.last_writes = (tree, executed.writes.len() - tree, block.events.len());
         let t1 = Instant::now();
         let (height, hash) = (block.header.height, block.hash());
         let certificate = QuorumCertificate::genesis(&self.chain_id, hash);
@@ -188,6 +197,11 @@ fn bench(c: &mut Criterion) {
         });
     });
     g.finish();
+    let (tree, values, events) = chain.last_writes;
+    let height = chain.executor.tip().0;
+    eprintln!(
+        "state writes of the last block (height {height}, {events} events): {tree} tree nodes, {values} values"
+    );
 }
 
 criterion_group!(benches, bench);

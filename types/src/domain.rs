@@ -27,6 +27,8 @@ impl Domain {
     pub const RESULT: Domain = Domain("tradeledger/v1/result");
     /// Hash of one key-value entry of the state (a leaf of the state root).
     pub const STATE_ENTRY: Domain = Domain("tradeledger/v1/state-entry");
+    /// Hash of one internal node of the state tree (its non-empty children).
+    pub const STATE_NODE: Domain = Domain("tradeledger/v1/state-node");
 
     /// `tag ‖ 0x00 ‖ body`: the bytes that are signed or hashed.
     pub fn prefix(self, body: &[u8]) -> Vec<u8> {
