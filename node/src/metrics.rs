@@ -1,14 +1,15 @@
 //! Prometheus metrics, rendered by hand in the text exposition format (a handful of gauges,
-//! counters and one histogram do not justify a metrics dependency).
+//! counters and histograms do not justify a metrics dependency).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Upper bounds of the commit latency histogram, milliseconds.
-const LATENCY_BUCKETS_MS: [u64; 12] = [
-    50, 100, 200, 300, 500, 750, 1_000, 2_000, 3_000, 5_000, 10_000, 30_000,
+/// Upper bounds of the histograms' buckets, milliseconds (fine at the low end: the latency
+/// target is tens of milliseconds and a synced write takes a few).
+const LATENCY_BUCKETS_MS: [u64; 17] = [
+    1, 2, 5, 10, 20, 50, 100, 200, 300, 500, 750, 1_000, 2_000, 3_000, 5_000, 10_000, 30_000,
 ];
 
 /// A counter family with one label.
@@ -72,6 +73,29 @@ impl Histogram {
         }
         self.count.fetch_add(1, Ordering::Relaxed);
         self.sum_ms.fetch_add(ms, Ordering::Relaxed);
+    }
+
+    /// Records how long something took since `start`, rounded up to a whole millisecond.
+    pub fn observe_since(&self, start: std::time::Instant) {
+        let us = start.elapsed().as_micros();
+        self.observe_ms(u64::try_from(us.div_ceil(1_000)).unwrap_or(u64::MAX));
+    }
+
+    fn render(&self, out: &mut String, name: &str, help: &str) {
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
+        for (i, bound) in LATENCY_BUCKETS_MS.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{le=\"{}\"}} {}",
+                seconds(*bound),
+                get(&self.buckets[i])
+            );
+        }
+        let count = get(&self.count);
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
+        let _ = writeln!(out, "{name}_sum {}", seconds(get(&self.sum_ms)));
+        let _ = writeln!(out, "{name}_count {count}");
     }
 }
 
@@ -139,6 +163,12 @@ pub struct Metrics {
     pub p2p_dropped: LabelledCounter,
     /// Time from a block's block time to its local commit.
     pub commit_latency: Histogram,
+    /// Executing a final block (contracts, state tree, roots).
+    pub block_execute: Histogram,
+    /// Writing a committed block (one synced RocksDB write batch).
+    pub block_write: Histogram,
+    /// Writing the consensus safety record (synced) before a vote or timeout leaves.
+    pub safety_write: Histogram,
 }
 
 impl Metrics {
@@ -240,24 +270,26 @@ impl Metrics {
             "Peer frames and event batches dropped before consensus or the mempool, by reason.",
             &self.p2p_dropped,
         );
-        let h = &self.commit_latency;
-        let name = "tradeledger_commit_latency_seconds";
-        let _ = writeln!(
-            out,
-            "# HELP {name} Time from a block's block time to its local commit.\n# TYPE {name} histogram"
+        self.commit_latency.render(
+            &mut out,
+            "tradeledger_commit_latency_seconds",
+            "Time from a block's block time to its local commit.",
         );
-        for (i, bound) in LATENCY_BUCKETS_MS.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "{name}_bucket{{le=\"{}\"}} {}",
-                seconds(*bound),
-                get(&h.buckets[i])
-            );
-        }
-        let count = get(&h.count);
-        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
-        let _ = writeln!(out, "{name}_sum {}", seconds(get(&h.sum_ms)));
-        let _ = writeln!(out, "{name}_count {count}");
+        self.block_execute.render(
+            &mut out,
+            "tradeledger_block_execute_seconds",
+            "Executing a final block: contracts, state tree and roots.",
+        );
+        self.block_write.render(
+            &mut out,
+            "tradeledger_block_write_seconds",
+            "Writing a committed block in one synced batch.",
+        );
+        self.safety_write.render(
+            &mut out,
+            "tradeledger_safety_write_seconds",
+            "Writing the consensus safety record (synced) before a vote or timeout leaves.",
+        );
         out
     }
 }
@@ -298,5 +330,21 @@ mod tests {
         assert!(text.contains("tradeledger_commit_latency_seconds_bucket{le=\"0.200\"} 1\n"));
         assert!(text.contains("tradeledger_commit_latency_seconds_bucket{le=\"0.100\"} 0\n"));
         assert!(text.contains("tradeledger_commit_latency_seconds_sum 0.120\n"));
+        // A write of 2.3 ms counts as 3 ms: inside the 5 ms bucket, outside the 2 ms one.
+        m.safety_write.observe_ms(3);
+        let text = m.render();
+        assert!(text.contains("tradeledger_safety_write_seconds_bucket{le=\"0.002\"} 0\n"));
+        assert!(text.contains("tradeledger_safety_write_seconds_bucket{le=\"0.005\"} 1\n"));
+        assert!(text.contains("tradeledger_safety_write_seconds_count 1\n"));
+        assert!(text.contains("tradeledger_block_write_seconds_count 0\n"));
+    }
+
+    #[test]
+    fn durations_round_up_to_whole_milliseconds() {
+        let h = Histogram::default();
+        h.observe_since(std::time::Instant::now());
+        assert_eq!(h.count.load(Ordering::Relaxed), 1);
+        // Even an instant observation lands in the first (1 ms) bucket.
+        assert_eq!(h.buckets[0].load(Ordering::Relaxed), 1);
     }
 }

@@ -26,7 +26,9 @@ impl Driver {
                 }),
             };
         }
+        let started = std::time::Instant::now();
         let executed = self.executor.execute_final(&block)?;
+        self.metrics.block_execute.observe_since(started);
         let result = BlockResultRecord {
             state_root: executed.results.state_root,
             results_root: executed.results.results_root,
@@ -39,7 +41,9 @@ impl Driver {
             state_writes: executed.writes.into_iter().collect(),
             result,
         };
+        let started = std::time::Instant::now();
         self.store.commit_block(&commit)?;
+        self.metrics.block_write.observe_since(started);
         self.executor.committed(height, hash);
         let committed: Vec<_> = commit
             .block

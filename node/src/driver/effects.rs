@@ -14,7 +14,9 @@ impl Driver {
         match effect {
             Effect::PersistSafety(data) => {
                 // Synced before returning: the vote or timeout that follows may now leave.
+                let started = Instant::now();
                 self.store.put_safety(&data.to_bytes())?;
+                self.metrics.safety_write.observe_since(started);
             }
             Effect::Send { to, msg } => {
                 let Some(peer) = self.peer_of.get(&to).copied() else {
