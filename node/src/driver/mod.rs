@@ -217,7 +217,11 @@ impl Driver {
                 Err(RecvTimeoutError::Disconnected) => break,
             }
             for round in self.timers.expired() {
-                self.metrics.round_timeouts.fetch_add(1, Ordering::Relaxed);
+                // Every round arms a timer and none is cancelled: only the current round's
+                // expiring is a timeout (the core ignores the others).
+                if round == self.core.round() {
+                    self.metrics.round_timeouts.fetch_add(1, Ordering::Relaxed);
+                }
                 self.push(Input::Timeout { round });
             }
             if let Err(reason) = self.release_deferred(true) {
