@@ -22,6 +22,12 @@ pub enum What {
     Shipment {
         /// Shipment id.
         id: String,
+        /// First timeline entry shown (0 is the declaration).
+        #[arg(long, default_value_t = 0)]
+        timeline_from: u32,
+        /// Timeline entries shown (the node returns at most 1 000).
+        #[arg(long, default_value_t = 200)]
+        timeline_limit: u32,
     },
     /// An event: status, height, outcome, flags.
     Event {
@@ -49,8 +55,12 @@ fn s(v: &Value) -> String {
 pub fn run(node: &str, what: &What, output: Output) -> Result<String> {
     let client = BlockingClient::new(node)?;
     let v: Value = match what {
-        What::Shipment { id } => client
-            .shipment(id)
+        What::Shipment {
+            id,
+            timeline_from,
+            timeline_limit,
+        } => client
+            .shipment_page(id, *timeline_from, *timeline_limit)
             .with_context(|| format!("shipment {id}"))?,
         What::Event { id } => {
             let id: tradeledger_types::EventId =
@@ -75,7 +85,7 @@ pub fn run(node: &str, what: &What, output: Output) -> Result<String> {
     }
     let mut out = String::new();
     match what {
-        What::Shipment { id } => {
+        What::Shipment { id, .. } => {
             writeln!(out, "shipment {id}   lane {}", s(&v["lane"]).to_uppercase())?;
             writeln!(out, "\nflags")?;
             let flags = v["flags"].as_array().cloned().unwrap_or_default();
@@ -108,6 +118,9 @@ pub fn run(node: &str, what: &What, output: Output) -> Result<String> {
                     s(&t["org"]),
                     s(&t["event_id"])
                 )?;
+            }
+            if let Some(next) = v["timeline_next"].as_u64() {
+                writeln!(out, "  ... more entries: --timeline-from {next}")?;
             }
         }
         What::Event { .. } => {

@@ -121,6 +121,25 @@ fn timeline_pages_join_up_and_history_comes_from_its_index() {
         );
     }
 
+    // `tradeledger query shipment` shows one page and says where the next one starts.
+    let out = Command::new(support::bin())
+        .args(["query", "shipment", SHIPMENT, "--timeline-from", "250"])
+        .args(["--timeline-limit", "5", "--node"])
+        .arg(format!("http://{api}"))
+        .output()
+        .expect("run query shipment");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for id in &ids[250..255] {
+        assert!(text.contains(id.as_str()), "{id} missing from:\n{text}");
+    }
+    assert!(!text.contains(ids[255].as_str()), "{text}");
+    assert!(text.contains("more entries: --timeline-from 255"), "{text}");
+
     // The dossier follows the pages: every event, each with a verified proof.
     let genesis = node
         .home
