@@ -112,11 +112,7 @@ fn decode(cbor: bool, body: &[u8]) -> Result<Vec<(SignedEvent, EventId, usize)>,
     }
     Ok(events
         .into_iter()
-        .map(|e| {
-            let bytes = e.to_bytes();
-            let id = tradeledger_types::domain::sha256(&bytes);
-            (e, id, bytes.len())
-        })
+        .map(crate::mempool::batch::sized)
         .collect())
 }
 

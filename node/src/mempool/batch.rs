@@ -45,13 +45,13 @@ impl EventBatch {
         max: usize,
     ) -> Result<Vec<(SignedEvent, EventId, usize)>, DecodeError> {
         let events: Vec<SignedEvent> = codec::from_canonical(bytes, max, "event batch")?;
-        Ok(events
-            .into_iter()
-            .map(|e| {
-                let canonical = e.to_bytes();
-                let id = tradeledger_types::domain::sha256(&canonical);
-                (e, id, canonical.len())
-            })
-            .collect())
+        Ok(events.into_iter().map(sized).collect())
     }
+}
+
+/// An event with its id and canonical size, from one encoding (the form batch admission takes).
+pub fn sized(event: SignedEvent) -> (SignedEvent, EventId, usize) {
+    let canonical = event.to_bytes();
+    let id = tradeledger_types::domain::sha256(&canonical);
+    (event, id, canonical.len())
 }
