@@ -10,7 +10,7 @@
 mod one_node;
 mod support;
 
-use one_node::{COMMIT_WAIT, OneNode, send};
+use one_node::{OneNode, submit, wait_committed};
 use std::process::Command;
 use tradeledger_contracts::testkit::{self, Actor};
 use tradeledger_types::Payload;
@@ -41,31 +41,17 @@ fn schemathesis_finds_no_server_error_and_no_schema_mismatch() {
     let api = node.api;
     // Something to find: committed events, blocks and a shipment.
     let mut exporter = Actor::new(testkit::EXPORTER);
-    let mut ids = Vec::new();
-    for i in 0..3 {
-        let e = exporter.sign(Payload::ShipmentDeclaration(testkit::declaration(
-            &format!("SHP-{i}"),
-        )));
-        let r = send(
-            api,
-            None,
-            "POST",
-            "/v1/events",
-            Some("application/cbor"),
-            &e.to_bytes(),
-        )
-        .expect("node answers");
-        assert_eq!(r.status, 202, "{}", r.json());
-        ids.push(e.id().to_hex());
-    }
-    support::wait_for("the seed events to commit", COMMIT_WAIT, || {
-        ids.iter()
-            .all(|id| {
-                send(api, None, "GET", &format!("/v1/events/{id}"), None, b"")
-                    .is_some_and(|r| r.json()["status"] == "committed")
-            })
-            .then_some(())
-    });
+    let ids: Vec<String> = (0..3)
+        .map(|i| {
+            submit(
+                api,
+                &exporter.sign(Payload::ShipmentDeclaration(testkit::declaration(
+                    &format!("SHP-{i}"),
+                ))),
+            )
+        })
+        .collect();
+    wait_committed(api, &ids);
 
     let setting = |name: &str, default: u32| {
         std::env::var(name)

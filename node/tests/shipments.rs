@@ -6,7 +6,7 @@
 mod one_node;
 mod support;
 
-use one_node::{COMMIT_WAIT, OneNode, send};
+use one_node::{OneNode, send, submit, wait_committed};
 use std::process::Command;
 use tradeledger_contracts::testkit::{self, Actor};
 use tradeledger_types::Payload;
@@ -19,19 +19,7 @@ const CUSTODY_EVENTS: u64 = 260;
 fn timeline_pages_join_up_and_history_comes_from_its_index() {
     let node = OneNode::start(&["--api-write-requests-per-s", "0"]);
     let api = node.api;
-    let post = |e: &tradeledger_types::SignedEvent| {
-        let r = send(
-            api,
-            None,
-            "POST",
-            "/v1/events",
-            Some("application/cbor"),
-            &e.to_bytes(),
-        )
-        .expect("node answers");
-        assert_eq!(r.status, 202, "{}", r.json());
-        e.id().to_hex()
-    };
+    let post = |e: &tradeledger_types::SignedEvent| submit(api, e);
     let mut exporter = Actor::new(testkit::EXPORTER);
     let mut carrier = Actor::new(testkit::CARRIER);
     let declaration = testkit::declaration(SHIPMENT);
@@ -53,12 +41,7 @@ fn timeline_pages_join_up_and_history_comes_from_its_index() {
             vec![testkit::pallet(1)],
         )))));
     }
-    let last = ids.last().expect("events").clone();
-    support::wait_for("the events to commit", COMMIT_WAIT, || {
-        send(api, None, "GET", &format!("/v1/events/{last}"), None, b"")
-            .is_some_and(|r| r.json()["status"] == "committed")
-            .then_some(())
-    });
+    wait_committed(api, &ids);
 
     let get = |query: &str| {
         let r = send(

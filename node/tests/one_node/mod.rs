@@ -13,7 +13,7 @@ use std::time::Duration;
 use tradeledger_contracts::testkit;
 use tradeledger_node::keys::NodeKey;
 use tradeledger_types::codec;
-use tradeledger_types::{CertifiedBlock, ValidatorInfo};
+use tradeledger_types::{CertifiedBlock, SignedEvent, ValidatorInfo};
 
 use super::support;
 
@@ -211,6 +211,34 @@ pub fn connect(api: SocketAddr, source: Option<IpAddr>) -> Option<TcpStream> {
     let s = s.into_std().ok()?;
     s.set_nonblocking(false).ok()?;
     Some(s)
+}
+
+/// Posts `event` as CBOR to `POST /v1/events`, checks it was accepted (202), and returns its id
+/// in hex.
+pub fn submit(api: SocketAddr, event: &SignedEvent) -> String {
+    let r = send(
+        api,
+        None,
+        "POST",
+        "/v1/events",
+        Some("application/cbor"),
+        &event.to_bytes(),
+    )
+    .expect("node answers");
+    assert_eq!(r.status, 202, "{}", r.json());
+    event.id().to_hex()
+}
+
+/// Waits (at most [`COMMIT_WAIT`]) until every event of `ids` (hex) reads as committed.
+pub fn wait_committed(api: SocketAddr, ids: &[String]) {
+    support::wait_for("the events to commit", COMMIT_WAIT, || {
+        ids.iter()
+            .all(|id| {
+                send(api, None, "GET", &format!("/v1/events/{id}"), None, b"")
+                    .is_some_and(|r| r.json()["status"] == "committed")
+            })
+            .then_some(())
+    });
 }
 
 /// One HTTP/1.1 request; `None` on a transport failure.
