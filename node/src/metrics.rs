@@ -141,6 +141,8 @@ pub struct Metrics {
     pub mempool_events: AtomicU64,
     /// Bytes in the mempool.
     pub mempool_bytes: AtomicU64,
+    /// Events in the mempool waiting behind a sequence gap of their signer.
+    pub mempool_parked: AtomicU64,
     /// Connected peers.
     pub peers: AtomicU64,
     /// Blocks a peer claims beyond our height (0 when in sync).
@@ -155,6 +157,11 @@ pub struct Metrics {
     pub events_accepted: AtomicU64,
     /// Events rejected at admission, by reason.
     pub events_rejected: LabelledCounter,
+    /// Committed events the contracts refused, by rejection code (`sequence_gap`, ...).
+    pub events_refused_in_block: LabelledCounter,
+    /// Pending events dropped from a full mempool to admit events that can be proposed now
+    /// (see `mempool::Pool`: only events waiting behind a sequence gap are evicted).
+    pub mempool_evicted: AtomicU64,
     /// Consensus messages dropped, by reason.
     pub consensus_dropped: LabelledCounter,
     /// Peer traffic dropped before it reached consensus or the mempool (frames that are too
@@ -212,6 +219,13 @@ impl Metrics {
         );
         g(
             &mut out,
+            "tradeledger_mempool_parked_events",
+            "Events pending in the mempool behind a sequence gap of their signer (not proposable yet).",
+            "gauge",
+            get(&self.mempool_parked),
+        );
+        g(
+            &mut out,
             "tradeledger_peers",
             "Connected libp2p peers.",
             "gauge",
@@ -257,6 +271,19 @@ impl Metrics {
             "tradeledger_events_rejected_total",
             "Events rejected at admission, by reason.",
             &self.events_rejected,
+        );
+        g(
+            &mut out,
+            "tradeledger_mempool_evicted_total",
+            "Pending events waiting behind a sequence gap, dropped from a full mempool for events that can be proposed now.",
+            "counter",
+            get(&self.mempool_evicted),
+        );
+        labelled(
+            &mut out,
+            "tradeledger_events_refused_in_block_total",
+            "Committed events the contracts refused, by rejection code.",
+            &self.events_refused_in_block,
         );
         labelled(
             &mut out,

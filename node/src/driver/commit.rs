@@ -51,6 +51,9 @@ impl Driver {
             .iter()
             .zip(&commit.outcomes)
             .map(|(e, o)| {
+                if let Some(code) = o.reject_code() {
+                    self.metrics.events_refused_in_block.inc(code.as_str());
+                }
                 // Applied events, and events rejected after their envelope checks, use up
                 // their sequence number (contracts' `consumes_sequence`).
                 let seq = if o.consumes_sequence() { e.body.seq } else { 0 };

@@ -19,6 +19,7 @@ impl Driver {
                 self.metrics.safety_write.observe_since(started);
             }
             Effect::Send { to, msg } => {
+                tracing::debug!(kind = msg.kind(), %to, round = self.core.round(), "consensus message out");
                 let Some(peer) = self.peer_of.get(&to).copied() else {
                     tracing::warn!(%to, "no peer id for validator");
                     return Ok(());
@@ -30,6 +31,11 @@ impl Driver {
                 });
             }
             Effect::Broadcast(msg) => {
+                tracing::debug!(
+                    kind = msg.kind(),
+                    round = self.core.round(),
+                    "consensus broadcast"
+                );
                 self.observe_outgoing(&msg);
                 self.net_command(Command::Broadcast {
                     request: Request::Consensus(Bytes(msg.encode())),

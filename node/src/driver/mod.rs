@@ -220,6 +220,7 @@ impl Driver {
                 // Every round arms a timer and none is cancelled: only the current round's
                 // expiring is a timeout (the core ignores the others).
                 if round == self.core.round() {
+                    tracing::debug!(round, "round timed out");
                     self.metrics.round_timeouts.fetch_add(1, Ordering::Relaxed);
                 }
                 self.push(Input::Timeout { round });
@@ -266,6 +267,7 @@ impl Driver {
                 };
                 match ConsensusMessage::decode(&bytes) {
                     Ok(msg) => {
+                        tracing::debug!(kind = msg.kind(), from = %key, bytes = bytes.len(), round = self.core.round(), "consensus message in");
                         self.observe_message(&msg);
                         self.push(Input::Message { from: key, msg });
                     }

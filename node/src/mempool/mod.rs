@@ -83,6 +83,12 @@ impl Mempool {
         self.metrics
             .mempool_bytes
             .store(pool.bytes() as u64, Ordering::Relaxed);
+        self.metrics
+            .mempool_parked
+            .store(pool.parked() as u64, Ordering::Relaxed);
+        self.metrics
+            .mempool_evicted
+            .store(pool.evicted(), Ordering::Relaxed);
     }
 
     /// Admits one decoded event of `size` canonical bytes. Counts rejections by reason.

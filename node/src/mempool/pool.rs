@@ -1,7 +1,15 @@
 //! The pending events: indexed by id, by arrival and by (signer, sequence), with caps.
+//!
+//! A pending event is *ready* when every sequence of its signer from the last committed one up
+//! to it is pending too: a proposal can carry it now. The others are *parked* behind a gap
+//! (an earlier sequence that this node never received, or lost). A full pool evicts parked
+//! events, newest first, to admit a ready one: otherwise a pool filled with parked events
+//! would refuse the very events that close their gaps, and those signers would stall for good
+//! (found by `tradeledger-testnet bench` with a validator down: all three live mempools full,
+//! empty blocks, no client event committed).
 
 use super::Reject;
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use tradeledger_types::{EventId, PublicKey, SignedEvent};
 
 /// How far beyond the last committed sequence a signer may queue events.
@@ -26,6 +34,13 @@ pub struct Pool {
     by_signer_seq: BTreeMap<(PublicKey, u64), EventId>,
     committed_seq: HashMap<PublicKey, u64>,
     inflight: HashMap<EventId, (u64, u64)>,
+    /// Per signer with pending events: the highest sequence up to which every sequence after
+    /// the committed one is pending (absent: the committed sequence).
+    ready_to: HashMap<PublicKey, u64>,
+    /// Parked events by arrival.
+    parked: BTreeMap<u64, EventId>,
+    parked_bytes: usize,
+    evicted: u64,
     verified: HashSet<EventId>,
     verified_order: VecDeque<EventId>,
     next_arrival: u64,
@@ -43,6 +58,10 @@ impl Pool {
             by_signer_seq: BTreeMap::new(),
             committed_seq: HashMap::new(),
             inflight: HashMap::new(),
+            ready_to: HashMap::new(),
+            parked: BTreeMap::new(),
+            parked_bytes: 0,
+            evicted: 0,
             verified: HashSet::new(),
             verified_order: VecDeque::new(),
             next_arrival: 0,
@@ -78,7 +97,12 @@ impl Pool {
     /// Records the last committed sequence of `signer` (from storage).
     pub fn learn_committed_seq(&mut self, signer: PublicKey, seq: u64) {
         let e = self.committed_seq.entry(signer).or_insert(0);
-        *e = (*e).max(seq);
+        if seq > *e {
+            *e = seq;
+            if self.by_signer_seq.contains_key(&(signer, seq + 1)) {
+                self.advance(signer);
+            }
+        }
     }
 
     /// Checks everything but the signature: duplicates, sequence, caps.
@@ -102,7 +126,7 @@ impl Pool {
         if self.by_signer_seq.contains_key(&(signer, seq)) {
             return Err(Reject::SequenceTaken { seq });
         }
-        if self.by_id.len() >= self.events_max || self.bytes + size > self.bytes_max {
+        if !self.fits(size) && !self.parked_could_make_room(size) {
             return Err(Reject::Full {
                 events: self.by_id.len(),
                 bytes: self.bytes,
@@ -111,9 +135,94 @@ impl Pool {
         Ok(())
     }
 
+    fn fits(&self, size: usize) -> bool {
+        self.by_id.len() < self.events_max && self.bytes + size <= self.bytes_max
+    }
+
+    /// True when evicting every parked event would leave room for `size` more bytes.
+    fn parked_could_make_room(&self, size: usize) -> bool {
+        self.by_id.len() - self.parked.len() < self.events_max
+            && self.bytes - self.parked_bytes + size <= self.bytes_max
+    }
+
+    /// Number of parked events (pending behind a sequence gap).
+    pub fn parked(&self) -> usize {
+        self.parked.len()
+    }
+
+    /// Events evicted since the pool was created.
+    pub fn evicted(&self) -> u64 {
+        self.evicted
+    }
+
+    /// The last sequence of `signer` that is committed or pending without a gap after it.
+    fn ready_upto(&self, signer: &PublicKey) -> u64 {
+        let committed = self.committed_seq.get(signer).copied().unwrap_or(0);
+        self.ready_to
+            .get(signer)
+            .copied()
+            .unwrap_or(0)
+            .max(committed)
+    }
+
+    /// Extends `signer`'s ready run over the pending sequences that now follow it, unparking them.
+    fn advance(&mut self, signer: PublicKey) {
+        let mut upto = self.ready_upto(&signer);
+        while let Some(id) = self.by_signer_seq.get(&(signer, upto + 1)) {
+            upto += 1;
+            if let Some(e) = self.by_id.get(id)
+                && self.parked.remove(&e.arrival).is_some()
+            {
+                self.parked_bytes -= e.size;
+            }
+        }
+        let committed = self.committed_seq.get(&signer).copied().unwrap_or(0);
+        if upto > committed {
+            self.ready_to.insert(signer, upto);
+        } else {
+            self.ready_to.remove(&signer);
+        }
+    }
+
+    /// Evicts parked events, newest first, until `size` more bytes and one more event fit.
+    /// False (nothing evicted) when even evicting all of them would not make room.
+    fn make_room(&mut self, size: usize) -> bool {
+        if self.fits(size) {
+            return true;
+        }
+        if !self.parked_could_make_room(size) {
+            return false;
+        }
+        while !self.fits(size) {
+            let Some((_, id)) = self.parked.last_key_value() else {
+                return false;
+            };
+            let id = *id;
+            self.remove(&id);
+            self.evicted += 1;
+        }
+        true
+    }
+
     /// Adds a verified event after [`Self::precheck`] (re-checked here under the same lock).
+    ///
+    /// When the pool is full, an event that is ready (its signer's next sequence) evicts parked
+    /// events to make room; a parked one is refused as [`Reject::Full`].
     pub fn insert(&mut self, event: SignedEvent, id: EventId, size: usize) -> Result<(), Reject> {
         self.precheck(&event, &id, size)?;
+        let signer = event.body.signer;
+        let seq = event.body.seq;
+        let ready = seq == self.ready_upto(&signer) + 1;
+        if !(if ready {
+            self.make_room(size)
+        } else {
+            self.fits(size)
+        }) {
+            return Err(Reject::Full {
+                events: self.by_id.len(),
+                bytes: self.bytes,
+            });
+        }
         let arrival = self.next_arrival;
         self.next_arrival += 1;
         self.by_arrival.insert(arrival, id);
@@ -129,15 +238,50 @@ impl Pool {
             },
         );
         self.remember_verified(id);
+        if ready {
+            self.advance(signer);
+        } else {
+            self.parked.insert(arrival, id);
+            self.parked_bytes += size;
+        }
         Ok(())
     }
 
+    /// Removes a pending event. A ready event removed while its sequence is still above the
+    /// committed one (the contracts refused it without using its number up) opens a gap: its
+    /// signer's later events are parked again.
     fn remove(&mut self, id: &EventId) {
-        if let Some(e) = self.by_id.remove(id) {
-            self.by_arrival.remove(&e.arrival);
-            self.by_signer_seq
-                .remove(&(e.event.body.signer, e.event.body.seq));
-            self.bytes -= e.size;
+        let Some(e) = self.by_id.remove(id) else {
+            return;
+        };
+        let signer = e.event.body.signer;
+        let seq = e.event.body.seq;
+        self.by_arrival.remove(&e.arrival);
+        self.by_signer_seq.remove(&(signer, seq));
+        self.bytes -= e.size;
+        if self.parked.remove(&e.arrival).is_some() {
+            self.parked_bytes -= e.size;
+            return;
+        }
+        let committed = self.committed_seq.get(&signer).copied().unwrap_or(0);
+        if seq > committed && seq <= self.ready_upto(&signer) {
+            let later: Vec<EventId> = self
+                .by_signer_seq
+                .range((signer, seq + 1)..=(signer, u64::MAX))
+                .map(|(_, id)| *id)
+                .collect();
+            for id in later {
+                if let Some(l) = self.by_id.get(&id)
+                    && self.parked.insert(l.arrival, id).is_none()
+                {
+                    self.parked_bytes += l.size;
+                }
+            }
+            if seq - 1 > committed {
+                self.ready_to.insert(signer, seq - 1);
+            } else {
+                self.ready_to.remove(&signer);
+            }
         }
     }
 
@@ -182,9 +326,10 @@ impl Pool {
     /// of blocks at or below `height` (a block that did not commit there never will).
     pub fn on_commit(&mut self, height: u64, events: &[(EventId, PublicKey, u64)]) {
         for (id, signer, seq) in events {
+            // The sequence first: a removed event whose number is used up opens no gap.
+            self.learn_committed_seq(*signer, *seq);
             self.remove(id);
             self.inflight.remove(id);
-            self.learn_committed_seq(*signer, *seq);
         }
         self.inflight.retain(|_, (h, _)| *h > height);
         let stale: Vec<EventId> = events
@@ -199,6 +344,10 @@ impl Pool {
             .collect();
         for id in stale {
             self.remove(&id);
+        }
+        let signers: BTreeSet<PublicKey> = events.iter().map(|(_, s, _)| *s).collect();
+        for signer in signers {
+            self.advance(signer);
         }
     }
 
@@ -235,9 +384,167 @@ impl Pool {
 }
 
 #[cfg(test)]
+impl Pool {
+    /// Recomputes readiness from scratch and checks the incremental bookkeeping against it.
+    fn assert_consistent(&self) {
+        let mut parked = BTreeMap::new();
+        for ((signer, seq), id) in &self.by_signer_seq {
+            let committed = self.committed_seq.get(signer).copied().unwrap_or(0);
+            let ready = *seq <= committed
+                || (committed + 1..*seq).all(|s| self.by_signer_seq.contains_key(&(*signer, s)));
+            if !ready {
+                parked.insert(self.by_id[id].arrival, *id);
+            }
+        }
+        // Stale events (at or below the committed sequence) are swept on commit; until then
+        // they may sit on either side.
+        let fresh = |m: &BTreeMap<u64, EventId>| -> Vec<EventId> {
+            m.values()
+                .filter(|id| {
+                    let b = &self.by_id[*id].event.body;
+                    b.seq > self.committed_seq.get(&b.signer).copied().unwrap_or(0)
+                })
+                .copied()
+                .collect()
+        };
+        assert_eq!(fresh(&self.parked), fresh(&parked), "parked set");
+        assert_eq!(
+            self.parked_bytes,
+            self.parked
+                .values()
+                .map(|id| self.by_id[id].size)
+                .sum::<usize>()
+        );
+        assert_eq!(self.by_id.len(), self.by_arrival.len());
+        assert_eq!(self.by_id.len(), self.by_signer_seq.len());
+        assert_eq!(
+            self.bytes,
+            self.by_id.values().map(|e| e.size).sum::<usize>()
+        );
+        assert!(self.by_id.len() <= self.events_max && self.bytes <= self.bytes_max);
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::storage::tests_support::sample_event;
+    use proptest::prelude::*;
+
+    fn try_add(pool: &mut Pool, seed: u8, seq: u64) -> Result<EventId, Reject> {
+        let e = sample_event(seed, seq);
+        let id = e.id();
+        let size = e.to_bytes().len();
+        pool.insert(e, id, size).map(|()| id)
+    }
+
+    fn signer(seed: u8) -> PublicKey {
+        sample_event(seed, 1).body.signer
+    }
+
+    #[test]
+    fn a_full_pool_evicts_parked_events_for_a_ready_one() {
+        let mut pool = Pool::new(4, 1 << 20);
+        // Signer 1 sent 2..=5 but its 1 was lost: all four wait behind the gap, filling the pool.
+        let parked: Vec<EventId> = (2..=5)
+            .map(|s| try_add(&mut pool, 1, s).expect("room"))
+            .collect();
+        assert_eq!(pool.parked(), 4);
+        assert!(pool.select(100, 1 << 20).is_empty(), "nothing proposable");
+        // Another parked event is refused: evicting for it would gain nothing.
+        assert!(matches!(try_add(&mut pool, 2, 7), Err(Reject::Full { .. })));
+        // The missing 1 is ready: it evicts the newest parked event (5) and unparks 2..=4.
+        let one = try_add(&mut pool, 1, 1).expect("a ready event makes room");
+        assert!(!pool.contains(&parked[3]), "newest parked event evicted");
+        assert_eq!(pool.evicted(), 1);
+        assert_eq!(pool.parked(), 0);
+        let ids: Vec<EventId> = pool
+            .select(100, 1 << 20)
+            .iter()
+            .map(SignedEvent::id)
+            .collect();
+        assert_eq!(ids, vec![one, parked[0], parked[1], parked[2]]);
+        // Full of ready events: even a ready event is refused, nothing is evicted.
+        assert!(matches!(try_add(&mut pool, 3, 1), Err(Reject::Full { .. })));
+        assert_eq!(pool.len(), 4);
+        pool.assert_consistent();
+    }
+
+    #[test]
+    fn the_byte_cap_also_evicts_parked_events() {
+        let size = sample_event(1, 1).to_bytes().len();
+        let mut pool = Pool::new(100, 3 * size);
+        for s in 2..=4 {
+            try_add(&mut pool, 1, s).expect("room");
+        }
+        try_add(&mut pool, 2, 1).expect("evicts one parked event");
+        assert_eq!(pool.evicted(), 1);
+        assert!(pool.bytes() <= 3 * size);
+        pool.assert_consistent();
+    }
+
+    #[test]
+    fn an_event_refused_without_using_its_number_parks_its_successors() {
+        let mut pool = Pool::new(100, 1 << 20);
+        let a1 = try_add(&mut pool, 1, 1).expect("room");
+        try_add(&mut pool, 1, 2).expect("room");
+        try_add(&mut pool, 1, 3).expect("room");
+        assert_eq!(pool.parked(), 0);
+        // A block carried a1 and the contracts refused it without using sequence 1 up.
+        pool.on_commit(1, &[(a1, signer(1), 0)]);
+        assert_eq!(pool.parked(), 2, "2 and 3 now wait for a new 1");
+        assert!(pool.select(100, 1 << 20).is_empty());
+        pool.assert_consistent();
+        // The signer's 1 may come again (the client re-posts what did not apply).
+        try_add(&mut pool, 1, 1).expect("re-admitted");
+        assert_eq!(pool.parked(), 0);
+        assert_eq!(pool.select(100, 1 << 20).len(), 3);
+        pool.assert_consistent();
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Insert { seed: u8, seq: u64 },
+        Commit { seed: u8, seq: u64, consumes: bool },
+        Learn { seed: u8, seq: u64 },
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (1u8..4, 1u64..12).prop_map(|(seed, seq)| Op::Insert { seed, seq }),
+            1 => (1u8..4, 1u64..12, any::<bool>())
+                .prop_map(|(seed, seq, consumes)| Op::Commit { seed, seq, consumes }),
+            1 => (1u8..4, 0u64..8).prop_map(|(seed, seq)| Op::Learn { seed, seq }),
+        ]
+    }
+
+    proptest! {
+        /// Whatever arrives, commits or is refused, the incremental ready/parked bookkeeping
+        /// equals its definition, the caps hold, and a selection only carries ready events.
+        #[test]
+        fn readiness_bookkeeping_matches_its_definition(ops in proptest::collection::vec(op(), 1..60), cap in 3usize..12) {
+            let mut pool = Pool::new(cap, 1 << 20);
+            let mut height = 0;
+            for op in ops {
+                match op {
+                    Op::Insert { seed, seq } => { let _ = try_add(&mut pool, seed, seq); }
+                    Op::Commit { seed, seq, consumes } => {
+                        let id = sample_event(seed, seq).id();
+                        if pool.contains(&id) {
+                            height += 1;
+                            pool.on_commit(height, &[(id, signer(seed), if consumes { seq } else { 0 })]);
+                        }
+                    }
+                    Op::Learn { seed, seq } => pool.learn_committed_seq(signer(seed), seq),
+                }
+                pool.assert_consistent();
+                let parked: HashSet<EventId> = pool.parked.values().copied().collect();
+                for e in pool.select(100, 1 << 20) {
+                    prop_assert!(!parked.contains(&e.id()));
+                }
+            }
+        }
+    }
 
     fn add(pool: &mut Pool, seed: u8, seq: u64) -> EventId {
         let e = sample_event(seed, seq);
