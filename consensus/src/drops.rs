@@ -19,8 +19,6 @@ pub enum DropReason {
     BadTimeoutCertificate,
     /// The proposer is not the leader of the block's round.
     NotLeader,
-    /// A vote reached a validator that does not lead the next round.
-    NotNextLeader,
     /// For a round already left.
     StaleRound,
     /// For a round too far ahead, or a proposal whose round its certificates do not justify.

@@ -101,7 +101,7 @@ wire_struct! {
 pub enum ConsensusMessage {
     /// A leader's block for its round (to all validators).
     Proposal(Box<Proposal>),
-    /// A vote (to the next round's leader).
+    /// A vote (to every validator).
     Vote(Vote),
     /// A timeout (to all validators).
     Timeout(Box<TimeoutMessage>),

@@ -1,4 +1,4 @@
-//! Vote aggregation by the next round's leader: one vote per validator per round, a QC as soon
+//! Vote aggregation (by every validator): one vote per validator per round, a QC as soon
 //! as one block's votes reach quorum power.
 
 use std::collections::BTreeMap;

@@ -46,7 +46,7 @@ const TICK: Duration = Duration::from_millis(200);
 enum Seen {
     /// Sent to every validator: every honest node counts it.
     Everywhere,
-    /// Votes go to the next leader only: some honest node counts it.
+    /// The attacker sends these votes to the next leader only: some honest node counts it.
     Somewhere,
 }
 

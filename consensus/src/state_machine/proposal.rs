@@ -275,7 +275,7 @@ impl Consensus {
         self.after_insert(out);
     }
 
-    /// Asks the safety rules for a vote and sends it to the next leader, persisting first.
+    /// Asks the safety rules for a vote and sends it to every validator, persisting first.
     pub(super) fn try_vote(&mut self, block: &Block, out: &mut Out) {
         match self.safety.vote(block) {
             Ok(signed) => {
@@ -288,19 +288,22 @@ impl Consensus {
         }
     }
 
+    /// Sends a vote to every other validator and counts it here (see `vote.rs` for why).
     fn send_vote(&mut self, vote: tradeledger_types::Vote, out: &mut Out) {
-        let Some(next_round) = vote.data.round.checked_add(1) else {
-            return;
-        };
-        let next = self.leaders.leader(next_round);
-        if next == self.me {
-            self.on_vote(vote, true, out);
-        } else {
+        let others: Vec<_> = self
+            .validators()
+            .validators()
+            .iter()
+            .map(|v| v.consensus_key)
+            .filter(|k| *k != self.me)
+            .collect();
+        for to in others {
             out.push(Effect::Send {
-                to: next,
-                msg: ConsensusMessage::Vote(vote),
+                to,
+                msg: ConsensusMessage::Vote(vote.clone()),
             });
         }
+        self.on_vote(vote, true, out);
     }
 
     /// A proposal seen again (the first vote may have been lost): re-send the stored vote.
