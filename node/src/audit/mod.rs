@@ -17,6 +17,7 @@ use anyhow::{Context, Result, bail};
 use checkpoint::{Checkpoint, Entry, StateDir};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
+use std::time::{Duration, Instant};
 use tradeledger_consensus::CertifiedBlock;
 use tradeledger_contracts::Store as _;
 use tradeledger_sdk::client::BlockingClient;
@@ -25,6 +26,61 @@ use verify::ChainVerifier;
 
 /// Blocks fetched per request.
 const PAGE_BLOCKS: u64 = 100;
+/// Pages fetched and signature-checked ahead of the one being executed.
+const PAGES_AHEAD: usize = 4;
+/// How often the re-executed state is saved (a full copy of it): an interrupted run resumes
+/// from the last save. Saving after every page made verification quadratic in the state size.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(10);
+
+/// A page of blocks with the result of checking each block's event signatures.
+struct Fetched {
+    blocks: Vec<CertifiedBlock>,
+    signatures: Vec<Result<(), usize>>,
+}
+
+/// Fetches pages of blocks `from..=top` in order on a thread of its own and checks their event
+/// signatures there, up to [`PAGES_AHEAD`] pages ahead of the reader: downloading, decoding and
+/// signature checks overlap re-execution, which is the other core's work. The thread stops
+/// when the reader drops the receiver, after an error, or at `top`.
+fn fetch_pages(
+    client: BlockingClient,
+    from: u64,
+    top: u64,
+) -> std::sync::mpsc::Receiver<Result<Fetched>> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(PAGES_AHEAD);
+    std::thread::spawn(move || {
+        let mut from = from;
+        while from <= top {
+            let page = fetch_page(&client, from, top);
+            let next = match &page {
+                Ok(f) => from + f.blocks.len() as u64,
+                Err(_) => u64::MAX,
+            };
+            if tx.send(page).is_err() || next == u64::MAX {
+                return;
+            }
+            from = next;
+        }
+    });
+    rx
+}
+
+fn fetch_page(client: &BlockingClient, from: u64, top: u64) -> Result<Fetched> {
+    let bytes = client.get_bytes(&format!(
+        "/v1/blocks?from={from}&limit={PAGE_BLOCKS}&format=cbor"
+    ))?;
+    let blocks: Vec<CertifiedBlock> =
+        codec::from_canonical(&bytes, codec::MESSAGE_BYTES_MAX, "block page")
+            .with_context(|| format!("page of blocks from height {from}"))?;
+    if blocks.is_empty() {
+        bail!("height {from}: the node reports height {top} but served no block at {from}");
+    }
+    let signatures = blocks
+        .iter()
+        .map(|cb| verify::event_signatures(&cb.block))
+        .collect();
+    Ok(Fetched { blocks, signatures })
+}
 
 /// Reads and validates a genesis file.
 pub fn load_genesis(path: &Path) -> Result<Genesis> {
@@ -87,27 +143,30 @@ pub fn verify_chain(
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    while verifier.tip().height < top {
-        let from = verifier.tip().height + 1;
-        let bytes = client.get_bytes(&format!(
-            "/v1/blocks?from={from}&limit={PAGE_BLOCKS}&format=cbor"
-        ))?;
-        let page: Vec<CertifiedBlock> =
-            codec::from_canonical(&bytes, codec::MESSAGE_BYTES_MAX, "block page")
-                .with_context(|| format!("page of blocks from height {from}"))?;
-        if page.is_empty() {
-            bail!("height {from}: the node reports height {top} but served no block at {from}");
-        }
-        let mut verified = Vec::with_capacity(page.len());
-        for cb in &page {
+    let pages = fetch_pages(client, resumed_from + 1, top);
+    let mut saved = Instant::now();
+    for fetched in pages.iter() {
+        let Fetched { blocks, signatures } = fetched?;
+        let mut verified = Vec::with_capacity(blocks.len());
+        for (cb, sigs) in blocks.iter().zip(signatures) {
             verifier
-                .verify(cb)
+                .verify_signed(cb, sigs)
                 .map_err(|f| anyhow::anyhow!("verification FAILED at {f}"))?;
             verified.push(codec::to_canonical(cb));
             bar.inc(1);
         }
         log_bytes = dir.append_blocks(log_bytes, &verified)?;
-        dir.save(&checkpoint(&verifier, genesis_hash, log_bytes)?)?;
+        let done = verifier.tip().height >= top;
+        if done || saved.elapsed() >= CHECKPOINT_EVERY {
+            dir.save(&checkpoint(&verifier, genesis_hash, log_bytes)?)?;
+            saved = Instant::now();
+        }
+    }
+    if verifier.tip().height < top {
+        bail!(
+            "the block fetcher stopped after height {} (the node reports {top})",
+            verifier.tip().height
+        );
     }
     bar.finish_and_clear();
     let tip = verifier.tip().clone();

@@ -209,6 +209,17 @@ impl ChainVerifier {
 
     /// Verifies the next block and executes it.
     pub fn verify(&mut self, cb: &CertifiedBlock) -> Result<(), Failure> {
+        self.verify_signed(cb, event_signatures(&cb.block))
+    }
+
+    /// [`Self::verify`] with the block's event signatures already checked by
+    /// [`event_signatures`] (on another thread, while earlier blocks execute). The checks run
+    /// in the same order, so the first failure reported is the same.
+    pub fn verify_signed(
+        &mut self,
+        cb: &CertifiedBlock,
+        signatures: Result<(), usize>,
+    ) -> Result<(), Failure> {
         let h = cb.block.header.height;
         let fail = |reason| Failure { height: h, reason };
         let header = &cb.block.header;
@@ -249,24 +260,7 @@ impl ChainVerifier {
         if !cb.block.events_match_header() {
             return Err(fail(Reason::EventsRoot));
         }
-        let messages: Vec<Vec<u8>> = cb
-            .block
-            .events
-            .iter()
-            .map(|e| e.body.signing_bytes())
-            .collect();
-        let items: Vec<BatchItem<'_>> = cb
-            .block
-            .events
-            .iter()
-            .zip(&messages)
-            .map(|(e, m)| BatchItem {
-                key: &e.body.signer,
-                message: m,
-                signature: &e.signature,
-            })
-            .collect();
-        if let Some(index) = crypto::verify_batch(&items).iter().position(Result::is_err) {
+        if let Err(index) = signatures {
             return Err(fail(Reason::EventSignature {
                 index,
                 id: cb.block.events[index].id(),
@@ -299,5 +293,28 @@ impl ChainVerifier {
             results_root: results.results_root,
         };
         Ok(())
+    }
+}
+
+/// Checks every event signature of `block` in one batch: `Err(index)` of the first bad one.
+pub fn event_signatures(block: &tradeledger_types::Block) -> Result<(), usize> {
+    let messages: Vec<Vec<u8>> = block
+        .events
+        .iter()
+        .map(|e| e.body.signing_bytes())
+        .collect();
+    let items: Vec<BatchItem<'_>> = block
+        .events
+        .iter()
+        .zip(&messages)
+        .map(|(e, m)| BatchItem {
+            key: &e.body.signer,
+            message: m,
+            signature: &e.signature,
+        })
+        .collect();
+    match crypto::verify_batch(&items).iter().position(Result::is_err) {
+        Some(index) => Err(index),
+        None => Ok(()),
     }
 }
