@@ -53,6 +53,9 @@ impl Driver {
             Effect::ValidateBlock(block) => {
                 let hash = block.hash();
                 let valid = self.validate_block(*block)?;
+                if valid {
+                    self.execute_next = Some(hash);
+                }
                 self.push(Input::BlockValidated { hash, valid });
             }
             Effect::RequestSync { from, request } => {

@@ -25,13 +25,13 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use timers::Timers;
 use tokio::sync::broadcast;
 use tradeledger_consensus::{
     CertifiedBlock, Consensus, ConsensusConfig, ConsensusMessage, Input, Recovery, SafetyData,
 };
-use tradeledger_types::{PublicKey, SecretKey};
+use tradeledger_types::{Hash32, PublicKey, SecretKey};
 
 /// Capacity of the driver's input queue.
 pub const INPUT_QUEUE: usize = 4096;
@@ -107,6 +107,9 @@ pub struct Driver {
     queue: VecDeque<Input>,
     /// A proposal held back while the network is idle (see [`effects`]).
     deferred: Option<effects::Deferred>,
+    /// The block just validated (and voted for, if the safety rules allowed): executed
+    /// speculatively once the vote has left, see [`Driver::execute_ahead`].
+    execute_next: Option<Hash32>,
 }
 
 /// Logs the reason and exits the process with [`HALT_EXIT_CODE`].
@@ -183,6 +186,7 @@ impl Driver {
             timers: Timers::default(),
             queue: VecDeque::new(),
             deferred: None,
+            execute_next: None,
         };
         Ok((driver, parts.inputs, parts.shutdown))
     }
@@ -229,6 +233,9 @@ impl Driver {
                 halt(&reason);
             }
             self.drain();
+            if let Err(reason) = self.execute_ahead() {
+                halt(&reason);
+            }
             self.mempool
                 .lock()
                 .expire_inflight(crate::time::now_ms(), INFLIGHT_MAX_AGE_MS);
@@ -254,6 +261,20 @@ impl Driver {
                 }
             }
         }
+    }
+
+    /// Executes the block validated last, now that its vote has left: the next leader needs
+    /// its roots for the next proposal, and every validator for checking that proposal. Done
+    /// here, the execution overlaps the votes' round trip instead of following it (a round's
+    /// critical path loses one block execution at the leader and one at each validator).
+    fn execute_ahead(&mut self) -> Result<(), Halt> {
+        let Some(hash) = self.execute_next.take() else {
+            return Ok(());
+        };
+        let started = Instant::now();
+        self.executor.execute_speculative(&hash)?;
+        tracing::debug!(%hash, ms = started.elapsed().as_millis() as u64, "executed ahead");
+        Ok(())
     }
 
     fn on_input(&mut self, input: DriverInput) {
