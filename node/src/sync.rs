@@ -99,8 +99,20 @@ pub async fn run_catchup(
 ) {
     let mut tick = tokio::time::interval(POLL_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut handed = Handed::default();
     loop {
         tick.tick().await;
+        let Ok(ours) = store.blocking(|s| s.committed_height()).await else {
+            continue;
+        };
+        if handed.must_wait(ours, blocks_max) {
+            // The driver still holds blocks handed to it: asking again now would queue the
+            // same blocks again (a node 348 blocks behind grew to 18 GB this way and was
+            // killed for memory).
+            tokio::time::sleep(DRIVER_WAIT).await;
+            tick.reset_immediately();
+            continue;
+        }
         let Ok(peers) = net.peers().await else { break };
         let mut best: Option<(libp2p::PeerId, u64)> = None;
         for p in peers.connected.iter().filter(|p| p.validator) {
@@ -113,9 +125,6 @@ pub async fn run_catchup(
                 best = Some((peer, height));
             }
         }
-        let Ok(ours) = store.blocking(|s| s.committed_height()).await else {
-            continue;
-        };
         let Some((peer, theirs)) = best else { continue };
         let lag = theirs.saturating_sub(ours);
         metrics.sync_lag_blocks.store(lag, Ordering::Relaxed);
@@ -131,12 +140,16 @@ pub async fn run_catchup(
         if lag < CATCHUP_LAG_MIN {
             continue;
         }
-        tracing::info!(ours, theirs, %peer, "behind peers; fetching blocks");
+        let from = handed.next_from(ours);
+        if from > theirs {
+            continue;
+        }
+        tracing::info!(ours, theirs, from, %peer, "behind peers; fetching blocks");
         match net
             .ask(
                 peer,
                 Request::SyncBlocks {
-                    from: ours + 1,
+                    from,
                     limit: blocks_max,
                 },
             )
@@ -144,14 +157,97 @@ pub async fn run_catchup(
         {
             Ok(Response::Blocks(blocks)) => {
                 let decoded: Vec<CertifiedBlock> = blocks.iter().map_while(decode_synced).collect();
-                if !decoded.is_empty() && driver.try_send(DriverInput::Synced(decoded)).is_err() {
-                    tracing::debug!("driver busy; catch-up retries next tick");
+                let last = decoded.last().map(|cb| cb.block.header.height);
+                if let Some(last) = last {
+                    if driver.try_send(DriverInput::Synced(decoded)).is_ok() {
+                        handed.handed(last);
+                    } else {
+                        tracing::debug!("driver busy; catch-up retries next tick");
+                    }
                 }
             }
             Ok(other) => tracing::debug!(?other, "unexpected sync answer"),
             Err(e) => tracing::debug!(error = %e, "sync request failed"),
         }
         tick.reset_immediately();
+    }
+}
+
+/// How long catch-up waits before looking again whether the driver applied what it holds.
+const DRIVER_WAIT: Duration = Duration::from_millis(50);
+/// Blocks handed to the driver that do not commit within this time are asked for again (the
+/// driver refused them: a bad certificate from a faulty peer).
+const HANDED_STALE_AFTER: Duration = Duration::from_secs(20);
+
+/// What catch-up has handed to the driver and not yet seen committed.
+#[derive(Debug, Default)]
+struct Handed {
+    /// The highest height handed (0: none outstanding).
+    up_to: u64,
+    /// When the committed height last moved, or blocks were last handed.
+    progress: Option<(u64, std::time::Instant)>,
+}
+
+impl Handed {
+    fn handed(&mut self, last: u64) {
+        self.up_to = self.up_to.max(last);
+        self.progress = Some((
+            self.progress.map_or(0, |(h, _)| h),
+            std::time::Instant::now(),
+        ));
+    }
+
+    /// Notes the committed height `ours`; true while the driver holds more than one request's
+    /// worth of blocks beyond it (the batch it applies and at most one after it).
+    fn must_wait(&mut self, ours: u64, blocks_max: u32) -> bool {
+        if self.up_to <= ours {
+            self.up_to = 0;
+            self.progress = None;
+            return false;
+        }
+        let now = std::time::Instant::now();
+        match self.progress {
+            Some((h, _)) if h != ours => self.progress = Some((ours, now)),
+            Some((_, at)) if now.duration_since(at) >= HANDED_STALE_AFTER => {
+                // Nothing committed for a long while: ask again from the committed height.
+                self.up_to = 0;
+                self.progress = None;
+                return false;
+            }
+            None => self.progress = Some((ours, now)),
+            Some(_) => {}
+        }
+        self.up_to - ours > u64::from(blocks_max)
+    }
+
+    /// The first height to ask for: after what the driver already holds.
+    fn next_from(&self, ours: u64) -> u64 {
+        ours.max(self.up_to) + 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Handed;
+
+    #[test]
+    fn catch_up_keeps_at_most_one_request_ahead_of_the_driver() {
+        let mut h = Handed::default();
+        assert!(!h.must_wait(100, 64));
+        assert_eq!(h.next_from(100), 101);
+        h.handed(164);
+        // The driver applies 101..=164: a second request may follow, from 165.
+        assert!(!h.must_wait(100, 64));
+        assert_eq!(h.next_from(100), 165);
+        h.handed(228);
+        // Two requests' worth held: wait until the first is applied.
+        assert!(h.must_wait(100, 64));
+        assert!(h.must_wait(150, 64));
+        assert!(!h.must_wait(164, 64));
+        assert_eq!(h.next_from(164), 229);
+        // All applied: nothing outstanding.
+        assert!(!h.must_wait(228, 64));
+        assert_eq!(h.next_from(228), 229);
     }
 }
 
