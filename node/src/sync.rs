@@ -226,6 +226,13 @@ impl Handed {
     }
 }
 
+fn decode_synced(b: &SyncedBlock) -> Option<CertifiedBlock> {
+    let block = Block::decode(&b.block.0).ok()?;
+    let qc: QuorumCertificate =
+        codec::from_canonical(&b.certificate.0, codec::MESSAGE_BYTES_MAX, "certificate").ok()?;
+    Some(CertifiedBlock { block, qc })
+}
+
 #[cfg(test)]
 mod tests {
     use super::Handed;
@@ -249,11 +256,4 @@ mod tests {
         assert!(!h.must_wait(228, 64));
         assert_eq!(h.next_from(228), 229);
     }
-}
-
-fn decode_synced(b: &SyncedBlock) -> Option<CertifiedBlock> {
-    let block = Block::decode(&b.block.0).ok()?;
-    let qc: QuorumCertificate =
-        codec::from_canonical(&b.certificate.0, codec::MESSAGE_BYTES_MAX, "certificate").ok()?;
-    Some(CertifiedBlock { block, qc })
 }

@@ -10,7 +10,6 @@
 
 use tradeledger_consensus::CertifiedBlock;
 use tradeledger_contracts::{MemStore, Store as _, execute_block, init_genesis, results_root};
-use tradeledger_types::crypto::{self, BatchItem};
 use tradeledger_types::{Genesis, Hash32, QuorumCertificate, ValidatorSet};
 
 /// What is wrong with a block.
@@ -298,22 +297,10 @@ impl ChainVerifier {
 
 /// Checks every event signature of `block` in one batch: `Err(index)` of the first bad one.
 pub fn event_signatures(block: &tradeledger_types::Block) -> Result<(), usize> {
-    let messages: Vec<Vec<u8>> = block
-        .events
+    match crate::mempool::verifier::verify_events(&block.events)
         .iter()
-        .map(|e| e.body.signing_bytes())
-        .collect();
-    let items: Vec<BatchItem<'_>> = block
-        .events
-        .iter()
-        .zip(&messages)
-        .map(|(e, m)| BatchItem {
-            key: &e.body.signer,
-            message: m,
-            signature: &e.signature,
-        })
-        .collect();
-    match crypto::verify_batch(&items).iter().position(Result::is_err) {
+        .position(Result::is_err)
+    {
         Some(index) => Err(index),
         None => Ok(()),
     }
