@@ -112,8 +112,8 @@ pub fn verify_batch(items: &[BatchItem<'_>]) -> Vec<Result<(), SignatureError>> 
     let mut vks = Vec::with_capacity(items.len());
     // A block's events come from a few hundred devices: decompress each key once per batch
     // (point decompression is about half the cost of checking a signature).
-    let mut keys: std::collections::HashMap<&PublicKey, Result<VerifyingKey, SignatureError>> =
-        std::collections::HashMap::new();
+    let mut keys: std::collections::BTreeMap<&PublicKey, Result<VerifyingKey, SignatureError>> =
+        std::collections::BTreeMap::new();
     for (i, item) in items.iter().enumerate() {
         let key = keys
             .entry(item.key)

@@ -112,7 +112,7 @@ impl Pool {
         }
         let signer = event.body.signer;
         let seq = event.body.seq;
-        let committed = self.committed_seq.get(&signer).copied().unwrap_or(0);
+        let committed = self.committed(&signer);
         if seq <= committed {
             return Err(Reject::StaleSequence { committed, seq });
         }
@@ -155,14 +155,18 @@ impl Pool {
         self.evicted
     }
 
+    /// The last committed sequence of `signer` as far as the pool knows (0: none).
+    fn committed(&self, signer: &PublicKey) -> u64 {
+        self.committed_seq.get(signer).copied().unwrap_or(0)
+    }
+
     /// The last sequence of `signer` that is committed or pending without a gap after it.
     fn ready_upto(&self, signer: &PublicKey) -> u64 {
-        let committed = self.committed_seq.get(signer).copied().unwrap_or(0);
         self.ready_to
             .get(signer)
             .copied()
             .unwrap_or(0)
-            .max(committed)
+            .max(self.committed(signer))
     }
 
     /// Extends `signer`'s ready run over the pending sequences that now follow it, unparking them.
@@ -176,7 +180,7 @@ impl Pool {
                 self.parked_bytes -= e.size;
             }
         }
-        let committed = self.committed_seq.get(&signer).copied().unwrap_or(0);
+        let committed = self.committed(&signer);
         if upto > committed {
             self.ready_to.insert(signer, upto);
         } else {
@@ -263,7 +267,7 @@ impl Pool {
             self.parked_bytes -= e.size;
             return;
         }
-        let committed = self.committed_seq.get(&signer).copied().unwrap_or(0);
+        let committed = self.committed(&signer);
         if seq > committed && seq <= self.ready_upto(&signer) {
             let later: Vec<EventId> = self
                 .by_signer_seq
@@ -335,7 +339,7 @@ impl Pool {
         let stale: Vec<EventId> = events
             .iter()
             .flat_map(|(_, signer, _)| {
-                let committed = self.committed_seq.get(signer).copied().unwrap_or(0);
+                let committed = self.committed(signer);
                 self.by_signer_seq
                     .range((*signer, 0)..=(*signer, committed))
                     .map(|(_, id)| *id)
@@ -365,7 +369,7 @@ impl Pool {
             if !done.insert(signer) {
                 continue;
             }
-            let mut next = self.committed_seq.get(&signer).copied().unwrap_or(0) + 1;
+            let mut next = self.committed(&signer) + 1;
             while let Some(id) = self.by_signer_seq.get(&(signer, next)) {
                 next += 1;
                 if self.inflight.contains_key(id) {
@@ -389,7 +393,7 @@ impl Pool {
     fn assert_consistent(&self) {
         let mut parked = BTreeMap::new();
         for ((signer, seq), id) in &self.by_signer_seq {
-            let committed = self.committed_seq.get(signer).copied().unwrap_or(0);
+            let committed = self.committed(signer);
             let ready = *seq <= committed
                 || (committed + 1..*seq).all(|s| self.by_signer_seq.contains_key(&(*signer, s)));
             if !ready {
@@ -402,7 +406,7 @@ impl Pool {
             m.values()
                 .filter(|id| {
                     let b = &self.by_id[*id].event.body;
-                    b.seq > self.committed_seq.get(&b.signer).copied().unwrap_or(0)
+                    b.seq > self.committed(&b.signer)
                 })
                 .copied()
                 .collect()
