@@ -3,7 +3,7 @@
 
 use crate::safety_rules::SafetyData;
 use tradeledger_types::{
-    ConsensusParams, Genesis, Hash32, PublicKey, QuorumCertificate, TimeMs, ValidatorSet,
+    Block, ConsensusParams, Genesis, Hash32, PublicKey, QuorumCertificate, TimeMs, ValidatorSet,
     ValidatorSetError,
 };
 
@@ -53,8 +53,9 @@ pub struct Recovery {
     /// gaps; the last is the committed tip. Empty means the tip is genesis. Up to
     /// [`crate::limits::COMMITTED_WINDOW_BLOCKS`] are kept to serve syncing peers.
     pub committed: Vec<CertifiedBlock>,
-    /// Certified blocks above the tip the node chose to store (may be empty: peers resend them).
-    pub certified: Vec<CertifiedBlock>,
+    /// Uncommitted blocks the node stored for [`crate::Effect::PersistBlocks`], in any order
+    /// (blocks at or below the committed tip, or not chaining to it, are ignored).
+    pub uncommitted: Vec<Block>,
 }
 
 impl Recovery {

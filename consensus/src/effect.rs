@@ -23,6 +23,14 @@ pub enum Effect {
     Broadcast(ConsensusMessage),
     /// Durably store the safety data, replacing the previous copy, before going on.
     PersistSafety(Box<SafetyData>),
+    /// Store these uncommitted blocks durably no later than the [`Effect::PersistSafety`]
+    /// that follows (the same synced write is best), and hand them back in
+    /// [`crate::Recovery::uncommitted`] after a restart. They are the blocks the safety data
+    /// points at (the block voted for, the blocks of its QCs) with their uncommitted
+    /// ancestors: after every validator restarts, a QC in some validator's safety data still
+    /// names a block that some validator can serve. Each block is listed once; the node may
+    /// drop a stored block once a block at its height or above commits.
+    PersistBlocks(Vec<Block>),
     /// Blocks became final: store them (with their certificates) and execute them in order.
     Commit(Commit),
     /// Arm a timer; when it expires, feed [`crate::Input::Timeout`] with the same round.

@@ -50,6 +50,11 @@ wire_struct! {
         pub last_vote_qc: Option<QuorumCertificate>,
         /// The TC of the last block voted for, if it carried one (same purpose).
         pub last_vote_tc: Option<TimeoutCertificate>,
+        /// The TC of the round before the last timeout's, if that timeout entered its round
+        /// by it. Without it, validators that timed out in round r + 1 lose, in a restart of
+        /// the whole network, the only proof that round r ended: they no longer sign round r
+        /// timeouts and those still in round r cannot form its TC (found by the simulator).
+        pub last_timeout_tc: Option<TimeoutCertificate>,
     }
 }
 
@@ -321,6 +326,7 @@ impl SafetyRules {
         self.data.last_voted_round = self.data.last_voted_round.max(round);
         self.data.highest_timeout_round = self.data.highest_timeout_round.max(round);
         self.data.last_timeout = Some(timeout.clone());
+        self.data.last_timeout_tc = if by_qc { None } else { last_tc.cloned() };
         Ok(Signed {
             message: timeout,
             persist: Some(self.data.clone()),

@@ -54,6 +54,17 @@ fn seven_validators_two_byzantine_every_behaviour() {
 }
 
 #[test]
+fn the_whole_network_restarting_at_once() {
+    // Seeds 228 and 347 stalled for good when uncommitted blocks were not persisted with the
+    // safety data; 1244 when the TC a timeout was signed after was not.
+    let (_, faults) = sweep(200..400, 4, 1, &Behaviour::ALL);
+    assert!(faults.full_restarts > 20, "{faults:?}");
+    sweep(1_244..1_245, 4, 1, &Behaviour::ALL);
+    let (_, f7) = sweep(200..260, 7, 2, &Behaviour::ALL);
+    assert!(f7.full_restarts > 0);
+}
+
+#[test]
 fn equivocating_leaders() {
     let (_, f4) = sweep(1_000..1_030, 4, 1, &[Behaviour::Equivocate]);
     let (_, f7) = sweep(1_000..1_015, 7, 2, &[Behaviour::Equivocate]);

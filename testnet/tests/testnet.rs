@@ -156,3 +156,53 @@ fn kill_one_validator_commits_continue_and_it_catches_up() {
         || height(&status(&dir), "carrier").is_some_and(|h| h >= target),
     );
 }
+
+#[test]
+fn after_every_validator_is_killed_and_restarted_three_still_commit_without_the_fourth() {
+    // Regression: after a restart of the whole network, one validator's safety data held a QC
+    // on a block no validator had stored (only committed blocks were), so its timeouts carried
+    // a high QC no leader could extend, and with a fourth validator down nothing committed.
+    // The deterministic reproduction is the consensus simulator's full-restart seeds; this
+    // runs the same path on real processes, with SIGKILL at an arbitrary point of a round.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("net");
+    let _down = Down(dir.clone());
+    let ok = |out: Output| {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    ok(testnet(&dir, &["up"]));
+    let all = ["shipper", "carrier", "customs", "quarantine"];
+    let at_least = |names: &[&str], h: u64| {
+        let s = status(&dir);
+        names.iter().all(|n| height(&s, n).is_some_and(|x| x >= h))
+    };
+    wait_until("the network commits", Duration::from_secs(60), || {
+        at_least(&all, 3)
+    });
+    let s = status(&dir);
+    let top = all.iter().filter_map(|n| height(&s, n)).max().unwrap();
+    for name in all {
+        ok(testnet(&dir, &["fault", "kill", name]));
+    }
+    // The database lock of a killed process is released once the OS reaps it.
+    std::thread::sleep(Duration::from_secs(2));
+    for name in all {
+        ok(testnet(&dir, &["fault", "restart", name]));
+    }
+    wait_until("all four commit again", Duration::from_secs(60), || {
+        at_least(&all, top + 2)
+    });
+    ok(testnet(&dir, &["fault", "kill", "carrier"]));
+    let s = status(&dir);
+    let top = all.iter().filter_map(|n| height(&s, n)).max().unwrap();
+    let three = ["shipper", "customs", "quarantine"];
+    wait_until(
+        "the other three commit 5 more blocks",
+        Duration::from_secs(90),
+        || at_least(&three, top + 5),
+    );
+}

@@ -58,6 +58,9 @@ pub struct SimConfig {
     pub partitions: bool,
     /// Whether the fault phase crashes and restarts honest validators.
     pub crashes: bool,
+    /// Whether the fault phase may stop every honest validator at once (in a third of the
+    /// runs), each restarting from what it persisted.
+    pub full_restarts: bool,
     /// Consensus parameters of the simulated chain.
     pub params: ConsensusParams,
     /// Test-only: honest validators run with a broken safety rule.
@@ -86,6 +89,7 @@ impl SimConfig {
             duplicate_per_mille: 30,
             partitions: true,
             crashes: true,
+            full_restarts: true,
             params: ConsensusParams {
                 round_timeout_base_ms: 400,
                 round_timeout_max_ms: 4_000,
@@ -111,6 +115,7 @@ impl SimConfig {
             duplicate_per_mille: 0,
             partitions: false,
             crashes: false,
+            full_restarts: false,
             ..SimConfig::new(seed, validators, 0)
         }
     }
@@ -123,6 +128,8 @@ pub struct FaultCounts {
     pub partitions: u64,
     /// Crash-restarts of honest validators.
     pub crashes: u64,
+    /// Times every honest validator stopped at once (each also counts in `crashes`).
+    pub full_restarts: u64,
     /// Messages lost.
     pub dropped: u64,
     /// Messages duplicated.
@@ -160,6 +167,7 @@ impl FaultCounts {
     pub fn add(&mut self, o: &FaultCounts) {
         self.partitions += o.partitions;
         self.crashes += o.crashes;
+        self.full_restarts += o.full_restarts;
         self.dropped += o.dropped;
         self.duplicated += o.duplicated;
         self.equivocations += o.equivocations;

@@ -27,6 +27,8 @@ pub(crate) enum Event {
     },
     /// Instance `node` crashes.
     Crash { node: usize },
+    /// Every honest instance crashes now (counted here; each has its own `Crash`).
+    FullRestart,
     /// Instance `node` restarts from what it persisted.
     Restart { node: usize },
     /// The network splits: `groups[i]` is instance i's side.

@@ -23,7 +23,7 @@ fn first_violation(
 
 #[test]
 fn voting_twice_in_a_round_is_caught_with_an_equivocating_leader() {
-    let report = first_violation(0..200, 4, 1, Behaviour::Equivocate)
+    let report = first_violation(0..300, 4, 1, Behaviour::Equivocate)
         .expect("the checkers must catch double voting");
     // The same seed with correct safety rules is clean: the violation is the broken rule's.
     let mut cfg = SimConfig::new(report.seed, 4, 1);

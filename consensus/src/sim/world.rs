@@ -43,6 +43,8 @@ pub(super) struct Node {
     pub(super) generation: u64,
     pub(super) persisted: SafetyData,
     pub(super) stored: Vec<CertifiedBlock>,
+    /// Blocks stored for `Effect::PersistBlocks`, dropped once their height commits.
+    pub(super) uncommitted: BTreeMap<Hash32, Block>,
     pub(super) tip: (Hash32, u64),
     pub(super) skew_ms: u64,
     pub(super) heal_round: u64,
@@ -133,6 +135,7 @@ impl<'a> World<'a> {
                     generation: 0,
                     persisted: SafetyData::default(),
                     stored: Vec::new(),
+                    uncommitted: BTreeMap::new(),
                     tip: (ccfg.genesis_hash, 0),
                     skew_ms: rng.below(cfg.params.block_time_drift_max_ms / 4 + 1),
                     heal_round: 0,
@@ -245,6 +248,19 @@ impl<'a> World<'a> {
                     .push(at + self.rng.range(100, 1_500), Event::Restart { node });
             }
         }
+        if self.cfg.full_restarts && phase > 0 && self.rng.below(3) == 0 {
+            // Every honest validator stops at once (a coordinated upgrade, a power cut) and
+            // comes back on its own: only what each persisted survives.
+            let at = self.rng.below(phase);
+            self.queue.push(at, Event::FullRestart);
+            for node in 0..self.nodes.len() {
+                if self.nodes[node].honest() {
+                    self.queue.push(at, Event::Crash { node });
+                    self.queue
+                        .push(at + self.rng.range(100, 1_500), Event::Restart { node });
+                }
+            }
+        }
         self.queue.push(phase, Event::Heal);
     }
 
@@ -283,6 +299,11 @@ impl<'a> World<'a> {
                 }
             }
             Event::Restart { node } => self.restart(node),
+            Event::FullRestart => {
+                if self.healed_at.is_none() {
+                    self.report.faults.full_restarts += 1;
+                }
+            }
             Event::Partition { groups } => {
                 if self.healed_at.is_none() {
                     self.groups = Some(groups);
@@ -300,7 +321,7 @@ impl<'a> World<'a> {
         let recovery = Recovery {
             safety: n.persisted.clone(),
             committed: n.stored[from..].to_vec(),
-            certified: Vec::new(),
+            uncommitted: n.uncommitted.values().cloned().collect(),
         };
         #[allow(unused_mut)]
         let mut core = Consensus::new(self.ccfg.clone(), n.key.clone(), recovery)
@@ -414,6 +435,11 @@ impl<'a> World<'a> {
                 }
                 self.nodes[node].persisted = *data;
             }
+            Effect::PersistBlocks(blocks) => {
+                for b in blocks {
+                    self.nodes[node].uncommitted.insert(b.hash(), b);
+                }
+            }
             Effect::Send { to, msg } => {
                 self.check_persisted(node, &msg);
                 if behaviour == Some(Behaviour::WithholdVotes)
@@ -466,6 +492,10 @@ impl<'a> World<'a> {
                         commit.tip_height(),
                     );
                 }
+                let top = commit.tip_height();
+                self.nodes[node]
+                    .uncommitted
+                    .retain(|_, b| b.header.height > top);
                 let stored = &mut self.nodes[node].stored;
                 stored.extend(commit.certified_blocks());
                 if stored.len() > 2 * COMMITTED_WINDOW_BLOCKS {

@@ -71,6 +71,9 @@ pub struct Consensus {
     sync_requested: BTreeSet<(u64, Hash32)>,
     /// Verified QCs by (round, block), so a QC seen again is not re-verified.
     verified_qcs: BTreeMap<(u64, Hash32), QuorumCertificate>,
+    /// Uncommitted blocks handed to the node in [`Effect::PersistBlocks`] (ancestor-closed:
+    /// a block's uncommitted parent is always in it too).
+    persisted_blocks: BTreeSet<Hash32>,
     drops: DropCounters,
     safety_refusals: u64,
 }
@@ -110,13 +113,33 @@ impl Consensus {
             tree.push_committed(cb);
         }
         let mut high_qc = tree.tip_qc().clone();
-        for cb in recovery.certified {
-            check_recovered(&cfg, &cb)?;
-            if tree.insert(cb.block) {
-                tree.certify(&cb.qc);
-                if cb.qc.data.round > high_qc.data.round {
-                    high_qc = cb.qc;
-                }
+        // Blocks stored for `PersistBlocks`: each one's parent first, so each chains to the
+        // committed tip or is dropped. Their justifies were verified before they were stored.
+        let mut uncommitted = recovery.uncommitted;
+        uncommitted.sort_by_key(|b| b.header.height);
+        let mut persisted_blocks = BTreeSet::new();
+        for block in uncommitted {
+            let h = &block.header;
+            if h.chain_id != cfg.chain_id {
+                return Err(ConsensusError::RecoveryWrongChain {
+                    height: h.height,
+                    found: h.chain_id.clone(),
+                });
+            }
+            let hash = block.hash();
+            if h.height > tree.tip().height && tree.insert(block) {
+                persisted_blocks.insert(hash);
+            }
+        }
+        let justifies: Vec<QuorumCertificate> = persisted_blocks
+            .iter()
+            .filter_map(|h| tree.get(h))
+            .map(|b| b.justify.clone())
+            .collect();
+        for qc in &justifies {
+            tree.certify(qc);
+            if qc.data.round > high_qc.data.round {
+                high_qc = qc.clone();
             }
         }
         // The QCs this validator signed on top of are verified by construction: it checked
@@ -126,15 +149,20 @@ impl Consensus {
             recovery.safety.last_vote_qc.as_ref(),
         ];
         for qc in signed_on.into_iter().flatten() {
+            tree.certify(qc);
             if qc.data.round > high_qc.data.round && qc.data.chain_id == cfg.chain_id {
                 high_qc = qc.clone();
             }
         }
-        let last_tc = recovery
-            .safety
-            .last_vote_tc
-            .clone()
-            .filter(|tc| tc.chain_id == cfg.chain_id);
+        let last_tc = [
+            &recovery.safety.last_vote_tc,
+            &recovery.safety.last_timeout_tc,
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|tc| tc.chain_id == cfg.chain_id)
+        .max_by_key(|tc| tc.round)
+        .cloned();
         let round = high_qc
             .data
             .round
@@ -163,6 +191,7 @@ impl Consensus {
             pending: BTreeMap::new(),
             sync_requested: BTreeSet::new(),
             verified_qcs: BTreeMap::new(),
+            persisted_blocks,
             drops: DropCounters::default(),
             safety_refusals: 0,
         })
@@ -338,10 +367,15 @@ impl Consensus {
         let known =
             self.tree.meta(&hash).is_some() || self.tree.is_committed(&hash, qc.data.height);
         if !known && qc.data.height > self.committed_height() {
-            let from = sync_from.or_else(|| self.first_signer(qc));
-            if let Some(from) = from {
-                self.request_sync(from, hash, out);
-            }
+            // The sender may lack the block too (it can hold the QC from votes alone, or from
+            // its safety data after a restart); a signer of the QC voted for the block, and so
+            // stored it.
+            let signer = self.first_signer(qc);
+            let peers: Vec<PublicKey> = [sync_from, signer.filter(|s| Some(*s) != sync_from)]
+                .into_iter()
+                .flatten()
+                .collect();
+            self.request_sync_from(&peers, hash, out);
         }
         self.try_commit(&hash, out);
         if let Some(next) = qc.data.round.checked_add(1) {
@@ -409,6 +443,8 @@ impl Consensus {
             return;
         }
         if let Some(blocks) = self.tree.commit(parent_hash, qc_on_parent.clone()) {
+            let tree = &self.tree;
+            self.persisted_blocks.retain(|h| tree.contains(h));
             let tip = self.tree.tip();
             self.validating.retain(|_, b| b.header.height > tip.height);
             self.pending.retain(|_, p| {
@@ -422,17 +458,57 @@ impl Consensus {
         }
     }
 
+    /// Persists `data` (the ordering contract of [`Effect::PersistSafety`] applies), preceded by
+    /// the uncommitted blocks it points at that the node has not stored yet, with their
+    /// uncommitted ancestors. Without them, a full restart of the network can leave a QC in
+    /// some validator's safety data (and so in its timeouts, and in the TC) on a block no
+    /// validator holds: no leader could then extend the TC's high QC (found by the testnet).
+    fn persist_safety(&mut self, data: SafetyData, out: &mut Out) {
+        let targets = [
+            data.last_vote.as_ref().map(|v| v.data.block_hash),
+            data.last_vote_qc.as_ref().map(|qc| qc.data.block_hash),
+            data.last_timeout
+                .as_ref()
+                .map(|t| t.high_qc.data.block_hash),
+        ];
+        let mut blocks = Vec::new();
+        for target in targets.into_iter().flatten() {
+            let mut cursor = target;
+            // The set is ancestor-closed, so the walk stops at the first stored block.
+            while let Some(block) = self.tree.get(&cursor) {
+                if !self.persisted_blocks.insert(cursor) {
+                    break;
+                }
+                blocks.push(block.clone());
+                cursor = block.header.parent_hash;
+            }
+        }
+        if !blocks.is_empty() {
+            blocks.sort_by_key(|b| b.header.height);
+            out.push(Effect::PersistBlocks(blocks));
+        }
+        out.push(Effect::PersistSafety(Box::new(data)));
+    }
+
     fn request_sync(&mut self, from: PublicKey, target: Hash32, out: &mut Out) {
-        if from == self.me || !self.sync_requested.insert((self.round, target)) {
+        self.request_sync_from(&[from], target, out);
+    }
+
+    /// Asks each of `peers` (but not this validator) for `target`, once per round.
+    fn request_sync_from(&mut self, peers: &[PublicKey], target: Hash32, out: &mut Out) {
+        let peers: Vec<PublicKey> = peers.iter().copied().filter(|p| *p != self.me).collect();
+        if peers.is_empty() || !self.sync_requested.insert((self.round, target)) {
             return;
         }
-        out.push(Effect::RequestSync {
-            from,
-            request: SyncRequest {
-                committed_height: self.committed_height(),
-                target,
-            },
-        });
+        for from in peers {
+            out.push(Effect::RequestSync {
+                from,
+                request: SyncRequest {
+                    committed_height: self.committed_height(),
+                    target,
+                },
+            });
+        }
     }
 
     /// Called when a block enters the tree: retry proposals that waited for it and a proposal

@@ -280,7 +280,7 @@ impl Consensus {
         match self.safety.vote(block) {
             Ok(signed) => {
                 if let Some(data) = signed.persist {
-                    out.push(Effect::PersistSafety(Box::new(data)));
+                    self.persist_safety(data, out);
                 }
                 self.send_vote(signed.message, out);
             }

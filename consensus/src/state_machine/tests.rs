@@ -749,6 +749,141 @@ fn a_validator_restarted_after_voting_can_time_out_in_its_round() {
 }
 
 #[test]
+fn a_vote_persists_its_blocks_and_a_restarted_validator_serves_them() {
+    // Regression (testnet, then simulator seeds 228 and 347): every validator restarted at
+    // once; one held QC(b1) in its safety data, so its timeouts (and the TC) carried it, but
+    // no validator had stored b1 (only committed blocks were stored): no leader could extend
+    // the TC's high QC and the chain stalled for good.
+    let n = net();
+    let t = GENESIS_TIME + 5;
+    let b1 = n.block(1, &n.genesis_qc(), None, t);
+    let b2 = n.block(2, &n.qc(&b1), None, t);
+    let i = n.follower(2);
+    let mut c = n.core(i);
+    c.handle(msg(n.leader(2), n.propose(b2.clone())));
+    let resp = SyncResponse {
+        blocks: vec![b1.clone()],
+        qc: Some(n.qc(&b1)),
+    };
+    c.handle(msg(
+        n.leader(2),
+        ConsensusMessage::SyncResponse(Box::new(resp)),
+    ));
+    let fx = c.handle(Input::BlockValidated {
+        hash: b2.hash(),
+        valid: true,
+    });
+    let blocks = position(&fx, |e| matches!(e, Effect::PersistBlocks(_))).expect("blocks");
+    let persist = position(&fx, |e| matches!(e, Effect::PersistSafety(_))).expect("persists");
+    let vote = position(&fx, is_vote_send).expect("votes");
+    assert!(blocks < persist && persist < vote, "{fx:?}");
+    let Effect::PersistBlocks(stored) = fx[blocks].clone() else {
+        unreachable!()
+    };
+    // The block voted for and its uncommitted ancestor, lowest first.
+    assert_eq!(stored, vec![b1.clone(), b2.clone()]);
+    let Effect::PersistSafety(saved) = fx[persist].clone() else {
+        unreachable!()
+    };
+    // Restart with what was persisted (in any order).
+    let recovery = Recovery {
+        safety: *saved,
+        committed: Vec::new(),
+        uncommitted: vec![b2.clone(), b1.clone()],
+    };
+    let mut r = Consensus::new(n.cfg.clone(), n.keys[i].clone(), recovery).expect("restarts");
+    r.handle(Input::Start { now_ms: t });
+    let asker = (0..4).find(|&j| j != i).expect("another validator");
+    let fx = r.handle(msg(
+        n.from(asker),
+        ConsensusMessage::SyncRequest(SyncRequest {
+            committed_height: 0,
+            target: b1.hash(),
+        }),
+    ));
+    let served = fx.iter().find_map(|e| match e {
+        Effect::Send {
+            msg: ConsensusMessage::SyncResponse(resp),
+            ..
+        } => Some(resp.blocks.clone()),
+        _ => None,
+    });
+    assert_eq!(served, Some(vec![b1.clone()]), "{fx:?}");
+    // A vote for a child of b2 stores only the new block.
+    let b3 = n.block(3, &n.qc(&b2), None, t);
+    r.handle(msg(n.leader(3), n.propose(b3.clone())));
+    let fx = r.handle(Input::BlockValidated {
+        hash: b3.hash(),
+        valid: true,
+    });
+    assert!(fx.contains(&Effect::PersistBlocks(vec![b3])), "{fx:?}");
+}
+
+#[test]
+fn a_block_missing_behind_a_qc_is_asked_of_the_sender_and_of_a_signer() {
+    // After a restart the sender of a timeout may hold a QC (in its safety data) without its
+    // block; a validator that signed the QC stored the block.
+    let n = net();
+    let b1 = n.block(1, &n.genesis_qc(), None, GENESIS_TIME + 5);
+    let qc = n.qc(&b1); // signed by validators 0, 1 and 2
+    let me = 3;
+    let sender = 2;
+    let mut c = n.core(me);
+    let fx = c.handle(msg(n.from(sender), n.timeout(sender, 2, &qc)));
+    let mut asked: Vec<PublicKey> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::RequestSync { from, request } if request.target == b1.hash() => Some(*from),
+            _ => None,
+        })
+        .collect();
+    asked.sort();
+    let mut expected = vec![n.from(sender), n.from(0)];
+    expected.sort();
+    assert_eq!(asked, expected, "{fx:?}");
+}
+
+#[test]
+fn a_timeout_persists_the_tc_it_follows() {
+    // Regression (simulator seed 1244): validators timed out in round 2 after TC(1), the whole
+    // network restarted and TC(1) was lost. Those in round 2 no longer signed round 1
+    // timeouts and those still in round 1 could not form TC(1): nobody moved again.
+    let n = net();
+    let i = n.follower(1);
+    let mut c = n.core(i);
+    let others: Vec<usize> = (0..4).filter(|&j| j != i).take(3).collect();
+    for &j in &others {
+        c.handle(msg(n.from(j), n.timeout(j, 1, &n.genesis_qc())));
+    }
+    assert_eq!(c.round(), 2);
+    let fx = c.handle(Input::Timeout { round: 2 });
+    let Some(Effect::PersistSafety(saved)) = fx
+        .iter()
+        .find(|e| matches!(e, Effect::PersistSafety(_)))
+        .cloned()
+    else {
+        panic!("times out: {fx:?}")
+    };
+    assert_eq!(saved.last_timeout_tc.as_ref().map(|tc| tc.round), Some(1));
+    let recovery = Recovery {
+        safety: *saved,
+        ..Recovery::fresh()
+    };
+    let mut r = Consensus::new(n.cfg.clone(), n.keys[i].clone(), recovery).expect("restarts");
+    assert_eq!(r.round(), 2);
+    r.handle(Input::Start {
+        now_ms: GENESIS_TIME + 20,
+    });
+    // Its timeout again, with the TC that lets peers still in round 1 join round 2.
+    let fx = r.handle(Input::Timeout { round: 2 });
+    let sent_tc = fx.iter().find_map(|e| match e {
+        Effect::Broadcast(ConsensusMessage::Timeout(t)) => Some(t.last_tc.clone()),
+        _ => None,
+    });
+    assert_eq!(sent_tc.flatten().map(|tc| tc.round), Some(1), "{fx:?}");
+}
+
+#[test]
 fn a_missing_parent_is_synced_then_the_proposal_is_validated() {
     let n = net();
     let t = GENESIS_TIME + 5;

@@ -31,7 +31,7 @@ impl Consensus {
         match self.safety.timeout(round, &self.high_qc, tc.as_ref()) {
             Ok(signed) => {
                 if let Some(data) = signed.persist {
-                    out.push(Effect::PersistSafety(Box::new(data)));
+                    self.persist_safety(data, out);
                 }
                 let msg = TimeoutMessage {
                     timeout: signed.message.clone(),

@@ -36,8 +36,22 @@ impl Observer {
 
     /// Checks the effects of one input, in order, then the core's state after it.
     pub fn after(&mut self, core: &Consensus, effects: &[Effect]) {
-        for effect in effects {
+        for (i, effect) in effects.iter().enumerate() {
             match effect {
+                Effect::PersistBlocks(blocks) => {
+                    // Written with the safety record right after it, lowest height first.
+                    assert!(
+                        matches!(effects.get(i + 1), Some(Effect::PersistSafety(_))),
+                        "PersistBlocks not followed by PersistSafety"
+                    );
+                    assert!(!blocks.is_empty(), "empty PersistBlocks");
+                    assert!(
+                        blocks
+                            .windows(2)
+                            .all(|w| w[0].header.height <= w[1].header.height),
+                        "PersistBlocks out of height order"
+                    );
+                }
                 Effect::PersistSafety(data) => self.persist(data),
                 Effect::Send { msg, .. } | Effect::Broadcast(msg) => self.sent(core, msg),
                 Effect::Commit(commit) => self.commit(commit),

@@ -311,7 +311,10 @@ impl Harness {
             Effect::Commit(c) => {
                 self.certified(c.certificate.clone());
             }
-            Effect::PersistSafety(_) | Effect::SetTimer { .. } | Effect::RequestSync { .. } => {}
+            Effect::PersistSafety(_)
+            | Effect::PersistBlocks(_)
+            | Effect::SetTimer { .. }
+            | Effect::RequestSync { .. } => {}
         }
     }
 

@@ -12,10 +12,15 @@ impl Driver {
     /// Carries out one effect. Storage failures and root mismatches are returned as [`Halt`].
     pub(super) fn execute(&mut self, effect: Effect) -> Result<(), Halt> {
         match effect {
+            Effect::PersistBlocks(blocks) => {
+                // Written with the safety record that follows, in the same synced batch.
+                self.blocks_to_persist.extend(blocks);
+            }
             Effect::PersistSafety(data) => {
                 // Synced before returning: the vote or timeout that follows may now leave.
                 let started = Instant::now();
-                self.store.put_safety(&data.to_bytes())?;
+                let blocks = std::mem::take(&mut self.blocks_to_persist);
+                self.store.put_safety(&data.to_bytes(), &blocks)?;
                 self.metrics.safety_write.observe_since(started);
             }
             Effect::Send { to, msg } => {

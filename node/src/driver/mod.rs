@@ -110,6 +110,9 @@ pub struct Driver {
     /// The block just validated (and voted for, if the safety rules allowed): executed
     /// speculatively once the vote has left, see [`Driver::execute_ahead`].
     execute_next: Option<Hash32>,
+    /// Blocks of [`tradeledger_consensus::Effect::PersistBlocks`], written with the next
+    /// safety record.
+    blocks_to_persist: Vec<tradeledger_types::Block>,
 }
 
 /// Logs the reason and exits the process with [`HALT_EXIT_CODE`].
@@ -119,7 +122,8 @@ pub fn halt(reason: &Halt) -> ! {
     std::process::exit(HALT_EXIT_CODE)
 }
 
-/// What the core needs to resume: safety data and the last committed blocks. Blocking.
+/// What the core needs to resume: safety data, the last committed blocks and the uncommitted
+/// blocks stored with the safety data. Blocking.
 pub fn recovery(store: &Store, safety: Option<SafetyData>) -> Result<Recovery, Halt> {
     let safety = match safety {
         Some(s) => s,
@@ -148,19 +152,24 @@ pub fn recovery(store: &Store, safety: Option<SafetyData>) -> Result<Recovery, H
             .ok_or_else(|| missing("certificate"))?;
         committed.push(CertifiedBlock { block, qc });
     }
+    let uncommitted = store.uncommitted_blocks_above(height)?;
     Ok(Recovery {
         safety,
         committed,
-        certified: Vec::new(),
+        uncommitted,
     })
 }
 
 impl Driver {
     /// Builds the core from what storage holds. Blocking.
     pub fn new(
-        parts: DriverParts,
+        mut parts: DriverParts,
     ) -> Result<(Driver, Receiver<DriverInput>, Arc<AtomicBool>), Halt> {
         let recovery = recovery(&parts.store, None)?;
+        // The executor runs them speculatively when consensus builds on them.
+        for block in &recovery.uncommitted {
+            parts.executor.remember(block.clone());
+        }
         let core = Consensus::new(parts.cfg.clone(), parts.key.clone(), recovery).map_err(|e| {
             Halt::Storage(crate::storage::StorageError::Task(format!(
                 "consensus cannot start: {e}"
@@ -187,6 +196,7 @@ impl Driver {
             queue: VecDeque::new(),
             deferred: None,
             execute_next: None,
+            blocks_to_persist: Vec::new(),
         };
         Ok((driver, parts.inputs, parts.shutdown))
     }

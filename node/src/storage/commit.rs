@@ -57,6 +57,12 @@ impl BlockCommit {
         );
         let (state, results, meta) = (cf(CF_STATE)?, cf(CF_RESULTS)?, cf(CF_META)?);
         batch.put_cf(blocks, height_key(height), self.block.to_bytes());
+        // Stored uncommitted blocks at this height or below are now committed or abandoned.
+        batch.delete_range_cf(
+            cf(CF_UNCOMMITTED)?,
+            height_key(0),
+            height_key(height.saturating_add(1)),
+        );
         batch.put_cf(
             certs,
             height_key(height),

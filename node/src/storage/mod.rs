@@ -421,13 +421,40 @@ impl Store {
         self.get(CF_SAFETY, SAFETY_KEY)
     }
 
-    /// Writes the consensus safety record and syncs it to disk before returning.
-    pub fn put_safety(&self, bytes: &[u8]) -> StoreResult<()> {
+    /// Writes the consensus safety record, with the uncommitted blocks it points at, in one
+    /// atomic batch synced to disk before returning.
+    pub fn put_safety(&self, bytes: &[u8], blocks: &[Block]) -> StoreResult<()> {
+        let mut batch = WriteBatch::default();
+        let uncommitted = self.cf(CF_UNCOMMITTED)?;
+        for b in blocks {
+            batch.put_cf(
+                uncommitted,
+                uncommitted_key(b.header.height, &b.hash()),
+                b.to_bytes(),
+            );
+        }
+        batch.put_cf(self.cf(CF_SAFETY)?, SAFETY_KEY, bytes);
         let mut wo = WriteOptions::default();
         wo.set_sync(true);
-        Ok(self
-            .db
-            .put_cf_opt(self.cf(CF_SAFETY)?, SAFETY_KEY, bytes, &wo)?)
+        Ok(self.db.write_opt(batch, &wo)?)
+    }
+
+    /// The uncommitted blocks stored with the safety record above `height`, lowest first.
+    pub fn uncommitted_blocks_above(&self, height: u64) -> StoreResult<Vec<Block>> {
+        let cf = self.cf(CF_UNCOMMITTED)?;
+        let from = height_key(height.saturating_add(1));
+        let mut out = Vec::new();
+        let iter = self.db.iterator_cf(
+            cf,
+            rocksdb::IteratorMode::From(&from, rocksdb::Direction::Forward),
+        );
+        for item in iter {
+            let (_, bytes) = item?;
+            let block = Block::decode(&bytes)
+                .map_err(|e| corrupt("uncommitted block", CF_UNCOMMITTED, e))?;
+            out.push(block);
+        }
+        Ok(out)
     }
 
     /// Writes a committed block and everything derived from it in one synced atomic batch.

@@ -19,10 +19,21 @@ pub const CF_RESULTS: &str = "results";
 pub const CF_SAFETY: &str = "safety";
 /// Node metadata (last committed height, ...).
 pub const CF_META: &str = "meta";
+/// Uncommitted blocks the safety record points at, by `height ‖ hash` (see
+/// [`uncommitted_key`]); dropped as their height commits.
+pub const CF_UNCOMMITTED: &str = "uncommitted";
 
 /// Every column family, in the order they are opened.
-pub const ALL_CFS: [&str; 8] = [
-    CF_BLOCKS, CF_CERTS, CF_EVENTS, CF_INDEXES, CF_STATE, CF_RESULTS, CF_SAFETY, CF_META,
+pub const ALL_CFS: [&str; 9] = [
+    CF_BLOCKS,
+    CF_CERTS,
+    CF_EVENTS,
+    CF_INDEXES,
+    CF_STATE,
+    CF_RESULTS,
+    CF_SAFETY,
+    CF_META,
+    CF_UNCOMMITTED,
 ];
 
 /// Meta key: height of the last committed (and executed) block.
@@ -35,6 +46,15 @@ pub const SAFETY_KEY: &[u8] = b"safety";
 /// Height as a key.
 pub fn height_key(height: u64) -> [u8; 8] {
     height.to_be_bytes()
+}
+
+/// An uncommitted block: `height ‖ hash`, so every block at or below a committed height is
+/// one range delete.
+pub fn uncommitted_key(height: u64, hash: &Hash32) -> [u8; 40] {
+    let mut k = [0u8; 40];
+    k[..8].copy_from_slice(&height.to_be_bytes());
+    k[8..].copy_from_slice(&hash.0);
+    k
 }
 
 /// `(height, index)` position suffix.

@@ -100,7 +100,7 @@ fn safety_record_and_data_survive_reopen_and_genesis_is_checked() {
     let dir = tempfile::tempdir().expect("tempdir");
     {
         let store = Store::open(dir.path(), Hash32([1; 32])).expect("open");
-        store.put_safety(b"safe").expect("put");
+        store.put_safety(b"safe", &[]).expect("put");
         store
             .commit_block(&commit_of(block_at(1, Vec::new())))
             .expect("commit");
@@ -111,6 +111,34 @@ fn safety_record_and_data_survive_reopen_and_genesis_is_checked() {
     drop(store);
     let err = Store::open(dir.path(), Hash32([2; 32])).expect_err("other genesis");
     assert!(matches!(err, StorageError::WrongGenesis { .. }));
+}
+
+#[test]
+fn uncommitted_blocks_stored_with_the_safety_record_last_until_their_height_commits() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (b1, b2) = (block_at(1, Vec::new()), block_at(2, Vec::new()));
+    let mut fork2 = block_at(2, Vec::new());
+    fork2.header.round = 7;
+    {
+        let store = Store::open(dir.path(), Hash32([1; 32])).expect("open");
+        store
+            .put_safety(b"one", &[b1.clone(), b2.clone()])
+            .expect("put");
+        store.put_safety(b"two", &[fork2.clone()]).expect("put");
+    }
+    // They survive a restart, lowest height first.
+    let store = Store::open(dir.path(), Hash32([1; 32])).expect("reopen");
+    let mut found = store.uncommitted_blocks_above(0).expect("read");
+    assert_eq!(found.remove(0), b1);
+    found.sort_by_key(|b| b.header.round);
+    assert_eq!(found, vec![b2.clone(), fork2.clone()]);
+    assert_eq!(store.uncommitted_blocks_above(1).expect("read").len(), 2);
+    // Committing height 1 drops b1 only; height 2 drops both blocks at height 2.
+    store.commit_block(&commit_of(b1)).expect("commit 1");
+    assert_eq!(store.uncommitted_blocks_above(0).expect("read").len(), 2);
+    store.commit_block(&commit_of(b2)).expect("commit 2");
+    assert!(store.uncommitted_blocks_above(0).expect("read").is_empty());
+    assert_eq!(store.safety().expect("get"), Some(b"two".to_vec()));
 }
 
 #[test]
