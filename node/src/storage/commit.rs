@@ -75,8 +75,11 @@ impl BlockCommit {
             let bytes = event.to_bytes();
             let id = tradeledger_types::domain::sha256(&bytes);
             if already_committed.contains(&id) {
-                // A replay of an event committed earlier (the contracts rejected it): the block
-                // keeps it, but the event's record stays the one of its first commit.
+                // A replay of an event committed earlier (the contracts rejected it without
+                // using up its number): the block keeps it, but the event's record stays the
+                // one of its earlier commit. An event committed again that does use up its
+                // number (refused earlier with `sequence_gap`, say) gets a new record: the one
+                // that matches the state.
                 continue;
             }
             batch.put_cf(events, id.0, &bytes);

@@ -468,8 +468,14 @@ impl Store {
                 got: height,
             });
         }
+        // Only an event that did not use up its sequence number can be a replay of one
+        // committed before (an event that uses it up was never committed with a use of it),
+        // so only those cost a lookup: none in a block of valid events.
         let mut already = std::collections::HashSet::new();
-        for e in &commit.block.events {
+        for (e, outcome) in commit.block.events.iter().zip(&commit.outcomes) {
+            if outcome.consumes_sequence() {
+                continue;
+            }
             let id = e.id();
             if self.has_event(&id)? {
                 already.insert(id);
