@@ -12,8 +12,8 @@
 //!   hashes follow in nibble order.
 //!
 //! Only internal nodes are stored (under the `t` prefix, one per position: depth in nibbles and
-//! path), each holding its children: a leaf child inline (its key and value hashes), an internal
-//! child by its hash. A state of one entry stores that leaf as the root. An update reads and
+//! path), each holding its children: a leaf child inline (its key hash and its leaf hash, so an
+//! update never re-hashes the leaves it does not change), an internal child by its hash. A state of one entry stores that leaf as the root. An update reads and
 //! writes one node per four bits of depth: about 6 for tens of millions of keys, a quarter of
 //! what a binary tree costs (the nodes are larger, but a RocksDB write costs by the entry more
 //! than by the byte).
@@ -33,11 +33,8 @@ const DEPTH_MAX: usize = 64;
 /// One child of an internal node (absent children are `None`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Child {
-    /// A subtree of one entry.
-    Leaf {
-        key_hash: Hash32,
-        value_hash: Hash32,
-    },
+    /// A subtree of one entry: its key hash and its [`leaf_hash`].
+    Leaf { key_hash: Hash32, leaf: Hash32 },
     /// A subtree of two or more entries: an internal node stored one level down.
     Node(Hash32),
 }
@@ -45,10 +42,7 @@ enum Child {
 impl Child {
     fn hash(&self) -> Hash32 {
         match self {
-            Child::Leaf {
-                key_hash,
-                value_hash,
-            } => leaf_hash(key_hash, value_hash),
+            Child::Leaf { leaf, .. } => *leaf,
             Child::Node(h) => *h,
         }
     }
@@ -62,11 +56,8 @@ type Children = [Option<Child>; RADIX];
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Stored {
-    /// The root of a state holding a single entry.
-    RootLeaf {
-        key_hash: Hash32,
-        value_hash: Hash32,
-    },
+    /// The root of a state holding a single entry: its key hash and its [`leaf_hash`].
+    RootLeaf { key_hash: Hash32, leaf: Hash32 },
     /// An internal node.
     Internal(Children),
 }
@@ -82,14 +73,11 @@ fn encode_internal(children: &Children) -> Vec<u8> {
         let bit = 1u16 << (15 - i);
         match c {
             None => {}
-            Some(Child::Leaf {
-                key_hash,
-                value_hash,
-            }) => {
+            Some(Child::Leaf { key_hash, leaf }) => {
                 present |= bit;
                 leaves |= bit;
                 out.extend_from_slice(&key_hash.0);
-                out.extend_from_slice(&value_hash.0);
+                out.extend_from_slice(&leaf.0);
             }
             Some(Child::Node(h)) => {
                 present |= bit;
@@ -102,11 +90,11 @@ fn encode_internal(children: &Children) -> Vec<u8> {
     out
 }
 
-fn encode_root_leaf(key_hash: &Hash32, value_hash: &Hash32) -> Vec<u8> {
+fn encode_root_leaf(key_hash: &Hash32, leaf: &Hash32) -> Vec<u8> {
     let mut out = Vec::with_capacity(65);
     out.push(TAG_ROOT_LEAF);
     out.extend_from_slice(&key_hash.0);
-    out.extend_from_slice(&value_hash.0);
+    out.extend_from_slice(&leaf.0);
     out
 }
 
@@ -127,7 +115,7 @@ fn decode(pos: &[u8], depth: usize, bytes: &[u8]) -> Result<Stored, ExecError> {
     match bytes.first() {
         Some(&TAG_ROOT_LEAF) if depth == 0 && bytes.len() == 65 => Ok(Stored::RootLeaf {
             key_hash: hash_at(bytes, 1).ok_or_else(|| corrupt("short leaf"))?,
-            value_hash: hash_at(bytes, 33).ok_or_else(|| corrupt("short leaf"))?,
+            leaf: hash_at(bytes, 33).ok_or_else(|| corrupt("short leaf"))?,
         }),
         Some(&TAG_INTERNAL) if bytes.len() >= 5 => {
             let present = u16::from_be_bytes([bytes[1], bytes[2]]);
@@ -153,11 +141,11 @@ fn decode(pos: &[u8], depth: usize, bytes: &[u8]) -> Result<Stored, ExecError> {
                 let first = hash_at(bytes, at).ok_or_else(|| corrupt("short child"))?;
                 at += 32;
                 *slot = Some(if leaves & bit != 0 {
-                    let value_hash = hash_at(bytes, at).ok_or_else(|| corrupt("short child"))?;
+                    let leaf = hash_at(bytes, at).ok_or_else(|| corrupt("short child"))?;
                     at += 32;
                     Child::Leaf {
                         key_hash: first,
-                        value_hash,
+                        leaf,
                     }
                 } else {
                     Child::Node(first)
@@ -246,10 +234,7 @@ fn read_internal<S: Store>(store: &S, depth: usize, h: &Hash32) -> Result<Childr
 pub fn root<S: Store>(store: &S) -> Result<Hash32, ExecError> {
     Ok(match read(store, 0, &Hash32::ZERO)? {
         None => Hash32::ZERO,
-        Some(Stored::RootLeaf {
-            key_hash,
-            value_hash,
-        }) => leaf_hash(&key_hash, &value_hash),
+        Some(Stored::RootLeaf { leaf, .. }) => leaf,
         Some(Stored::Internal(children)) => internal_hash(&children),
     })
 }
@@ -279,18 +264,16 @@ pub fn update_batch<S: Store>(
     let top = position(0, &Hash32::ZERO);
     let result = match read(store, 0, &Hash32::ZERO)? {
         None => build(store, 0, &entries_of(changes, None))?,
-        Some(Stored::RootLeaf {
-            key_hash,
-            value_hash,
-        }) => build(store, 0, &entries_of(changes, Some((key_hash, value_hash))))?,
+        Some(Stored::RootLeaf { key_hash, leaf }) => {
+            build(store, 0, &entries_of(changes, Some((key_hash, leaf))))?
+        }
         Some(Stored::Internal(children)) => update_node(store, 0, children, changes)?,
     };
     match result {
         None => store.delete(&top)?,
-        Some(Child::Leaf {
-            key_hash,
-            value_hash,
-        }) => store.put(&top, &encode_root_leaf(&key_hash, &value_hash))?,
+        Some(Child::Leaf { key_hash, leaf }) => {
+            store.put(&top, &encode_root_leaf(&key_hash, &leaf))?
+        }
         // Written by `finish` or `build`.
         Some(Child::Node(_)) => {}
     }
@@ -308,14 +291,9 @@ fn apply<S: Store>(
 ) -> Result<Option<Child>, ExecError> {
     match current {
         None => build(store, depth, &entries_of(changes, None)),
-        Some(Child::Leaf {
-            key_hash,
-            value_hash,
-        }) => build(
-            store,
-            depth,
-            &entries_of(changes, Some((key_hash, value_hash))),
-        ),
+        Some(Child::Leaf { key_hash, leaf }) => {
+            build(store, depth, &entries_of(changes, Some((key_hash, leaf))))
+        }
         Some(Child::Node(_)) => {
             let children = read_internal(store, depth, &changes[0].0)?;
             update_node(store, depth, children, changes)
@@ -362,11 +340,12 @@ fn finish<S: Store>(
     Ok(only)
 }
 
-/// The entries of a subtree that held at most `existing`, after `changes`.
+/// The entries of a subtree that held at most `existing`, after `changes`, as
+/// `(key hash, leaf hash)`: each changed entry is hashed here, once.
 fn entries_of(changes: &Changes, existing: Option<(Hash32, Hash32)>) -> Vec<(Hash32, Hash32)> {
     let mut out: Vec<(Hash32, Hash32)> = changes
         .iter()
-        .filter_map(|(k, v)| v.map(|v| (*k, v)))
+        .filter_map(|(k, v)| v.map(|v| (*k, leaf_hash(k, &v))))
         .collect();
     if let Some((k, v)) = existing
         && changes.binary_search_by(|(c, _)| c.cmp(&k)).is_err()
@@ -377,8 +356,8 @@ fn entries_of(changes: &Changes, existing: Option<(Hash32, Hash32)>) -> Vec<(Has
     out
 }
 
-/// Writes the canonical subtree of `entries` (sorted, distinct) at `depth`, where nothing is
-/// stored, and returns it as a child.
+/// Writes the canonical subtree of `entries` (`(key hash, leaf hash)`, sorted, distinct) at
+/// `depth`, where nothing is stored, and returns it as a child.
 fn build<S: Store>(
     store: &mut S,
     depth: usize,
@@ -386,9 +365,9 @@ fn build<S: Store>(
 ) -> Result<Option<Child>, ExecError> {
     match entries {
         [] => Ok(None),
-        [(k, v)] => Ok(Some(Child::Leaf {
+        [(k, leaf)] => Ok(Some(Child::Leaf {
             key_hash: *k,
-            value_hash: *v,
+            leaf: *leaf,
         })),
         _ => {
             assert!(
@@ -492,7 +471,7 @@ mod tests {
         let mut children: Children = [None; RADIX];
         children[3] = Some(Child::Leaf {
             key_hash: Hash32([1; 32]),
-            value_hash: Hash32([2; 32]),
+            leaf: Hash32([2; 32]),
         });
         let pos = position(1, &Hash32([0x30; 32]));
         let err = decode(&pos, 1, &encode_internal(&children)).expect_err("one leaf");

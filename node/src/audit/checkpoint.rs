@@ -19,7 +19,7 @@ wire_struct! {
 }
 
 wire_struct! {
-    /// What `checkpoint.cbor` holds.
+    /// What the checkpoint file holds.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct Checkpoint {
         /// Genesis the copy was verified against (a checkpoint of another chain is refused).
@@ -53,6 +53,12 @@ impl Checkpoint {
     }
 }
 
+/// The checkpoint's file: its name carries the state-tree format of the state it holds (2:
+/// nodes hold leaf hashes), so a checkpoint of another format is never resumed from.
+const CHECKPOINT_FILE: &str = "checkpoint.state-v2.cbor";
+/// The checkpoint of builds before the state-tree format was recorded (format 1).
+const LEGACY_CHECKPOINT_FILE: &str = "checkpoint.cbor";
+
 /// The auditor's state directory.
 pub struct StateDir {
     dir: PathBuf,
@@ -67,12 +73,22 @@ impl StateDir {
         })
     }
 
-    /// The saved checkpoint, if any, checked against `genesis_hash`.
+    /// The saved checkpoint, if any, checked against `genesis_hash`. A checkpoint of an older
+    /// state-tree format is ignored (with a note): verification starts again from genesis.
     pub fn load(&self, genesis_hash: Hash32) -> Result<Option<Checkpoint>> {
-        let path = self.dir.join("checkpoint.cbor");
+        let path = self.dir.join(CHECKPOINT_FILE);
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let legacy = self.dir.join(LEGACY_CHECKPOINT_FILE);
+                if legacy.exists() {
+                    eprintln!(
+                        "note: {} holds state in an older format; verifying again from genesis",
+                        legacy.display()
+                    );
+                }
+                return Ok(None);
+            }
             Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
         };
         let cp: Checkpoint = codec::from_canonical(&bytes, usize::MAX, "audit checkpoint")
@@ -113,8 +129,8 @@ impl StateDir {
 
     /// Saves the checkpoint atomically (write, sync, rename).
     pub fn save(&self, cp: &Checkpoint) -> Result<()> {
-        let tmp = self.dir.join("checkpoint.cbor.tmp");
-        let path = self.dir.join("checkpoint.cbor");
+        let tmp = self.dir.join(format!("{CHECKPOINT_FILE}.tmp"));
+        let path = self.dir.join(CHECKPOINT_FILE);
         let mut f =
             std::fs::File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
         f.write_all(&codec::to_canonical(cp))?;

@@ -51,20 +51,27 @@ fn fetch_pages(
     top: u64,
 ) -> std::sync::mpsc::Receiver<Result<Fetched>> {
     let (tx, rx) = std::sync::mpsc::sync_channel(PAGES_AHEAD);
-    std::thread::spawn(move || {
-        let mut from = from;
-        while from <= top {
-            let page = fetch_page(&client, from, top);
-            let next = match &page {
-                Ok(f) => from + f.blocks.len() as u64,
-                Err(_) => u64::MAX,
-            };
-            if tx.send(page).is_err() || next == u64::MAX {
-                return;
+    // Named, so profiles and `top -H` tell it from the re-executing thread.
+    let spawned = std::thread::Builder::new()
+        .name("audit-fetch".into())
+        .spawn(move || {
+            let mut from = from;
+            while from <= top {
+                let page = fetch_page(&client, from, top);
+                let next = match &page {
+                    Ok(f) => from + f.blocks.len() as u64,
+                    Err(_) => u64::MAX,
+                };
+                if tx.send(page).is_err() || next == u64::MAX {
+                    return;
+                }
+                from = next;
             }
-            from = next;
-        }
-    });
+        });
+    if let Err(e) = spawned {
+        // The reader sees the channel closed at once and reports that the fetch stopped.
+        eprintln!("audit: cannot start the fetch thread: {e}");
+    }
     rx
 }
 

@@ -55,6 +55,19 @@ pub enum StorageError {
         /// Hash configured.
         expected: Hash32,
     },
+    /// The database was written by a build with another storage format.
+    #[error(
+        "data directory has storage format {found}, this build reads format {expected}: \
+         move it aside and start with an empty data directory, and the node syncs the chain \
+         from its peers (a validator: read \"Safety data and restores\" in docs/operations.md \
+         first)"
+    )]
+    WrongFormat {
+        /// Format stored (1 for databases written before formats were recorded).
+        found: u32,
+        /// Format of this build.
+        expected: u32,
+    },
     /// A blocking task panicked or was cancelled.
     #[error("storage task failed: {0}")]
     Task(String),
@@ -141,8 +154,25 @@ impl Store {
                 let mut wo = WriteOptions::default();
                 wo.set_sync(true);
                 let cf = store.cf(CF_META)?;
-                store.db.put_cf_opt(cf, META_GENESIS, genesis_hash.0, &wo)?;
+                let mut batch = WriteBatch::default();
+                batch.put_cf(cf, META_FORMAT, STORAGE_FORMAT.to_be_bytes());
+                batch.put_cf(cf, META_GENESIS, genesis_hash.0);
+                store.db.write_opt(batch, &wo)?;
             }
+        }
+        let found = match store.get(CF_META, META_FORMAT)? {
+            None => 1,
+            Some(bytes) => u32::from_be_bytes(
+                bytes
+                    .try_into()
+                    .map_err(|_| corrupt("storage format", CF_META, "not 4 bytes"))?,
+            ),
+        };
+        if found != STORAGE_FORMAT {
+            return Err(StorageError::WrongFormat {
+                found,
+                expected: STORAGE_FORMAT,
+            });
         }
         Ok(store)
     }

@@ -38,6 +38,12 @@ pub const ALL_CFS: [&str; 9] = [
 
 /// Meta key: height of the last committed (and executed) block.
 pub const META_HEIGHT: &[u8] = b"committed_height";
+/// Meta key: the storage format (u32, big-endian) the database was written in.
+pub const META_FORMAT: &[u8] = b"storage_format";
+/// The storage format this build writes and reads. 2: state-tree nodes hold leaf hashes
+/// (`tradeledger_contracts::smt`), safety data holds `last_timeout_tc`, and the
+/// `uncommitted` column family exists. Databases without the key are format 1.
+pub const STORAGE_FORMAT: u32 = 2;
 /// Meta key: hash of the genesis this database was created from.
 pub const META_GENESIS: &[u8] = b"genesis_hash";
 /// Safety key: the consensus safety record.

@@ -114,6 +114,29 @@ fn safety_record_and_data_survive_reopen_and_genesis_is_checked() {
 }
 
 #[test]
+fn a_database_of_another_storage_format_is_refused_with_what_to_do() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let store = Store::open(dir.path(), Hash32([1; 32])).expect("open");
+        // What a build from before storage formats were recorded leaves: no format key.
+        let meta = store.cf(CF_META).expect("meta");
+        store.db.delete_cf(meta, META_FORMAT).expect("delete");
+    }
+    let err = Store::open(dir.path(), Hash32([1; 32])).expect_err("format 1");
+    assert!(
+        matches!(
+            err,
+            StorageError::WrongFormat {
+                found: 1,
+                expected: STORAGE_FORMAT
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("empty data directory"), "{err}");
+}
+
+#[test]
 fn uncommitted_blocks_stored_with_the_safety_record_last_until_their_height_commits() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (b1, b2) = (block_at(1, Vec::new()), block_at(2, Vec::new()));
