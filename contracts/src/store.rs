@@ -196,3 +196,84 @@ impl MemStore {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Put(u8, u8),
+        Delete(u8),
+        Apply(Vec<(u8, Option<u8>)>),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (0u8..24, any::<u8>()).prop_map(|(k, v)| Op::Put(k, v)),
+            (0u8..24).prop_map(Op::Delete),
+            prop::collection::vec((0u8..24, prop::option::of(any::<u8>())), 0..6)
+                .prop_map(Op::Apply),
+        ]
+    }
+
+    /// Keys of one or two bytes, so prefixes select real subsets.
+    fn key(k: u8) -> Vec<u8> {
+        if k < 12 {
+            vec![b'a', k]
+        } else {
+            vec![b'b', k, k]
+        }
+    }
+
+    proptest! {
+        /// Whatever the writes, the store reads, lists and scans exactly like an ordered map.
+        #[test]
+        fn behaves_as_an_ordered_map(ops in prop::collection::vec(op(), 0..60)) {
+            let mut store = MemStore::new();
+            let mut model: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+            for op in ops {
+                match op {
+                    Op::Put(k, v) => {
+                        store.put(&key(k), &[v]).expect("memory");
+                        model.insert(key(k), vec![v]);
+                    }
+                    Op::Delete(k) => {
+                        store.delete(&key(k)).expect("memory");
+                        model.remove(&key(k));
+                    }
+                    Op::Apply(changes) => {
+                        let mut c = Changes::new();
+                        for (k, v) in changes {
+                            c.insert(key(k), v.map(|v| vec![v]));
+                        }
+                        for (k, v) in &c {
+                            match v {
+                                Some(v) => { model.insert(k.clone(), v.clone()); }
+                                None => { model.remove(k); }
+                            }
+                        }
+                        store.apply(c);
+                    }
+                }
+            }
+            let listed: Vec<(Vec<u8>, Vec<u8>)> =
+                store.entries().map(|(k, v)| (k.to_vec(), v.to_vec())).collect();
+            let expected: Vec<(Vec<u8>, Vec<u8>)> = model.clone().into_iter().collect();
+            prop_assert_eq!(&listed, &expected);
+            prop_assert_eq!(store.len(), model.len());
+            for k in 0..24 {
+                prop_assert_eq!(store.get(&key(k)).expect("memory"), model.get(&key(k)).cloned());
+            }
+            let scanned = store.scan_prefix(b"b", Some(&[b'b', 15, 15]), 3).expect("memory");
+            let want: Vec<(Vec<u8>, Vec<u8>)> = model
+                .range(vec![b'b', 15, 15]..)
+                .filter(|(k, _)| k.starts_with(b"b") && k.as_slice() != [b'b', 15, 15])
+                .take(3)
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            prop_assert_eq!(scanned, want);
+        }
+    }
+}
