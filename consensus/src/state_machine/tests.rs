@@ -698,20 +698,14 @@ fn a_restarted_validator_never_votes_twice_in_a_round() {
     assert_eq!(fx.iter().find(|e| is_vote_send(e)), Some(&first_vote));
 }
 
-#[test]
-fn a_validator_restarted_after_voting_can_time_out_in_its_round() {
-    // Regression (simulator seed 7013): validators voted in round 2 on QC(1), then crashed, and
-    // every copy of QC(1) was lost. Restarted at round 1 they could neither vote (rule 2) nor
-    // time out (timeout rule 1: round 1 < last voted round 2): the chain stalled. The safety
-    // data now keeps the QC of the last vote, so they restart in round 2 and time out there.
-    let n = net();
-    let t = GENESIS_TIME + 5;
+/// A follower of round 2 receives b2 (on QC(b1)) without b1, gets b1 by sync from the round's
+/// leader, validates b2 and votes: returns b1, b2, the follower and the effects of its vote.
+fn vote_for_b2_with_b1_synced(n: &Net, t: u64) -> (Block, Block, usize, Vec<Effect>) {
     let b1 = n.block(1, &n.genesis_qc(), None, t);
     let b2 = n.block(2, &n.qc(&b1), None, t);
     let i = n.follower(2);
     let mut c = n.core(i);
     c.handle(msg(n.leader(2), n.propose(b2.clone())));
-    // The parent b1 is missing: deliver it by sync from the leader of round 2.
     let resp = SyncResponse {
         blocks: vec![b1.clone()],
         qc: Some(n.qc(&b1)),
@@ -724,6 +718,18 @@ fn a_validator_restarted_after_voting_can_time_out_in_its_round() {
         hash: b2.hash(),
         valid: true,
     });
+    (b1, b2, i, fx)
+}
+
+#[test]
+fn a_validator_restarted_after_voting_can_time_out_in_its_round() {
+    // Regression (simulator seed 7013): validators voted in round 2 on QC(1), then crashed, and
+    // every copy of QC(1) was lost. Restarted at round 1 they could neither vote (rule 2) nor
+    // time out (timeout rule 1: round 1 < last voted round 2): the chain stalled. The safety
+    // data now keeps the QC of the last vote, so they restart in round 2 and time out there.
+    let n = net();
+    let t = GENESIS_TIME + 5;
+    let (b1, _, i, fx) = vote_for_b2_with_b1_synced(&n, t);
     let Some(Effect::PersistSafety(saved)) = fx
         .iter()
         .find(|e| matches!(e, Effect::PersistSafety(_)))
@@ -756,23 +762,7 @@ fn a_vote_persists_its_blocks_and_a_restarted_validator_serves_them() {
     // the TC's high QC and the chain stalled for good.
     let n = net();
     let t = GENESIS_TIME + 5;
-    let b1 = n.block(1, &n.genesis_qc(), None, t);
-    let b2 = n.block(2, &n.qc(&b1), None, t);
-    let i = n.follower(2);
-    let mut c = n.core(i);
-    c.handle(msg(n.leader(2), n.propose(b2.clone())));
-    let resp = SyncResponse {
-        blocks: vec![b1.clone()],
-        qc: Some(n.qc(&b1)),
-    };
-    c.handle(msg(
-        n.leader(2),
-        ConsensusMessage::SyncResponse(Box::new(resp)),
-    ));
-    let fx = c.handle(Input::BlockValidated {
-        hash: b2.hash(),
-        valid: true,
-    });
+    let (b1, b2, i, fx) = vote_for_b2_with_b1_synced(&n, t);
     let blocks = position(&fx, |e| matches!(e, Effect::PersistBlocks(_))).expect("blocks");
     let persist = position(&fx, |e| matches!(e, Effect::PersistSafety(_))).expect("persists");
     let vote = position(&fx, is_vote_send).expect("votes");
