@@ -337,6 +337,19 @@ fn seconds(ms: u64) -> String {
     format!("{}.{:03}", ms / 1000, ms % 1000)
 }
 
+/// The state cache's lookups as a Prometheus counter: `result="hit"` answered from memory,
+/// `result="miss"` read from RocksDB (execution's state reads; a growing miss share on a large
+/// chain is where flat cost goes).
+pub fn render_state_cache(hits: u64, misses: u64) -> String {
+    let name = "tradeledger_state_cache_lookups_total";
+    format!(
+        "# HELP {name} State reads during execution, by whether the state cache answered them.\n\
+         # TYPE {name} counter\n\
+         {name}{{result=\"hit\"}} {hits}\n\
+         {name}{{result=\"miss\"}} {misses}\n"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

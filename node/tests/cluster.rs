@@ -90,6 +90,12 @@ fn four_nodes_commit_events_with_identical_blocks_and_serve_the_api() {
     let metrics =
         String::from_utf8(http::get(api, "/metrics").expect("answer").body).expect("utf8");
     assert!(metrics.contains("tradeledger_height "), "{metrics}");
+    // Executing the cluster's blocks read state: some through the cache's misses at least.
+    let misses = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("tradeledger_state_cache_lookups_total{result=\"miss\"} "))
+        .and_then(|v| v.parse::<u64>().ok());
+    assert!(misses.is_some_and(|m| m > 0), "{metrics}");
     assert!(
         metrics.contains("tradeledger_commit_latency_seconds_count"),
         "{metrics}"

@@ -58,6 +58,8 @@ pub async fn metrics(
     limiter: Option<Extension<SharedLimiter>>,
 ) -> impl IntoResponse {
     let mut text = st.metrics.render();
+    let (hits, misses) = st.store.state_cache_lookups();
+    text.push_str(&crate::metrics::render_state_cache(hits, misses));
     if let Some(Extension(l)) = limiter {
         text.push_str(&l.render());
     }

@@ -374,6 +374,11 @@ impl Store {
         }
     }
 
+    /// State lookups answered by the state cache, and those that went to RocksDB, since start.
+    pub fn state_cache_lookups(&self) -> (u64, u64) {
+        self.state_cache.lookups()
+    }
+
     /// A value of the contracts' state.
     pub fn state_get(&self, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
         match self.state_cache.get(key) {

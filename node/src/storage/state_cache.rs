@@ -19,6 +19,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 type Entry = Option<Vec<u8>>;
 
@@ -34,6 +35,8 @@ struct Generations {
 pub struct StateCache {
     inner: Mutex<Generations>,
     generation_max: usize,
+    hits: AtomicU64,
+    misses: AtomicU64,
 }
 
 /// A ticket from [`StateCache::get`] on a miss: hand it back to [`StateCache::fill`].
@@ -48,6 +51,8 @@ impl StateCache {
         StateCache {
             inner: Mutex::new(Generations::default()),
             generation_max: (entries / 2).max(1),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
         }
     }
 
@@ -61,14 +66,25 @@ impl StateCache {
     pub fn get(&self, key: &[u8]) -> Result<Entry, Miss> {
         let mut g = self.lock();
         if let Some(v) = g.young.get(key) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(v.clone());
         }
         if let Some((k, v)) = g.old.remove_entry(key) {
             let answer = v.clone();
             insert(&mut g, self.generation_max, k, v);
+            self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(answer);
         }
+        self.misses.fetch_add(1, Ordering::Relaxed);
         Err(Miss { commits: g.commits })
+    }
+
+    /// Lookups answered from the cache and lookups that went to storage, since start.
+    pub fn lookups(&self) -> (u64, u64) {
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+        )
     }
 
     /// Caches what storage answered for `key` after `miss`, unless a commit came in between.
@@ -116,6 +132,7 @@ mod tests {
     fn a_fill_after_a_commit_is_dropped_so_stale_reads_never_stick() {
         let c = StateCache::new(16);
         let miss = c.get(b"k").expect_err("empty cache misses");
+        assert_eq!(c.lookups(), (0, 1));
         // A commit writes the new value while the reader was at RocksDB with the old one.
         let new = Some(b"new".to_vec());
         c.apply([(&b"k".to_vec(), &new)]);
