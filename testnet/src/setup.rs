@@ -67,6 +67,7 @@ pub fn create(dir: &Path, validators: usize, node_bin: &Path) -> Result<Network>
     }
     let mut nodes = Vec::new();
     let mut infos = Vec::new();
+    let mut ports = FreePorts::default();
     for (name, org, _, _) in &agencies {
         let home = Path::new("nodes").join(name);
         std::fs::create_dir_all(dir.join(&home))?;
@@ -84,8 +85,8 @@ pub fn create(dir: &Path, validators: usize, node_bin: &Path) -> Result<Network>
             name: name.clone(),
             org: org.clone(),
             home,
-            api: format!("127.0.0.1:{}", free_port()?),
-            p2p_port: free_port()?,
+            api: format!("127.0.0.1:{}", ports.pick()?),
+            p2p_port: ports.pick()?,
             peer_id,
         });
     }
@@ -224,8 +225,22 @@ fn peer_id(node_bin: &Path, key: &Path) -> Result<String> {
         .with_context(|| format!("tradeledger keys show printed no peer_id: {text}"))
 }
 
-fn free_port() -> Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+/// Free ports for one network, each distinct. Every port's listener is held until the picker
+/// is dropped: a port released at once can be handed out again by the next bind to port 0,
+/// which once gave one node's API and another's p2p listener the same port (the second
+/// node then failed to start).
+#[derive(Default)]
+struct FreePorts {
+    held: Vec<TcpListener>,
+}
+
+impl FreePorts {
+    fn pick(&mut self) -> Result<u16> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let port = listener.local_addr()?.port();
+        self.held.push(listener);
+        Ok(port)
+    }
 }
 
 /// Milliseconds since the Unix epoch (the testnet is an edge tool; it may read the clock).
