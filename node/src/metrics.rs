@@ -168,6 +168,9 @@ pub struct Metrics {
     /// large or do not decode, event batches that do not decode or were already received), by
     /// reason; see [`P2pDrop`].
     pub p2p_dropped: LabelledCounter,
+    /// State reads during execution by whether the state cache answered them (`hit`) or
+    /// RocksDB did (`miss`); kept by the store and copied in when `/metrics` is read.
+    pub state_cache_lookups: LabelledCounter,
     /// Time from a block's block time to its local commit.
     pub commit_latency: Histogram,
     /// Executing a final block (contracts, state tree, roots).
@@ -270,6 +273,7 @@ impl Metrics {
             &mut out,
             "tradeledger_events_rejected_total",
             "Events rejected at admission, by reason.",
+            "reason",
             &self.events_rejected,
         );
         g(
@@ -283,19 +287,29 @@ impl Metrics {
             &mut out,
             "tradeledger_events_refused_in_block_total",
             "Committed events the contracts refused, by rejection code.",
+            "reason",
             &self.events_refused_in_block,
         );
         labelled(
             &mut out,
             "tradeledger_consensus_messages_dropped_total",
             "Consensus messages dropped, by reason.",
+            "reason",
             &self.consensus_dropped,
         );
         labelled(
             &mut out,
             "tradeledger_p2p_messages_dropped_total",
             "Peer frames and event batches dropped before consensus or the mempool, by reason.",
+            "reason",
             &self.p2p_dropped,
+        );
+        labelled(
+            &mut out,
+            "tradeledger_state_cache_lookups_total",
+            "State reads during execution, by whether the state cache answered them.",
+            "result",
+            &self.state_cache_lookups,
         );
         self.commit_latency.render(
             &mut out,
@@ -321,12 +335,12 @@ impl Metrics {
     }
 }
 
-fn labelled(out: &mut String, name: &str, help: &str, c: &LabelledCounter) {
+fn labelled(out: &mut String, name: &str, help: &str, key: &str, c: &LabelledCounter) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
     for (label, v) in c.snapshot() {
         let _ = writeln!(
             out,
-            "{name}{{reason=\"{}\"}} {v}",
+            "{name}{{{key}=\"{}\"}} {v}",
             label.replace(['"', '\\', '\n'], "_")
         );
     }
@@ -335,19 +349,6 @@ fn labelled(out: &mut String, name: &str, help: &str, c: &LabelledCounter) {
 /// Milliseconds as a decimal number of seconds, without floats.
 fn seconds(ms: u64) -> String {
     format!("{}.{:03}", ms / 1000, ms % 1000)
-}
-
-/// The state cache's lookups as a Prometheus counter: `result="hit"` answered from memory,
-/// `result="miss"` read from RocksDB (execution's state reads; a growing miss share on a large
-/// chain is where flat cost goes).
-pub fn render_state_cache(hits: u64, misses: u64) -> String {
-    let name = "tradeledger_state_cache_lookups_total";
-    format!(
-        "# HELP {name} State reads during execution, by whether the state cache answered them.\n\
-         # TYPE {name} counter\n\
-         {name}{{result=\"hit\"}} {hits}\n\
-         {name}{{result=\"miss\"}} {misses}\n"
-    )
 }
 
 #[cfg(test)]

@@ -57,9 +57,10 @@ pub async fn metrics(
     AxState(st): AxState<State>,
     limiter: Option<Extension<SharedLimiter>>,
 ) -> impl IntoResponse {
-    let mut text = st.metrics.render();
     let (hits, misses) = st.store.state_cache_lookups();
-    text.push_str(&crate::metrics::render_state_cache(hits, misses));
+    st.metrics.state_cache_lookups.set("hit", hits);
+    st.metrics.state_cache_lookups.set("miss", misses);
+    let mut text = st.metrics.render();
     if let Some(Extension(l)) = limiter {
         text.push_str(&l.render());
     }

@@ -1,12 +1,12 @@
 //! Committing final blocks: execute, write atomically, then tell everyone.
 
-use super::{Driver, recovery};
+use super::Driver;
 use crate::execution::Halt;
 use crate::feed::items_of;
 use crate::status;
 use crate::storage::{BlockCommit, BlockResultRecord};
 use std::sync::atomic::Ordering;
-use tradeledger_consensus::{CertifiedBlock, Consensus, Input};
+use tradeledger_consensus::{CertifiedBlock, Input};
 use tradeledger_types::{Block, QuorumCertificate};
 
 impl Driver {
@@ -129,12 +129,13 @@ impl Driver {
         }
         if applied > 0 {
             let safety = self.core.safety_data().clone();
-            let rec = recovery(&self.store, Some(safety))?;
-            self.core = Consensus::new(self.cfg.clone(), self.key.clone(), rec).map_err(|e| {
-                Halt::Storage(crate::storage::StorageError::Task(format!(
-                    "consensus cannot restart: {e}"
-                )))
-            })?;
+            self.core = super::resume_core(
+                &self.cfg,
+                &self.key,
+                &self.store,
+                &mut self.executor,
+                Some(safety),
+            )?;
             self.timers = Default::default();
             self.push(Input::Start {
                 now_ms: crate::time::now_ms(),

@@ -124,7 +124,7 @@ pub fn halt(reason: &Halt) -> ! {
 
 /// What the core needs to resume: safety data, the last committed blocks and the uncommitted
 /// blocks stored with the safety data. Blocking.
-pub fn recovery(store: &Store, safety: Option<SafetyData>) -> Result<Recovery, Halt> {
+fn recovery(store: &Store, safety: Option<SafetyData>) -> Result<Recovery, Halt> {
     let safety = match safety {
         Some(s) => s,
         None => match store.safety()? {
@@ -160,21 +160,39 @@ pub fn recovery(store: &Store, safety: Option<SafetyData>) -> Result<Recovery, H
     })
 }
 
+/// A core resumed from what storage holds (with `safety`, when given, instead of the stored
+/// record), its uncommitted blocks also handed to the executor, which runs them speculatively
+/// when consensus builds on them. Blocking.
+fn resume_core(
+    cfg: &ConsensusConfig,
+    key: &SecretKey,
+    store: &Store,
+    executor: &mut Executor,
+    safety: Option<SafetyData>,
+) -> Result<Consensus, Halt> {
+    let recovery = recovery(store, safety)?;
+    for block in &recovery.uncommitted {
+        executor.remember(block.clone());
+    }
+    Consensus::new(cfg.clone(), key.clone(), recovery).map_err(|e| {
+        Halt::Storage(crate::storage::StorageError::Task(format!(
+            "consensus cannot start: {e}"
+        )))
+    })
+}
+
 impl Driver {
     /// Builds the core from what storage holds. Blocking.
     pub fn new(
         mut parts: DriverParts,
     ) -> Result<(Driver, Receiver<DriverInput>, Arc<AtomicBool>), Halt> {
-        let recovery = recovery(&parts.store, None)?;
-        // The executor runs them speculatively when consensus builds on them.
-        for block in &recovery.uncommitted {
-            parts.executor.remember(block.clone());
-        }
-        let core = Consensus::new(parts.cfg.clone(), parts.key.clone(), recovery).map_err(|e| {
-            Halt::Storage(crate::storage::StorageError::Task(format!(
-                "consensus cannot start: {e}"
-            )))
-        })?;
+        let core = resume_core(
+            &parts.cfg,
+            &parts.key,
+            &parts.store,
+            &mut parts.executor,
+            None,
+        )?;
         let driver = Driver {
             core,
             cfg: parts.cfg,

@@ -479,11 +479,10 @@ impl Store {
         let cf = self.cf(CF_UNCOMMITTED)?;
         let from = height_key(height.saturating_add(1));
         let mut out = Vec::new();
-        let iter = self.db.iterator_cf(
-            cf,
-            rocksdb::IteratorMode::From(&from, rocksdb::Direction::Forward),
-        );
-        for item in iter {
+        for item in self
+            .db
+            .iterator_cf(cf, IteratorMode::From(&from, Direction::Forward))
+        {
             let (_, bytes) = item?;
             let block = Block::decode(&bytes)
                 .map_err(|e| corrupt("uncommitted block", CF_UNCOMMITTED, e))?;
