@@ -119,15 +119,9 @@ impl Consensus {
         uncommitted.sort_by_key(|b| b.header.height);
         let mut persisted_blocks = BTreeSet::new();
         for block in uncommitted {
-            let h = &block.header;
-            if h.chain_id != cfg.chain_id {
-                return Err(ConsensusError::RecoveryWrongChain {
-                    height: h.height,
-                    found: h.chain_id.clone(),
-                });
-            }
+            check_recovered_chain(&cfg, &block)?;
             let hash = block.hash();
-            if h.height > tree.tip().height && tree.insert(block) {
+            if block.header.height > tree.tip().height && tree.insert(block) {
                 persisted_blocks.insert(hash);
             }
         }
@@ -325,10 +319,14 @@ impl Consensus {
             };
         }
         let key = (qc.data.round, qc.data.block_hash);
-        if let Some(known) = self.verified_qcs.get(&key)
-            && known.data == qc.data
-        {
-            return Ok(known.clone());
+        // Only the very same certificate skips verification. One with the same data but other
+        // signers or signatures is checked again: its bytes are what gets stored (a block's
+        // justify becomes its parent's certificate on disk), and the block hash does not cover
+        // them. Matching on the data alone let a Byzantine proposer's copy of a block, with
+        // garbage signatures in its justify, be stored as a certificate (byzantine test: "block
+        // 8 differs on node 2").
+        if self.verified_qcs.get(&key) == Some(qc) {
+            return Ok(qc.clone());
         }
         if qc.data.chain_id != self.cfg.chain_id {
             return Err(DropReason::WrongChain);
@@ -530,16 +528,23 @@ impl Consensus {
 }
 
 fn check_recovered(cfg: &ConsensusConfig, cb: &CertifiedBlock) -> Result<(), ConsensusError> {
+    check_recovered_chain(cfg, &cb.block)?;
     let h = &cb.block.header;
+    let d = &cb.qc.data;
+    if d.block_hash != cb.block.hash() || d.height != h.height || d.round != h.round {
+        return Err(ConsensusError::RecoveryCertificateMismatch { height: h.height });
+    }
+    Ok(())
+}
+
+/// A recovered block must belong to this chain.
+fn check_recovered_chain(cfg: &ConsensusConfig, block: &Block) -> Result<(), ConsensusError> {
+    let h = &block.header;
     if h.chain_id != cfg.chain_id {
         return Err(ConsensusError::RecoveryWrongChain {
             height: h.height,
             found: h.chain_id.clone(),
         });
-    }
-    let d = &cb.qc.data;
-    if d.block_hash != cb.block.hash() || d.height != h.height || d.round != h.round {
-        return Err(ConsensusError::RecoveryCertificateMismatch { height: h.height });
     }
     Ok(())
 }
