@@ -225,21 +225,39 @@ fn peer_id(node_bin: &Path, key: &Path) -> Result<String> {
         .with_context(|| format!("tradeledger keys show printed no peer_id: {text}"))
 }
 
-/// Free ports for one network, each distinct. Every port's listener is held until the picker
-/// is dropped: a port released at once can be handed out again by the next bind to port 0,
-/// which once gave one node's API and another's p2p listener the same port (the second
-/// node then failed to start).
+/// First port [`FreePorts`] hands out: below Linux's ephemeral range (32768–60999), so no
+/// outgoing connection (a starting node dialling its peers) can take a port before the node
+/// it was picked for binds it. Ports from a bind to port 0 come from that range, and once a
+/// node's dial took the port another node was about to listen on (seen in the byzantine test,
+/// about one run in three).
+const PORT_FIRST: u16 = 20_000;
+/// How many ports after [`PORT_FIRST`] are tried.
+const PORT_SPAN: u16 = 12_000;
+
+/// Free ports for one network, each distinct: every picked port's listener is held until the
+/// picker is dropped (after the nodes' configs are written, before they start), so one pick
+/// never returns a port another pick holds.
 #[derive(Default)]
-struct FreePorts {
+pub struct FreePorts {
     held: Vec<TcpListener>,
 }
 
 impl FreePorts {
-    fn pick(&mut self) -> Result<u16> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        let port = listener.local_addr()?.port();
-        self.held.push(listener);
-        Ok(port)
+    /// A free port (a held one does not bind, so no pick repeats another). The search starts at an offset
+    /// drawn from the process id, so networks of parallel test processes rarely meet.
+    pub fn pick(&mut self) -> Result<u16> {
+        let offset = (std::process::id().wrapping_mul(2_654_435_761) >> 16) as u16 % PORT_SPAN;
+        for i in 0..PORT_SPAN {
+            let port = PORT_FIRST + (offset + i) % PORT_SPAN;
+            if let Ok(listener) = TcpListener::bind(("127.0.0.1", port)) {
+                self.held.push(listener);
+                return Ok(port);
+            }
+        }
+        anyhow::bail!(
+            "no free port in 127.0.0.1:{PORT_FIRST}..{}",
+            PORT_FIRST + PORT_SPAN
+        )
     }
 }
 

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 use std::io::{Read as _, Write as _};
-use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -30,13 +30,6 @@ pub struct OneNode {
     child: Option<Child>,
 }
 
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
 impl OneNode {
     pub fn start(extra: &[&str]) -> OneNode {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -55,7 +48,8 @@ impl OneNode {
         let key_path = dir.path().join("node.key");
         key.write_new(&key_path).expect("key file");
         let home = dir.path().join("home");
-        let api: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
+        let mut ports = support::FreePorts::default();
+        let api: SocketAddr = format!("127.0.0.1:{}", ports.pick()).parse().expect("addr");
         let out = Command::new(support::bin())
             .args(["init", "--genesis"])
             .arg(&genesis_path)
@@ -65,7 +59,7 @@ impl OneNode {
             .arg(&home)
             .args([
                 "--p2p-listen",
-                &format!("/ip4/127.0.0.1/tcp/{}", free_port()),
+                &format!("/ip4/127.0.0.1/tcp/{}", ports.pick()),
             ])
             .args(["--api-listen", &api.to_string()])
             .args(extra)
@@ -76,6 +70,8 @@ impl OneNode {
             "init failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        // The node binds them itself now.
+        drop(ports);
         let log = std::fs::File::create(home.join("node.log")).expect("log file");
         let child = Command::new(support::bin())
             .arg("run")

@@ -43,11 +43,40 @@ pub struct Cluster {
     pub genesis: Genesis,
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+/// First port [`FreePorts`] hands out: below Linux's ephemeral range (32768–60999), so no
+/// outgoing connection (a starting node dialling its peers) can take a port before the node
+/// it was picked for binds it. Ports from a bind to port 0 come from that range, and once a
+/// node's dial took the port another node was about to listen on (seen in the byzantine test,
+/// about one run in three).
+const PORT_FIRST: u16 = 20_000;
+/// How many ports after [`PORT_FIRST`] are tried.
+const PORT_SPAN: u16 = 12_000;
+
+/// Free ports for one network, each distinct: every picked port's listener is held until the
+/// picker is dropped (after the nodes' configs are written, before they start), so one pick
+/// never returns a port another pick holds.
+#[derive(Default)]
+pub struct FreePorts {
+    held: Vec<TcpListener>,
+}
+
+impl FreePorts {
+    /// A free port (a held one does not bind, so no pick repeats another). The search starts at an offset
+    /// drawn from the process id, so networks of parallel test processes rarely meet.
+    pub fn pick(&mut self) -> u16 {
+        let offset = (std::process::id().wrapping_mul(2_654_435_761) >> 16) as u16 % PORT_SPAN;
+        for i in 0..PORT_SPAN {
+            let port = PORT_FIRST + (offset + i) % PORT_SPAN;
+            if let Ok(listener) = TcpListener::bind(("127.0.0.1", port)) {
+                self.held.push(listener);
+                return port;
+            }
+        }
+        panic!(
+            "no free port in 127.0.0.1:{PORT_FIRST}..{}",
+            PORT_FIRST + PORT_SPAN
+        )
+    }
 }
 
 /// Polls `f` until it returns `Some` or the deadline passes (then panics naming `what`).
@@ -96,7 +125,8 @@ impl Cluster {
         genesis.validate().expect("test genesis is valid");
         let genesis_path = dir.path().join("genesis.toml");
         std::fs::write(&genesis_path, genesis.to_toml()).expect("write genesis");
-        let p2p: Vec<u16> = (0..n).map(|_| free_port()).collect();
+        let mut ports = FreePorts::default();
+        let p2p: Vec<u16> = (0..n).map(|_| ports.pick()).collect();
         let addrs: Vec<String> = keys
             .iter()
             .zip(&p2p)
@@ -108,7 +138,7 @@ impl Cluster {
             std::fs::create_dir_all(&home).expect("home");
             let key_path = dir.path().join(format!("key{i}"));
             key.write_new(&key_path).expect("key file");
-            let api: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
+            let api: SocketAddr = format!("127.0.0.1:{}", ports.pick()).parse().expect("addr");
             let peers: Vec<&str> = addrs
                 .iter()
                 .enumerate()
