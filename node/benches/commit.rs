@@ -123,7 +123,7 @@ impl Chain {
         let t1 = Instant::now();
         let (height, hash) = (block.header.height, block.hash());
         let certificate = QuorumCertificate::genesis(&self.chain_id, hash);
-        let commit = BlockCommit {
+        let mut commit = BlockCommit {
             block,
             certificate,
             outcomes: executed.results.outcomes,
@@ -138,7 +138,7 @@ impl Chain {
             "every benchmark event passes its envelope checks"
         );
         let c1 = thread_cpu();
-        self.store.commit_block(&commit).expect("commit");
+        self.store.commit_block(&mut commit).expect("commit");
         let write_cpu = thread_cpu() - c1;
         self.executor.committed(height, hash);
         (exec, t1.elapsed(), write_cpu)

@@ -182,8 +182,16 @@ pub struct Executor {
     store: Store,
     genesis_hash: Hash32,
     tip: (u64, Hash32),
-    seen: HashMap<Hash32, Block>,
+    seen: HashMap<Hash32, Remembered>,
     executed: HashMap<Hash32, Executed>,
+}
+
+/// A block above the committed tip with its event ids, computed once: proposals, votes and
+/// the leader's payload walk the uncommitted chain's ids many times per round.
+#[derive(Debug)]
+struct Remembered {
+    block: Block,
+    ids: Vec<EventId>,
 }
 
 impl std::fmt::Debug for Executor {
@@ -252,16 +260,32 @@ impl Executor {
         self.genesis_hash
     }
 
-    /// Remembers a block seen above the committed tip (a proposal or a synced block).
+    /// Remembers a block seen above the committed tip (a proposal or a synced block), unless
+    /// its events do not match its header: the hash covers only the header, so a block with
+    /// other events under the same hash must never stand in for the real one. The first copy
+    /// that matches is kept (any other that matches holds the very same events).
     pub fn remember(&mut self, block: Block) {
-        if block.header.height > self.tip.0 && self.seen.len() < SEEN_BLOCKS_MAX {
-            self.seen.insert(block.hash(), block);
+        if block.header.height <= self.tip.0 || self.seen.len() >= SEEN_BLOCKS_MAX {
+            return;
+        }
+        let hash = block.hash();
+        if self.seen.contains_key(&hash) {
+            return;
+        }
+        let ids = block.event_ids();
+        if block.ids_match_header(&ids) {
+            self.seen.insert(hash, Remembered { block, ids });
         }
     }
 
     /// A remembered block.
     pub fn seen(&self, hash: &Hash32) -> Option<&Block> {
-        self.seen.get(hash)
+        self.seen.get(hash).map(|r| &r.block)
+    }
+
+    /// The event ids of a remembered block, in block order.
+    pub fn seen_ids(&self, hash: &Hash32) -> Option<&[EventId]> {
+        self.seen.get(hash).map(|r| r.ids.as_slice())
     }
 
     /// Ids of the events in the remembered uncommitted ancestors of `parent` (itself included):
@@ -274,14 +298,14 @@ impl Executor {
         let mut out = std::collections::HashSet::new();
         let mut cursor = *parent;
         while cursor != self.tip.1 {
-            let Some(block) = self.seen.get(&cursor) else {
+            let Some(r) = self.seen.get(&cursor) else {
                 break;
             };
-            if block.header.height <= self.tip.0 {
+            if r.block.header.height <= self.tip.0 {
                 break;
             }
-            out.extend(block.events.iter().map(tradeledger_types::SignedEvent::id));
-            cursor = block.header.parent_hash;
+            out.extend(r.ids.iter().copied());
+            cursor = r.block.header.parent_hash;
         }
         out
     }
@@ -295,16 +319,16 @@ impl Executor {
     ) -> bool {
         let mut cursor = *parent;
         while cursor != self.tip.1 {
-            let Some(block) = self.seen.get(&cursor) else {
+            let Some(r) = self.seen.get(&cursor) else {
                 return false;
             };
-            if block.header.height <= self.tip.0 {
+            if r.block.header.height <= self.tip.0 {
                 return false;
             }
-            if block.events.iter().any(|e| ids.contains(&e.id())) {
+            if r.ids.iter().any(|id| ids.contains(id)) {
                 return true;
             }
-            cursor = block.header.parent_hash;
+            cursor = r.block.header.parent_hash;
         }
         false
     }
@@ -332,7 +356,7 @@ impl Executor {
             if self.executed.contains_key(&cursor) && chain.is_empty() {
                 break;
             }
-            let Some(block) = self.seen.get(&cursor) else {
+            let Some(block) = self.seen(&cursor) else {
                 return Ok(None);
             };
             if block.header.height <= self.tip.0 {
@@ -346,7 +370,7 @@ impl Executor {
             if self.executed.contains_key(h) {
                 continue;
             }
-            let block = self.seen.get(h).expect("walked above").clone();
+            let block = self.seen(h).expect("walked above").clone();
             let below: Vec<&Writes> = chain[..i]
                 .iter()
                 .filter_map(|a| self.executed.get(a).map(|e| &e.writes))
@@ -414,7 +438,11 @@ impl Executor {
                 "the parent of a block extending the tip is the tip, whose roots are stored"
             ),
         }
-        self.seen.insert(hash, block.clone());
+        // Final: its QC certifies it, and validation or sync checked its events.
+        self.seen.entry(hash).or_insert_with(|| Remembered {
+            block: block.clone(),
+            ids: block.event_ids(),
+        });
         self.execute_speculative(&hash)?;
         self.executed.remove(&hash).ok_or(Halt::NotExtendingTip {
             height: block.header.height,
@@ -425,7 +453,7 @@ impl Executor {
     /// Records that `block` was committed: it is the new tip; forget what is now below it.
     pub fn committed(&mut self, height: u64, hash: Hash32) {
         self.tip = (height, hash);
-        self.seen.retain(|_, b| b.header.height > height);
+        self.seen.retain(|_, r| r.block.header.height > height);
         self.executed.retain(|_, e| e.height > height);
     }
 }
@@ -481,5 +509,36 @@ mod tests {
         );
         assert_eq!(view.get(b"a2").expect("get"), None);
         assert_eq!(view.get(b"a1").expect("get"), Some(b"x".to_vec()));
+    }
+
+    #[test]
+    fn a_copy_whose_events_do_not_match_its_header_is_never_remembered() {
+        let (genesis, chain) = crate::audit::fixture::chain(2);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path(), genesis.hash()).expect("open");
+        let mut executor = Executor::open(store, &genesis).expect("executor");
+        let real = chain[0].block.clone();
+        let hash = real.hash();
+        assert!(!real.events.is_empty());
+        // Same header (so same hash), other events: the second block's.
+        let mut forged = real.clone();
+        forged.events = chain[1].block.events.clone();
+        executor.remember(forged);
+        assert!(
+            executor.seen(&hash).is_none(),
+            "a forged copy is not remembered"
+        );
+        executor.remember(real.clone());
+        assert_eq!(executor.seen(&hash), Some(&real));
+        assert_eq!(executor.seen_ids(&hash), Some(real.event_ids().as_slice()));
+        // Once the real copy is held, a forged one does not replace it.
+        let mut forged = real.clone();
+        forged.events.clear();
+        executor.remember(forged);
+        assert_eq!(executor.seen(&hash), Some(&real));
+        // The ids serve the ancestor walks.
+        let ids: std::collections::HashSet<EventId> = real.event_ids().into_iter().collect();
+        assert!(executor.ancestors_hold_any(&hash, &ids));
+        assert_eq!(executor.uncommitted_ancestor_events(&hash), ids);
     }
 }

@@ -19,6 +19,10 @@ pub const BATCH_EVENTS_MAX: usize = 512;
 /// batcher takes everything waiting at once), so a short linger loses little batching. Shorter
 /// than this, single-event submissions make hundreds of tiny batches per second per peer.
 pub const BATCH_DELAY: Duration = Duration::from_millis(5);
+/// A batch holding at least this many events when the queue runs dry leaves without lingering:
+/// the linger is for single-event submissions, and a client batch (`POST /v1/events/batch`)
+/// arrives whole, so waiting for company would only add [`BATCH_DELAY`] to its latency.
+pub const BATCH_FULL_ENOUGH: usize = 64;
 /// Capacity of the queue of local events waiting to be batched.
 pub const OUTGOING_QUEUE: usize = 16_384;
 /// Most received batches admitted together.
@@ -41,6 +45,7 @@ pub async fn run_batcher(mut events: mpsc::Receiver<SignedEvent>, net: NetworkHa
             match events.recv_many(&mut buf, room).now_or_never() {
                 Some(0) => break, // closed
                 Some(_) => continue,
+                None if buf.len() >= BATCH_FULL_ENOUGH => break,
                 None => {}
             }
             match tokio::time::timeout_at(deadline, events.recv()).await {

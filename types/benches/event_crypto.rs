@@ -72,14 +72,55 @@ fn bench(c: &mut Criterion) {
             let items: Vec<BatchItem<'_>> = evs
                 .iter()
                 .zip(&messages)
-                .map(|(e, m)| BatchItem {
-                    key: &e.body.signer,
-                    message: m,
-                    signature: &e.signature,
-                })
+                .map(|(e, m)| e.batch_item(m))
                 .collect();
             let r = crypto::verify_batch(&items);
             assert!(r.iter().all(Result::is_ok));
+        })
+    });
+    g.finish();
+
+    // A block's events come from many devices: 256 events by 256 keys, checked with the keys
+    // decompressed per batch (`verify_batch`) or kept across batches (`verify_batch_cached`,
+    // warm, as in a node that has seen these devices before).
+    let keys: Vec<SecretKey> = (0..256u32)
+        .map(|i| {
+            let mut seed = [7u8; 32];
+            seed[..4].copy_from_slice(&i.to_be_bytes());
+            SecretKey::from_seed(seed)
+        })
+        .collect();
+    let events: Vec<SignedEvent> = keys.iter().map(|k| body(1, k).sign(k)).collect();
+    let messages: Vec<Vec<u8>> = events.iter().map(|e| e.body.signing_bytes()).collect();
+    let items: Vec<BatchItem<'_>> = events
+        .iter()
+        .zip(&messages)
+        .map(|(e, m)| e.batch_item(m))
+        .collect();
+    let cache = std::sync::Mutex::new(crypto::KeyCache::new(1024));
+    assert!(
+        crypto::verify_batch_cached(&items, &cache)
+            .iter()
+            .all(Result::is_ok)
+    );
+    let mut g = c.benchmark_group("batch_verify_256_devices");
+    g.throughput(Throughput::Elements(256));
+    g.bench_function("keys_per_batch", |b| {
+        b.iter(|| {
+            assert!(
+                crypto::verify_batch(black_box(&items))
+                    .iter()
+                    .all(Result::is_ok)
+            )
+        })
+    });
+    g.bench_function("keys_cached", |b| {
+        b.iter(|| {
+            assert!(
+                crypto::verify_batch_cached(black_box(&items), &cache)
+                    .iter()
+                    .all(Result::is_ok)
+            )
         })
     });
     g.finish();

@@ -91,8 +91,15 @@ impl Block {
 
     /// True when the header's `events_root` and `event_count` match the events.
     pub fn events_match_header(&self) -> bool {
-        u32::try_from(self.events.len()).ok() == Some(self.header.event_count)
-            && events_root(&self.event_ids()) == self.header.events_root
+        self.ids_match_header(&self.event_ids())
+    }
+
+    /// [`Self::events_match_header`] for a caller that already holds [`Self::event_ids`]:
+    /// true when `ids` are as many as the header counts and their root is its `events_root`.
+    pub fn ids_match_header(&self, ids: &[EventId]) -> bool {
+        u32::try_from(ids.len()).ok() == Some(self.header.event_count)
+            && ids.len() == self.events.len()
+            && events_root(ids) == self.header.events_root
     }
 }
 

@@ -2,6 +2,8 @@
 
 use crate::{Domain, PublicKey, Signature};
 use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
+use std::collections::BTreeMap;
+use std::sync::{Mutex, PoisonError};
 
 /// Why a signature did not verify.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -107,19 +109,123 @@ pub struct BatchItem<'a> {
 /// fails, each item is checked alone so the result names every bad one. `result[i]` is `Ok`
 /// exactly when [`verify`] accepts item `i` (same equation; see there).
 pub fn verify_batch(items: &[BatchItem<'_>]) -> Vec<Result<(), SignatureError>> {
+    // A block's events come from a few hundred devices: decompress each key once per batch
+    // (point decompression is about half the cost of checking a signature).
+    let mut keys: BTreeMap<PublicKey, Result<VerifyingKey, SignatureError>> = BTreeMap::new();
+    for item in items {
+        keys.entry(*item.key)
+            .or_insert_with(|| verifying_key(item.key));
+    }
+    verify_batch_keyed(items, &keys)
+}
+
+/// [`verify_batch`], with the keys decompressed once per process rather than once per batch:
+/// keys found in `cache` are not decompressed again, and keys decompressed here are added to
+/// it. The answers are exactly those of [`verify_batch`]; only the work differs.
+///
+/// The lock is taken twice (to look up, then to add) and never held while a key is
+/// decompressed or a signature checked, so threads verifying at once share the cache without
+/// waiting on each other's work.
+pub fn verify_batch_cached(
+    items: &[BatchItem<'_>],
+    cache: &Mutex<KeyCache>,
+) -> Vec<Result<(), SignatureError>> {
+    let mut keys: BTreeMap<PublicKey, Result<VerifyingKey, SignatureError>> = BTreeMap::new();
+    {
+        let cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
+        for item in items {
+            if let Some(vk) = cache.get(item.key) {
+                keys.insert(*item.key, Ok(vk));
+            }
+        }
+    }
+    let mut fresh = Vec::new();
+    for item in items {
+        keys.entry(*item.key).or_insert_with(|| {
+            let parsed = verifying_key(item.key);
+            if let Ok(vk) = parsed {
+                fresh.push((*item.key, vk));
+            }
+            parsed
+        });
+    }
+    if !fresh.is_empty() {
+        let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
+        for (key, vk) in fresh {
+            cache.insert(key, vk);
+        }
+    }
+    verify_batch_keyed(items, &keys)
+}
+
+/// Valid public keys already decompressed, bounded: two generations of at most half the
+/// capacity each; a hit in the old one moves the key to the young one, and when the young one
+/// is full the old one is dropped. Invalid keys are never cached (each use reports them again).
+#[derive(Debug)]
+pub struct KeyCache {
+    young: BTreeMap<PublicKey, VerifyingKey>,
+    old: BTreeMap<PublicKey, VerifyingKey>,
+    generation_max: usize,
+}
+
+impl KeyCache {
+    /// A cache of at most `capacity` keys (at least 2).
+    pub fn new(capacity: usize) -> KeyCache {
+        KeyCache {
+            young: BTreeMap::new(),
+            old: BTreeMap::new(),
+            generation_max: (capacity / 2).max(1),
+        }
+    }
+
+    /// Keys held.
+    pub fn len(&self) -> usize {
+        self.young.len() + self.old.len()
+    }
+
+    /// True when no key is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The decompressed `key`, if held.
+    pub fn get(&self, key: &PublicKey) -> Option<VerifyingKey> {
+        self.young.get(key).or_else(|| self.old.get(key)).copied()
+    }
+
+    /// Holds `vk` as the decompression of `key`.
+    ///
+    /// # Panics
+    /// If `vk` is not the decompression of `key` (a caller bug: the cache would then accept
+    /// signatures for the wrong key).
+    pub fn insert(&mut self, key: PublicKey, vk: VerifyingKey) {
+        assert_eq!(
+            vk.to_bytes(),
+            key.0,
+            "a cached key must be the key it is filed under"
+        );
+        self.old.remove(&key);
+        if self.young.len() >= self.generation_max && !self.young.contains_key(&key) {
+            self.old = std::mem::take(&mut self.young);
+        }
+        self.young.insert(key, vk);
+    }
+}
+
+/// Checks `items` in one batch with their keys already parsed (`keys` holds every item's key).
+fn verify_batch_keyed(
+    items: &[BatchItem<'_>],
+    keys: &BTreeMap<PublicKey, Result<VerifyingKey, SignatureError>>,
+) -> Vec<Result<(), SignatureError>> {
     let mut results: Vec<Result<(), SignatureError>> = Vec::with_capacity(items.len());
     let mut good = Vec::with_capacity(items.len());
     let mut vks = Vec::with_capacity(items.len());
-    // A block's events come from a few hundred devices: decompress each key once per batch
-    // (point decompression is about half the cost of checking a signature).
-    let mut keys: std::collections::BTreeMap<&PublicKey, Result<VerifyingKey, SignatureError>> =
-        std::collections::BTreeMap::new();
     for (i, item) in items.iter().enumerate() {
-        let key = keys
-            .entry(item.key)
-            .or_insert_with(|| verifying_key(item.key))
-            .clone();
-        match key {
+        match keys
+            .get(item.key)
+            .cloned()
+            .unwrap_or_else(|| verifying_key(item.key))
+        {
             Ok(vk) => {
                 good.push(i);
                 vks.push(vk);

@@ -81,6 +81,16 @@ impl SignedEvent {
         Ok((ev, crate::domain::sha256(bytes)))
     }
 
+    /// This event as an item of a signature batch; `signing_bytes` must be
+    /// [`EventBody::signing_bytes`] of its body (kept by the caller, which owns the batch).
+    pub fn batch_item<'a>(&'a self, signing_bytes: &'a [u8]) -> crypto::BatchItem<'a> {
+        crypto::BatchItem {
+            key: &self.body.signer,
+            message: signing_bytes,
+            signature: &self.signature,
+        }
+    }
+
     /// Verifies the signature.
     pub fn verify(&self) -> Result<(), SignatureError> {
         crypto::verify(

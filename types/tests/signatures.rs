@@ -5,7 +5,8 @@ mod common;
 
 use common::*;
 use proptest::prelude::*;
-use tradeledger_types::crypto::{self, BatchItem};
+use std::sync::Mutex;
+use tradeledger_types::crypto::{self, BatchItem, KeyCache};
 use tradeledger_types::*;
 
 /// Flip each bit of each byte of a signed event: the result never decodes to an event that
@@ -105,19 +106,27 @@ fn batch_of(n: usize) -> Vec<(PublicKey, Vec<u8>, Signature)> {
         .collect()
 }
 
-fn run_batch(items: &[(PublicKey, Vec<u8>, Signature)]) -> Vec<bool> {
-    let b: Vec<BatchItem<'_>> = items
+fn batch_items(items: &[(PublicKey, Vec<u8>, Signature)]) -> Vec<BatchItem<'_>> {
+    items
         .iter()
         .map(|(k, m, s)| BatchItem {
             key: k,
             message: m,
             signature: s,
         })
-        .collect();
-    crypto::verify_batch(&b)
-        .into_iter()
-        .map(|r| r.is_ok())
         .collect()
+}
+
+fn oks(results: Vec<Result<(), SignatureError>>) -> Vec<bool> {
+    results.into_iter().map(|r| r.is_ok()).collect()
+}
+
+fn run_batch(items: &[(PublicKey, Vec<u8>, Signature)]) -> Vec<bool> {
+    oks(crypto::verify_batch(&batch_items(items)))
+}
+
+fn run_cached(items: &[(PublicKey, Vec<u8>, Signature)], cache: &Mutex<KeyCache>) -> Vec<bool> {
+    oks(crypto::verify_batch_cached(&batch_items(items), cache))
 }
 
 fn run_single(items: &[(PublicKey, Vec<u8>, Signature)]) -> Vec<bool> {
@@ -146,6 +155,69 @@ fn empty_batch_is_empty() {
     assert!(crypto::verify_batch(&[]).is_empty());
 }
 
+#[test]
+fn cached_keys_give_the_same_answers_and_invalid_keys_are_never_cached() {
+    let cache = Mutex::new(KeyCache::new(1024));
+    let mut items = batch_of(16);
+    // An invalid key (about half of all y coordinates are not on the curve) and a weak one,
+    // with otherwise well-formed items.
+    let not_a_point = (2u8..=255)
+        .map(|b| {
+            let mut k = [0u8; 32];
+            k[0] = b;
+            k
+        })
+        .find(|k| crypto::verifying_key(&PublicKey(*k)).is_err())
+        .unwrap();
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    for bad in [not_a_point, identity] {
+        let (_, m, s) = items[0].clone();
+        items.push((PublicKey(bad), m, s));
+    }
+    let first = run_cached(&items, &cache);
+    assert_eq!(first, run_single(&items));
+    assert_eq!(first.iter().filter(|&&ok| ok).count(), 16);
+    assert_eq!(
+        cache.lock().unwrap().len(),
+        16,
+        "the 16 valid keys, and only those"
+    );
+    // Second pass: every valid key from the cache, same answers, also with a bad signature.
+    items[3].2.0[9] ^= 1;
+    let second = run_cached(&items, &cache);
+    assert_eq!(second, run_single(&items));
+    assert!(!second[3]);
+    assert_eq!(cache.lock().unwrap().len(), 16);
+}
+
+#[test]
+fn key_cache_stays_bounded_and_keeps_recent_keys() {
+    let mut cache = KeyCache::new(8);
+    let hot = key(1).public();
+    cache.insert(hot, crypto::verifying_key(&hot).unwrap());
+    for i in 2..60u8 {
+        let k = key(i).public();
+        cache.insert(k, crypto::verifying_key(&k).unwrap());
+        // Used again, the hot key moves to the young generation and survives.
+        let vk = cache.get(&hot).expect("hot key stays cached");
+        cache.insert(hot, vk);
+        assert!(cache.len() <= 8, "len {}", cache.len());
+    }
+    assert!(
+        cache.get(&key(2).public()).is_none(),
+        "cold keys are dropped"
+    );
+}
+
+#[test]
+#[should_panic(expected = "a cached key must be the key it is filed under")]
+fn a_key_filed_under_another_key_is_refused() {
+    let mut cache = KeyCache::new(8);
+    let (a, b) = (key(1).public(), key(2).public());
+    cache.insert(a, crypto::verifying_key(&b).unwrap());
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(32))]
     /// Whatever signatures are corrupted, the batch result equals the single results.
@@ -157,5 +229,19 @@ proptest! {
             items[i].2.0[byte] ^= 1 << bit;
         }
         prop_assert_eq!(run_batch(&items), run_single(&items));
+    }
+
+    /// With a cache shared across batches (and warm from earlier ones), the answers are those
+    /// of the uncached batch.
+    #[test]
+    fn cached_batch_agrees_with_uncached(n in 1usize..40, corrupt in proptest::collection::vec((any::<usize>(), 0usize..64, 0u8..8), 0..5)) {
+        let cache = Mutex::new(KeyCache::new(16));
+        let mut items = batch_of(n);
+        prop_assert_eq!(run_cached(&items, &cache), run_batch(&items));
+        for (which, byte, bit) in corrupt {
+            let i = which % n;
+            items[i].2.0[byte] ^= 1 << bit;
+        }
+        prop_assert_eq!(run_cached(&items, &cache), run_batch(&items));
     }
 }

@@ -34,7 +34,7 @@ impl Driver {
             results_root: executed.results.results_root,
         };
         let outcomes = executed.results.outcomes;
-        let commit = BlockCommit {
+        let mut commit = BlockCommit {
             block,
             certificate: qc,
             outcomes,
@@ -42,7 +42,7 @@ impl Driver {
             result,
         };
         let started = std::time::Instant::now();
-        self.store.commit_block(&commit)?;
+        self.store.commit_block(&mut commit)?;
         self.metrics.block_write.observe_since(started);
         self.executor.committed(height, hash);
         let committed: Vec<_> = commit

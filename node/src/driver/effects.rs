@@ -84,12 +84,14 @@ impl Driver {
     /// Our own proposals are remembered (to execute them later) and their events marked in flight.
     fn observe_outgoing(&mut self, msg: &ConsensusMessage) {
         if let ConsensusMessage::Proposal(p) = msg {
-            self.mempool.lock().mark_inflight(
-                p.block.event_ids(),
-                p.block.header.height,
-                crate::time::now_ms(),
-            );
             self.executor.remember(p.block.clone());
+            let ids = match self.executor.seen_ids(&p.block.hash()) {
+                Some(ids) => ids.to_vec(),
+                None => p.block.event_ids(),
+            };
+            self.mempool
+                .lock()
+                .mark_inflight(ids, p.block.header.height, crate::time::now_ms());
         }
     }
 

@@ -15,11 +15,13 @@ impl Driver {
         let hash = block.hash();
         let height = block.header.height;
         self.executor.remember(block.clone());
-        if !block.events_match_header() {
+        // The ids of this very copy (the hash covers only the header), computed once for
+        // both checks below.
+        let ids = block.event_ids();
+        if !block.ids_match_header(&ids) {
             tracing::warn!(%hash, height, "proposal's events do not match its header");
             return Ok(false);
         }
-        let ids = block.event_ids();
         let mut unique = HashSet::with_capacity(ids.len());
         for (e, id) in block.events.iter().zip(&ids) {
             if e.body.chain_id != self.cfg.chain_id || !unique.insert(*id) {

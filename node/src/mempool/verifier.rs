@@ -3,14 +3,24 @@
 //! Single submissions from many clients are gathered by one task into batches (up to
 //! [`VERIFY_BATCH_MAX`]), so under load each signature costs about half of a lone check.
 
+use std::sync::{LazyLock, Mutex};
 use tokio::sync::{mpsc, oneshot};
-use tradeledger_types::crypto::{BatchItem, verify_batch};
+use tradeledger_types::crypto::{BatchItem, KeyCache, verify_batch_cached};
 use tradeledger_types::{SignatureError, SignedEvent};
 
 /// Most signatures checked in one batch.
 pub const VERIFY_BATCH_MAX: usize = 512;
 /// Capacity of the verifier's queue.
 pub const VERIFY_QUEUE: usize = 4096;
+
+/// Signer keys kept decompressed between batches. Devices sign every event they send, so the
+/// same few thousand keys recur in every batch; decompressing a key is about half the cost
+/// of checking a signature (docs/performance.md). 65 536 keys take about 13 MB.
+pub const KEY_CACHE_KEYS: usize = 65_536;
+
+/// The process's decompressed keys, shared by admission, proposal checks and the auditor.
+static KEYS: LazyLock<Mutex<KeyCache>> =
+    LazyLock::new(|| Mutex::new(KeyCache::new(KEY_CACHE_KEYS)));
 
 /// One signature to check and where to send the answer.
 #[derive(Debug)]
@@ -27,13 +37,9 @@ pub fn verify_events(events: &[SignedEvent]) -> Vec<Result<(), SignatureError>> 
     let items: Vec<BatchItem<'_>> = events
         .iter()
         .zip(&messages)
-        .map(|(e, m)| BatchItem {
-            key: &e.body.signer,
-            message: m,
-            signature: &e.signature,
-        })
+        .map(|(e, m)| e.batch_item(m))
         .collect();
-    verify_batch(&items)
+    verify_batch_cached(&items, &KEYS)
 }
 
 /// Verifies events on a blocking thread.

@@ -126,6 +126,8 @@ impl Store {
                 table.set_bloom_filter(10.0, false);
                 table.set_cache_index_and_filter_blocks(true);
                 table.set_pin_l0_filter_and_index_blocks_in_cache(true);
+                o.set_memtable_whole_key_filtering(true);
+                o.set_memtable_prefix_bloom_ratio(0.1);
             }
             o.set_block_based_table_factory(&table);
             o.set_level_compaction_dynamic_level_bytes(true);
@@ -447,7 +449,8 @@ impl Store {
         let mut wo = WriteOptions::default();
         wo.set_sync(true);
         self.db.write_opt(batch, &wo)?;
-        self.state_cache.apply(writes.iter().map(|(k, v)| (k, v)));
+        self.state_cache
+            .apply(writes.iter().map(|(k, v)| (k.clone(), v.clone())));
         Ok(())
     }
 
@@ -492,8 +495,10 @@ impl Store {
     }
 
     /// Writes a committed block and everything derived from it in one synced atomic batch.
-    /// The block must be at committed height + 1.
-    pub fn commit_block(&self, commit: &BlockCommit) -> StoreResult<()> {
+    /// The block must be at committed height + 1. Once durable, the state writes move into
+    /// the state cache (not copied: a block writes thousands of values and tree nodes), so
+    /// `commit.state_writes` is empty on success.
+    pub fn commit_block(&self, commit: &mut BlockCommit) -> StoreResult<()> {
         let committed = self.committed_height()?;
         let height = commit.block.header.height;
         if height != committed + 1 {
@@ -522,7 +527,7 @@ impl Store {
         self.db.write_opt(batch, &wo)?;
         // Only once durable: a reader must never see in memory what a crash would undo.
         self.state_cache
-            .apply(commit.state_writes.iter().map(|(k, v)| (k, v)));
+            .apply(std::mem::take(&mut commit.state_writes));
         Ok(())
     }
 }

@@ -96,12 +96,12 @@ impl StateCache {
     }
 
     /// Applies a durable commit's state writes (`None` = deleted).
-    pub fn apply<'a>(&self, writes: impl IntoIterator<Item = (&'a Vec<u8>, &'a Entry)>) {
+    pub fn apply(&self, writes: impl IntoIterator<Item = (Vec<u8>, Entry)>) {
         let mut g = self.lock();
         g.commits += 1;
         for (k, v) in writes {
-            g.old.remove(k);
-            insert(&mut g, self.generation_max, k.clone(), v.clone());
+            g.old.remove(&k);
+            insert(&mut g, self.generation_max, k, v);
         }
     }
 
@@ -135,7 +135,7 @@ mod tests {
         assert_eq!(c.lookups(), (0, 1));
         // A commit writes the new value while the reader was at RocksDB with the old one.
         let new = Some(b"new".to_vec());
-        c.apply([(&b"k".to_vec(), &new)]);
+        c.apply([(b"k".to_vec(), new.clone())]);
         c.fill(miss, b"k", &Some(b"old".to_vec()));
         assert_eq!(c.get(b"k").expect("cached"), new);
     }
@@ -146,8 +146,8 @@ mod tests {
         let miss = c.get(b"a").expect_err("miss");
         c.fill(miss, b"a", &None);
         assert_eq!(c.get(b"a").expect("cached"), None);
-        c.apply([(&b"b".to_vec(), &Some(b"1".to_vec()))]);
-        c.apply([(&b"b".to_vec(), &None)]);
+        c.apply([(b"b".to_vec(), Some(b"1".to_vec()))]);
+        c.apply([(b"b".to_vec(), None)]);
         assert_eq!(c.get(b"b").expect("cached"), None);
     }
 
@@ -155,9 +155,9 @@ mod tests {
     fn size_stays_bounded_and_recently_used_entries_survive() {
         let c = StateCache::new(8);
         let hot = b"hot".to_vec();
-        c.apply([(&hot, &Some(vec![1]))]);
+        c.apply([(hot.clone(), Some(vec![1]))]);
         for i in 0u32..100 {
-            c.apply([(&i.to_be_bytes().to_vec(), &Some(vec![0]))]);
+            c.apply([(i.to_be_bytes().to_vec(), Some(vec![0]))]);
             // Touching the hot key keeps it in the young generation.
             assert_eq!(c.get(&hot).expect("hot key stays cached"), Some(vec![1]));
             assert!(c.len() <= 8, "len {}", c.len());

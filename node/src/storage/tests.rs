@@ -53,7 +53,7 @@ fn committed_block_reads_back_with_indexes() {
     let ev = sample_event(5, 1);
     let block = block_at(1, vec![ev.clone()]);
     store
-        .commit_block(&commit_of(block.clone()))
+        .commit_block(&mut commit_of(block.clone()))
         .expect("commit");
     assert_eq!(store.committed_height().expect("h"), 1);
     assert_eq!(store.block(1).expect("read"), Some(block.clone()));
@@ -84,7 +84,7 @@ fn commits_must_follow_the_committed_height() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(dir.path(), Hash32([1; 32])).expect("open");
     let err = store
-        .commit_block(&commit_of(block_at(2, Vec::new())))
+        .commit_block(&mut commit_of(block_at(2, Vec::new())))
         .expect_err("gap");
     assert!(matches!(
         err,
@@ -102,7 +102,7 @@ fn safety_record_and_data_survive_reopen_and_genesis_is_checked() {
         let store = Store::open(dir.path(), Hash32([1; 32])).expect("open");
         store.put_safety(b"safe", &[]).expect("put");
         store
-            .commit_block(&commit_of(block_at(1, Vec::new())))
+            .commit_block(&mut commit_of(block_at(1, Vec::new())))
             .expect("commit");
     }
     let store = Store::open(dir.path(), Hash32([1; 32])).expect("reopen");
@@ -157,9 +157,9 @@ fn uncommitted_blocks_stored_with_the_safety_record_last_until_their_height_comm
     assert_eq!(found, vec![b2.clone(), fork2.clone()]);
     assert_eq!(store.uncommitted_blocks_above(1).expect("read").len(), 2);
     // Committing height 1 drops b1 only; height 2 drops both blocks at height 2.
-    store.commit_block(&commit_of(b1)).expect("commit 1");
+    store.commit_block(&mut commit_of(b1)).expect("commit 1");
     assert_eq!(store.uncommitted_blocks_above(0).expect("read").len(), 2);
-    store.commit_block(&commit_of(b2)).expect("commit 2");
+    store.commit_block(&mut commit_of(b2)).expect("commit 2");
     assert!(store.uncommitted_blocks_above(0).expect("read").is_empty());
     assert_eq!(store.safety().expect("get"), Some(b"two".to_vec()));
 }
@@ -170,7 +170,7 @@ fn rejected_events_do_not_use_up_sequences_and_replays_keep_the_first_record() {
     let store = Store::open(dir.path(), Hash32([1; 32])).expect("open");
     let applied = sample_event(5, 1);
     store
-        .commit_block(&commit_of(block_at(1, vec![applied.clone()])))
+        .commit_block(&mut commit_of(block_at(1, vec![applied.clone()])))
         .expect("commit 1");
     let gap = sample_event(5, 9);
     let mut c = commit_of(block_at(2, vec![gap.clone(), applied.clone()]));
@@ -180,7 +180,7 @@ fn rejected_events_do_not_use_up_sequences_and_replays_keep_the_first_record() {
             detail: "gap".into(),
         });
     }
-    store.commit_block(&c).expect("commit 2");
+    store.commit_block(&mut c).expect("commit 2");
     assert_eq!(
         store.signer_last_seq(&applied.body.signer).expect("seq"),
         1,
@@ -203,7 +203,7 @@ fn block_pages_stop_at_their_byte_budget_but_always_hold_one_block() {
     for h in 1..=5u64 {
         let events = (0..20).map(|i| sample_event(h as u8, i + 1)).collect();
         store
-            .commit_block(&commit_of(block_at(h, events)))
+            .commit_block(&mut commit_of(block_at(h, events)))
             .expect("commit");
     }
     let one = store.block_bytes(1).expect("read").expect("block 1").len();

@@ -71,7 +71,7 @@ pub fn markdown(r: &BenchReport) -> String {
     row(
         "verification bound".into(),
         format!(
-            "{} sig/s (ed25519 batches of 256, {} threads) → {} events/s for 4 validators, {} for {}",
+            "{} sig/s (ed25519 batches of 256, keys cached, {} threads) → {} events/s for 4 validators, {} for {}",
             n(r.verify_per_s),
             r.verify_threads,
             n(bound4),
