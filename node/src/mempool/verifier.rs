@@ -14,8 +14,9 @@ pub const VERIFY_BATCH_MAX: usize = 512;
 pub const VERIFY_QUEUE: usize = 4096;
 
 /// Signer keys kept decompressed between batches. Devices sign every event they send, so the
-/// same few thousand keys recur in every batch; decompressing a key is about half the cost
-/// of checking a signature (docs/performance.md). 65 536 keys take about 13 MB.
+/// same few thousand keys recur in every batch; decompressing them took about a fifth of
+/// batch verification (criterion `batch_verify_256_devices`, BENCHMARKS.md). 65 536 keys take
+/// about 16 MB.
 pub const KEY_CACHE_KEYS: usize = 65_536;
 
 /// The process's decompressed keys, shared by admission, proposal checks and the auditor.
