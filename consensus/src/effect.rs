@@ -3,7 +3,7 @@
 use crate::config::CertifiedBlock;
 use crate::message::{ConsensusMessage, SyncRequest};
 use crate::safety_rules::SafetyData;
-use tradeledger_types::{Block, Hash32, PublicKey, QuorumCertificate, TimeMs};
+use tradeledger_types::{Block, EventId, Hash32, PublicKey, QuorumCertificate, TimeMs};
 
 /// One effect returned by [`crate::Consensus::handle`].
 ///
@@ -56,8 +56,15 @@ pub enum Effect {
     },
     /// Check a proposed block's events (signatures, sequence numbers, limits) and its lagged
     /// roots, then answer with [`crate::Input::BlockValidated`]. The core has already checked
-    /// the header, the certificates, the proposer and the block time.
-    ValidateBlock(Box<Block>),
+    /// the header, the certificates, the proposer and the block time, and that the events match
+    /// the header's root and count.
+    ValidateBlock {
+        /// The block.
+        block: Box<Block>,
+        /// Its events' ids, in block order (computed for the header check; handed on so the
+        /// node does not compute them again).
+        ids: Vec<EventId>,
+    },
     /// Blocks are missing: send `ConsensusMessage::SyncRequest(request)` to `from` (the answer
     /// arrives as a message).
     RequestSync {

@@ -17,6 +17,16 @@ pub struct BlockContext {
     pub block_time_ms: TimeMs,
 }
 
+impl BlockContext {
+    /// The context of `block`: its header's height and time.
+    pub fn of(block: &tradeledger_types::Block) -> BlockContext {
+        BlockContext {
+            height: block.header.height,
+            block_time_ms: block.header.block_time_ms,
+        }
+    }
+}
+
 /// A handler stops with a rejection (the event changes nothing) or an execution error (the
 /// block cannot be executed).
 #[derive(Debug)]

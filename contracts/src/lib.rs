@@ -45,7 +45,7 @@ pub mod treatment;
 
 pub use context::BlockContext;
 pub use error::{ExecError, StoreError};
-pub use execute::{BlockResults, execute, execute_block};
+pub use execute::{BlockResults, execute, execute_block, execute_block_with_ids, execute_with_ids};
 pub use genesis::init_genesis;
 pub use outcome::{
     CustomRuleFailure, CustomRuleFault, Derived, EventOutcome, FLAG_EVIDENCE_MAX, Flag, IprOutcome,

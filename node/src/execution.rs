@@ -10,7 +10,7 @@
 
 use crate::storage::{BlockResultRecord, StorageError, Store};
 use std::collections::{BTreeMap, HashMap};
-use tradeledger_contracts::{BlockContext, BlockResults, ExecError, StoreError};
+use tradeledger_contracts::{BlockResults, ExecError, StoreError};
 use tradeledger_types::{Block, EventId, Genesis, Hash32};
 
 /// Writes of one block: `Some(value)` to set, `None` to delete.
@@ -268,11 +268,24 @@ impl Executor {
         if block.header.height <= self.tip.0 || self.seen.len() >= SEEN_BLOCKS_MAX {
             return;
         }
+        if self.seen.contains_key(&block.hash()) {
+            return;
+        }
+        let ids = block.event_ids();
+        self.remember_with_ids(block, ids);
+    }
+
+    /// [`Self::remember`] for a caller that already computed `block`'s event ids from this very
+    /// copy (the consensus core does, checking a proposal's shape). The ids are still checked
+    /// against the header (a Merkle root over them, far cheaper than encoding the events).
+    pub fn remember_with_ids(&mut self, block: Block, ids: Vec<EventId>) {
+        if block.header.height <= self.tip.0 || self.seen.len() >= SEEN_BLOCKS_MAX {
+            return;
+        }
         let hash = block.hash();
         if self.seen.contains_key(&hash) {
             return;
         }
-        let ids = block.event_ids();
         if block.ids_match_header(&ids) {
             self.seen.insert(hash, Remembered { block, ids });
         }
@@ -370,32 +383,29 @@ impl Executor {
             if self.executed.contains_key(h) {
                 continue;
             }
-            let block = self.seen(h).expect("walked above").clone();
+            // Borrowed field by field (no copy of the block): the remembered block and its
+            // ids, the executions below it, the store.
+            let r = self.seen.get(h).expect("walked above");
             let below: Vec<&Writes> = chain[..i]
                 .iter()
                 .filter_map(|a| self.executed.get(a).map(|e| &e.writes))
                 .collect();
             let mut view = OverlayState::new(&self.store, below);
-            let ctx = BlockContext {
-                height: block.header.height,
-                block_time_ms: block.header.block_time_ms,
-            };
-            let results = tradeledger_contracts::execute(&mut view, &ctx, &block.events).map_err(
-                |source| Halt::Execution {
-                    height: block.header.height,
-                    source,
-                },
-            )?;
+            let header = &r.block.header;
+            let results =
+                tradeledger_contracts::execute_block_with_ids(&mut view, &r.block, &r.ids)
+                    .map_err(|source| Halt::Execution {
+                        height: header.height,
+                        source,
+                    })?;
             let writes = view.into_writes();
-            self.executed.insert(
-                *h,
-                Executed {
-                    height: block.header.height,
-                    parent: block.header.parent_hash,
-                    writes,
-                    results,
-                },
-            );
+            let executed = Executed {
+                height: header.height,
+                parent: header.parent_hash,
+                writes,
+                results,
+            };
+            self.executed.insert(*h, executed);
         }
         Ok(self.executed.get(hash))
     }

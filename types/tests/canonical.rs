@@ -135,6 +135,27 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    /// The ids and size from one encoding per event equal the ids and the size of the whole
+    /// events array encoded, and a block put together from its events' encodings is its
+    /// encoding, across the CBOR array-head boundaries (23/24, 255/256 items).
+    #[test]
+    fn ids_size_and_block_bytes_from_event_encodings_match(mut block in any::<Block>(), extra in prop::sample::select(vec![0usize, 1, 22, 23, 24, 254, 255, 256, 300])) {
+        let k = key(5);
+        let payloads = all_payloads();
+        for seq in 0..extra as u64 {
+            let payload = payloads[seq as usize % payloads.len()].1.clone();
+            block.events.push(EventBody { chain_id: "c".into(), signer: k.public(), seq, payload }.sign(&k));
+        }
+        let (ids, size) = block.event_ids_and_size();
+        prop_assert_eq!(ids, block.event_ids());
+        prop_assert_eq!(size, codec::to_canonical(&block.events).len());
+        let event_bytes: Vec<Vec<u8>> = block.events.iter().map(SignedEvent::to_bytes).collect();
+        prop_assert_eq!(block.to_bytes_with_events(&event_bytes), block.to_bytes());
+    }
+}
+
 #[test]
 fn canonical_maps_for_enums() {
     // Unit variants are text; newtype variants are one-entry maps keyed by the snake_case name.

@@ -525,7 +525,7 @@ impl<'a> World<'a> {
                 };
                 self.local(node, LOCAL_DELAY_MS, input);
             }
-            Effect::ValidateBlock(block) => {
+            Effect::ValidateBlock { block, .. } => {
                 let mut valid = block.header.state_root == app_root(&block.header.parent_hash);
                 if behaviour == Some(Behaviour::InvalidBlocks) && !valid {
                     self.report.faults.invalid_votes += 1;

@@ -1,7 +1,7 @@
 //! Proposals: building one when leading, checking one from a peer, asking the node to validate
 //! it, and voting for it.
 
-use tradeledger_types::{Block, BlockHeader, Hash32, SignedEvent, codec, events_root};
+use tradeledger_types::{Block, BlockHeader, EventId, Hash32, SignedEvent, events_root};
 
 use super::{Consensus, Out, PayloadRequest};
 use crate::block_tree::Parent;
@@ -155,9 +155,10 @@ impl Consensus {
         if p.verify_signature().is_err() {
             return self.drops.count(DropReason::BadSignature);
         }
-        if let Err(reason) = self.check_shape(b) {
-            return self.drops.count(reason);
-        }
+        let ids = match self.check_shape(b) {
+            Ok(ids) => ids,
+            Err(reason) => return self.drops.count(reason),
+        };
         let justify = match self.check_qc(&b.justify) {
             Ok(qc) => qc,
             Err(reason) => return self.drops.count(reason),
@@ -209,7 +210,10 @@ impl Consensus {
                     return self.drops.count(DropReason::BufferFull);
                 }
                 self.validating.insert(hash, b.clone());
-                out.push(Effect::ValidateBlock(Box::new(b.clone())));
+                out.push(Effect::ValidateBlock {
+                    block: Box::new(p.block),
+                    ids,
+                });
             }
             Parent::Committed => self.drops.count(DropReason::ConflictsWithCommitted),
             Parent::Unknown => {
@@ -224,8 +228,9 @@ impl Consensus {
     }
 
     /// Header checks that need no state: the QC names the parent, the TC (if any) is for the
-    /// previous round, the events match the header and fit the limits.
-    fn check_shape(&self, b: &Block) -> Result<(), DropReason> {
+    /// previous round, the events match the header and fit the limits. Returns the events' ids
+    /// (the node's validation takes them rather than encoding every event again).
+    fn check_shape(&self, b: &Block) -> Result<Vec<EventId>, DropReason> {
         let h = &b.header;
         let q = &b.justify.data;
         if q.block_hash != h.parent_hash
@@ -244,13 +249,14 @@ impl Consensus {
             return Err(DropReason::BlockTooLarge);
         }
         let bytes_max = usize::try_from(self.cfg.params.block_bytes_max).unwrap_or(usize::MAX);
-        if !b.events.is_empty() && codec::to_canonical(&b.events).len() > bytes_max {
+        let (ids, size) = b.event_ids_and_size();
+        if !b.events.is_empty() && size > bytes_max {
             return Err(DropReason::BlockTooLarge);
         }
-        if !b.events_match_header() {
+        if !b.ids_match_header(&ids) {
             return Err(DropReason::EventsMismatch);
         }
-        Ok(())
+        Ok(ids)
     }
 
     /// The node's verdict on a block it was asked to validate.

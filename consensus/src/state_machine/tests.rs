@@ -228,7 +228,13 @@ fn a_follower_votes_only_after_the_node_validates() {
     let mut c = n.core(i);
     let b = n.block(1, &n.genesis_qc(), None, GENESIS_TIME + 5);
     let effects = c.handle(msg(n.leader(1), n.propose(b.clone())));
-    assert_eq!(effects, vec![Effect::ValidateBlock(Box::new(b.clone()))]);
+    assert_eq!(
+        effects,
+        vec![Effect::ValidateBlock {
+            block: Box::new(b.clone()),
+            ids: b.event_ids(),
+        }]
+    );
     let effects = c.handle(Input::BlockValidated {
         hash: b.hash(),
         valid: true,
@@ -924,7 +930,10 @@ fn a_missing_parent_is_synced_then_the_proposal_is_validated() {
         "{fx:?}"
     );
     assert!(
-        fx.contains(&Effect::ValidateBlock(Box::new(b3))),
+        fx.contains(&Effect::ValidateBlock {
+            ids: b3.event_ids(),
+            block: Box::new(b3),
+        }),
         "the waiting proposal goes on"
     );
 }

@@ -305,7 +305,7 @@ fn root_from_scratch(store: &MemStore) -> Hash32 {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
     #[test]
-    fn two_instances_agree_byte_for_byte(blocks in prop::collection::vec(prop::collection::vec(op(), 0..14), 1..8)) {
+    fn two_instances_agree_byte_for_byte_with_ids_given_or_computed(blocks in prop::collection::vec(prop::collection::vec(op(), 0..14), 1..8)) {
         let genesis = testkit::genesis();
         let mut a = MemStore::new();
         let mut b = MemStore::new();
@@ -320,7 +320,9 @@ proptest! {
             }
             let events = gen_.events(&a, &ctx, &ops);
             let ra = execute(&mut a, &ctx, &events).expect("memory store");
-            let rb = execute(&mut b, &ctx, &events).expect("memory store");
+            // The second instance takes the ids precomputed, as a node and an auditor do.
+            let ids: Vec<EventId> = events.iter().map(SignedEvent::id).collect();
+            let rb = execute_with_ids(&mut b, &ctx, &events, &ids).expect("memory store");
             prop_assert_eq!(ra.state_root, rb.state_root);
             prop_assert_eq!(ra.results_root, rb.results_root);
             prop_assert_eq!(&ra.outcomes, &rb.outcomes);
@@ -329,4 +331,31 @@ proptest! {
         }
         prop_assert!(a == b, "stores differ");
     }
+}
+
+fn one_declaration() -> (MemStore, BlockContext, Vec<SignedEvent>) {
+    let mut store = MemStore::new();
+    init_genesis(&mut store, &testkit::genesis()).expect("valid");
+    let ctx = BlockContext {
+        height: 1,
+        block_time_ms: T0_MS + 10 * DAY_MS,
+    };
+    let events = builder().events(&store, &ctx, &[Op::Declare { sid: 0, value: 40 }]);
+    (store, ctx, events)
+}
+
+#[test]
+#[should_panic(expected = "one id per event")]
+fn ids_fewer_than_events_are_a_caller_bug() {
+    let (mut store, ctx, events) = one_declaration();
+    let _ = execute_with_ids(&mut store, &ctx, &events, &[]);
+}
+
+#[test]
+#[cfg(debug_assertions)]
+#[should_panic(expected = "ids are the events' own")]
+fn an_id_that_is_not_its_events_is_caught_in_debug_builds() {
+    let (mut store, ctx, events) = one_declaration();
+    let wrong = vec![Hash32([7; 32]); events.len()];
+    let _ = execute_with_ids(&mut store, &ctx, &events, &wrong);
 }

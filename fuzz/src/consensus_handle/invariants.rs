@@ -55,9 +55,13 @@ impl Observer {
                 Effect::PersistSafety(data) => self.persist(data),
                 Effect::Send { msg, .. } | Effect::Broadcast(msg) => self.sent(core, msg),
                 Effect::Commit(commit) => self.commit(commit),
+                Effect::ValidateBlock { block, ids } => assert_eq!(
+                    ids,
+                    &block.event_ids(),
+                    "the ids handed to validation are the block's own"
+                ),
                 Effect::SetTimer { .. }
                 | Effect::RequestPayload { .. }
-                | Effect::ValidateBlock(_)
                 | Effect::RequestSync { .. } => {}
             }
         }

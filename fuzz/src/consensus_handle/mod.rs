@@ -304,7 +304,7 @@ impl Harness {
             Effect::RequestPayload {
                 round, parent_hash, ..
             } => self.payload = Some((round, parent_hash)),
-            Effect::ValidateBlock(block) => {
+            Effect::ValidateBlock { block, .. } => {
                 self.validating.push(block.hash());
                 self.remember(*block);
             }

@@ -33,18 +33,19 @@ const PAGES_AHEAD: usize = 4;
 /// A save of a 745 000-event chain's state is about 345 MB.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(30);
 
-/// A page of blocks with the result of checking each block's event signatures, and each
+/// A page of blocks with each block's [`verify::precheck`] (event ids and signatures), and each
 /// block's canonical bytes (for the local log, once it verifies).
 struct Fetched {
     blocks: Vec<CertifiedBlock>,
-    signatures: Vec<Result<(), usize>>,
+    prechecked: Vec<verify::Prechecked>,
     encoded: Vec<Vec<u8>>,
 }
 
-/// Fetches pages of blocks `from..=top` in order on a thread of its own and checks their event
-/// signatures there, up to [`PAGES_AHEAD`] pages ahead of the reader: downloading, decoding and
-/// signature checks overlap re-execution, which is the other core's work. The thread stops
-/// when the reader drops the receiver, after an error, or at `top`.
+/// Fetches pages of blocks `from..=top` in order on a thread of its own and prechecks them
+/// there (event ids and signatures), up to [`PAGES_AHEAD`] pages ahead of the reader:
+/// downloading, decoding, hashing and signature checks overlap re-execution, which is the other
+/// core's work. The thread stops when the reader drops the receiver, after an error, or at
+/// `top`.
 fn fetch_pages(
     client: BlockingClient,
     from: u64,
@@ -85,14 +86,14 @@ fn fetch_page(client: &BlockingClient, from: u64, top: u64) -> Result<Fetched> {
     if blocks.is_empty() {
         bail!("height {from}: the node reports height {top} but served no block at {from}");
     }
-    let signatures = blocks
+    let prechecked = blocks
         .iter()
-        .map(|cb| verify::event_signatures(&cb.block))
+        .map(|cb| verify::precheck(&cb.block))
         .collect();
     let encoded = blocks.iter().map(codec::to_canonical).collect();
     Ok(Fetched {
         blocks,
-        signatures,
+        prechecked,
         encoded,
     })
 }
@@ -163,12 +164,12 @@ pub fn verify_chain(
     for fetched in pages.iter() {
         let Fetched {
             blocks,
-            signatures,
+            prechecked,
             encoded,
         } = fetched?;
-        for (cb, sigs) in blocks.iter().zip(signatures) {
+        for (cb, pre) in blocks.iter().zip(&prechecked) {
             verifier
-                .verify_signed(cb, sigs)
+                .verify_signed(cb, pre)
                 .map_err(|f| anyhow::anyhow!("verification FAILED at {f}"))?;
             bar.inc(1);
         }

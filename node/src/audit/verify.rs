@@ -9,8 +9,10 @@
 //! executes block h itself.
 
 use tradeledger_consensus::CertifiedBlock;
-use tradeledger_contracts::{MemStore, Store as _, execute_block, init_genesis, results_root};
-use tradeledger_types::{Genesis, Hash32, QuorumCertificate, ValidatorSet};
+use tradeledger_contracts::{
+    MemStore, Store as _, execute_block_with_ids, init_genesis, results_root,
+};
+use tradeledger_types::{EventId, Genesis, Hash32, QuorumCertificate, ValidatorSet};
 
 /// What is wrong with a block.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -208,17 +210,13 @@ impl ChainVerifier {
 
     /// Verifies the next block and executes it.
     pub fn verify(&mut self, cb: &CertifiedBlock) -> Result<(), Failure> {
-        self.verify_signed(cb, event_signatures(&cb.block))
+        self.verify_signed(cb, &precheck(&cb.block))
     }
 
-    /// [`Self::verify`] with the block's event signatures already checked by
-    /// [`event_signatures`] (on another thread, while earlier blocks execute). The checks run
-    /// in the same order, so the first failure reported is the same.
-    pub fn verify_signed(
-        &mut self,
-        cb: &CertifiedBlock,
-        signatures: Result<(), usize>,
-    ) -> Result<(), Failure> {
+    /// [`Self::verify`] with the block's event ids computed and its event signatures checked
+    /// by [`precheck`] (on another thread, while earlier blocks execute). The checks run in the
+    /// same order, so the first failure reported is the same.
+    pub fn verify_signed(&mut self, cb: &CertifiedBlock, pre: &Prechecked) -> Result<(), Failure> {
         let h = cb.block.header.height;
         let fail = |reason| Failure { height: h, reason };
         let header = &cb.block.header;
@@ -256,10 +254,10 @@ impl ChainVerifier {
             j.verify(&self.chain_id, &self.validators)
                 .map_err(|e| fail(Reason::Justify(e.to_string())))?;
         }
-        if !cb.block.events_match_header() {
+        if !cb.block.ids_match_header(&pre.ids) {
             return Err(fail(Reason::EventsRoot));
         }
-        if let Err(index) = signatures {
+        if let Err(index) = pre.signatures {
             return Err(fail(Reason::EventSignature {
                 index,
                 id: cb.block.events[index].id(),
@@ -282,7 +280,7 @@ impl ChainVerifier {
                 executed: h - 1,
             }));
         }
-        let results = execute_block(&mut self.store, &cb.block)
+        let results = execute_block_with_ids(&mut self.store, &cb.block, &pre.ids)
             .map_err(|e| fail(Reason::Execution(e.to_string())))?;
         self.events_checked += cb.block.events.len() as u64;
         self.tip = Tip {
@@ -295,13 +293,28 @@ impl ChainVerifier {
     }
 }
 
-/// Checks every event signature of `block` in one batch: `Err(index)` of the first bad one.
-pub fn event_signatures(block: &tradeledger_types::Block) -> Result<(), usize> {
-    match crate::mempool::verifier::verify_events(&block.events)
+/// What can be checked of a block before the blocks below it are executed: its event ids (for
+/// the events root and execution) and its event signatures.
+#[derive(Debug, Clone)]
+pub struct Prechecked {
+    /// The events' ids, in block order.
+    pub ids: Vec<EventId>,
+    /// `Err(index)` of the first event whose signature does not verify.
+    pub signatures: Result<(), usize>,
+}
+
+/// Computes `block`'s event ids and checks every event signature in one batch. Pure, so the
+/// fetch thread runs it for pages ahead of the one being executed.
+pub fn precheck(block: &tradeledger_types::Block) -> Prechecked {
+    let signatures = match crate::mempool::verifier::verify_events(&block.events)
         .iter()
         .position(Result::is_err)
     {
         Some(index) => Err(index),
         None => Ok(()),
+    };
+    Prechecked {
+        ids: block.event_ids(),
+        signatures,
     }
 }

@@ -55,9 +55,9 @@ impl Driver {
             } => {
                 self.answer_payload(round, height, parent_hash)?;
             }
-            Effect::ValidateBlock(block) => {
+            Effect::ValidateBlock { block, ids } => {
                 let hash = block.hash();
-                let valid = self.validate_block(*block)?;
+                let valid = self.validate_block(*block, ids)?;
                 if valid {
                     self.execute_next = Some(hash);
                 }

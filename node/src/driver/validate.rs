@@ -4,26 +4,28 @@ use super::Driver;
 use crate::execution::Halt;
 use crate::mempool::verifier::verify_events;
 use std::collections::HashSet;
-use tradeledger_types::Block;
+use tradeledger_types::{Block, EventId};
 
 impl Driver {
     /// True when every event is for this chain, appears once, is not already committed and
     /// carries a valid signature (checked in one batch, skipping those verified before), and
-    /// the header's roots equal ours for its parent. Remembers the block and marks its events
-    /// in flight.
-    pub(super) fn validate_block(&mut self, block: Block) -> Result<bool, Halt> {
+    /// the header's roots equal ours for its parent. `ids` are the events' ids, which the
+    /// consensus core computed from this copy and checked against the header. Remembers the
+    /// block (valid or not: a quorum may still certify it, and its descendants then need it)
+    /// and marks its events in flight.
+    pub(super) fn validate_block(&mut self, block: Block, ids: Vec<EventId>) -> Result<bool, Halt> {
+        let verdict = self.check_block(&block, &ids);
+        self.executor.remember_with_ids(block, ids);
+        verdict
+    }
+
+    fn check_block(&mut self, block: &Block, ids: &[EventId]) -> Result<bool, Halt> {
         let hash = block.hash();
         let height = block.header.height;
-        self.executor.remember(block.clone());
-        // The ids of this very copy (the hash covers only the header), computed once for
-        // both checks below.
-        let ids = block.event_ids();
-        if !block.ids_match_header(&ids) {
-            tracing::warn!(%hash, height, "proposal's events do not match its header");
-            return Ok(false);
-        }
+        // The core refuses a proposal whose events do not match its header before asking.
+        debug_assert!(block.ids_match_header(ids), "ids checked by the core");
         let mut unique = HashSet::with_capacity(ids.len());
-        for (e, id) in block.events.iter().zip(&ids) {
+        for (e, id) in block.events.iter().zip(ids) {
             if e.body.chain_id != self.cfg.chain_id || !unique.insert(*id) {
                 tracing::warn!(%hash, height, event = %id, "proposal carries a foreign or repeated event");
                 return Ok(false);
@@ -45,7 +47,7 @@ impl Driver {
             block
                 .events
                 .iter()
-                .zip(&ids)
+                .zip(ids)
                 .filter(|(_, id)| !pool.is_verified(id))
                 .map(|(e, id)| (e.clone(), *id))
                 .collect()
@@ -62,7 +64,7 @@ impl Driver {
                 pool.remember_verified(id);
             }
         }
-        match self.executor.check_header_roots(&block)? {
+        match self.executor.check_header_roots(block)? {
             Some(Ok(())) => {}
             Some(Err(mismatch)) => {
                 // A proposal with wrong roots is refused; only a *committed* one halts the node.
@@ -76,7 +78,7 @@ impl Driver {
         }
         self.mempool
             .lock()
-            .mark_inflight(ids, height, crate::time::now_ms());
+            .mark_inflight(ids.to_vec(), height, crate::time::now_ms());
         Ok(true)
     }
 }

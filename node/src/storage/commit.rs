@@ -56,7 +56,13 @@ impl BlockCommit {
             cf(CF_INDEXES)?,
         );
         let (state, results, meta) = (cf(CF_STATE)?, cf(CF_RESULTS)?, cf(CF_META)?);
-        batch.put_cf(blocks, height_key(height), self.block.to_bytes());
+        // Each event encoded once: for its own record and, put together, for the block's.
+        let event_bytes: Vec<Vec<u8>> = self.block.events.iter().map(|e| e.to_bytes()).collect();
+        batch.put_cf(
+            blocks,
+            height_key(height),
+            self.block.to_bytes_with_events(&event_bytes),
+        );
         // Stored uncommitted blocks at this height or below are now committed or abandoned.
         batch.delete_range_cf(
             cf(CF_UNCOMMITTED)?,
@@ -69,11 +75,18 @@ impl BlockCommit {
             codec::to_canonical(&self.certificate),
         );
         batch.put_cf(indexes, idx_block_hash(&hash), height_key(height));
-        for (i, (event, outcome)) in self.block.events.iter().zip(&self.outcomes).enumerate() {
+        let items = self
+            .block
+            .events
+            .iter()
+            .zip(&self.outcomes)
+            .zip(&event_bytes);
+        for (i, ((event, outcome), bytes)) in items.enumerate() {
             let index =
                 u32::try_from(i).expect("block event count fits u32 (checked against the header)");
-            let bytes = event.to_bytes();
-            let id = tradeledger_types::domain::sha256(&bytes);
+            // Execution named each outcome by its event's id.
+            let id = outcome.event_id;
+            debug_assert_eq!(id, tradeledger_types::domain::sha256(bytes), "outcome's id");
             if already_committed.contains(&id) {
                 // A replay of an event committed earlier (the contracts rejected it without
                 // using up its number): the block keeps it, but the event's record stays the
@@ -82,7 +95,7 @@ impl BlockCommit {
                 // that matches the state.
                 continue;
             }
-            batch.put_cf(events, id.0, &bytes);
+            batch.put_cf(events, id.0, bytes);
             let record = EventRecord {
                 height,
                 index,
