@@ -16,18 +16,8 @@ tag=$2
 rate=${3:-2000}
 secs=${4:-30}
 dir=/tmp/tn-$tag
-rm -rf "$dir"
-"$bin/tradeledger-testnet" --dir "$dir" up >"$dir.up.log" 2>&1 || {
-  cat "$dir.up.log" >&2
-  exit 1
-}
-pids=$(for f in "$dir"/nodes/*/node.pid; do cat "$f"; echo; done)
-ticks() {
-  local t=0 p
-  for p in $pids; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
-  echo "$t"
-}
-url=$(grep -o 'http://127.0.0.1:[0-9]*' "$dir.up.log" | head -1)
+. "$(dirname "$0")/testnet-cpu.sh"
+testnet_up "$bin" "$dir"
 committed() { curl -s "$url/metrics" | awk '/^tradeledger_events_committed_total/{print $2}'; }
 e0=$(committed)
 c0=$(ticks)

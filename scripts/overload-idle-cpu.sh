@@ -16,19 +16,9 @@ tag=$2
 rate=${3:-6000}
 secs=${4:-60}
 dir=/tmp/ov-$tag
-rm -rf "$dir"
-"$bin/tradeledger-testnet" --dir "$dir" up >"$dir.up.log" 2>&1 || {
-  cat "$dir.up.log" >&2
-  exit 1
-}
-pids=$(for f in "$dir"/nodes/*/node.pid; do cat "$f"; echo; done)
-ticks() {
-  local t=0 p
-  for p in $pids; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
-  echo "$t"
-}
+. "$(dirname "$0")/testnet-cpu.sh"
+testnet_up "$bin" "$dir"
 "$bin/tradeledger-testnet" --dir "$dir" load --rate "$rate" --duration "$secs" --devices 256 2>&1 | tail -3
-url=$(grep -o 'http://127.0.0.1:[0-9]*' "$dir.up.log" | head -1)
 metric() { curl -s "$url/metrics" | awk -v k="$1" '$1 == k {print $2}'; }
 for _ in $(seq 90); do
   [ "$(metric tradeledger_mempool_events)" = "$(metric tradeledger_mempool_parked_events)" ] && break
