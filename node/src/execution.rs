@@ -265,27 +265,33 @@ impl Executor {
     /// other events under the same hash must never stand in for the real one. The first copy
     /// that matches is kept (any other that matches holds the very same events).
     pub fn remember(&mut self, block: Block) {
-        if block.header.height <= self.tip.0 || self.seen.len() >= SEEN_BLOCKS_MAX {
-            return;
+        // Checked first so that a block not kept costs no id computation.
+        if let Some(hash) = self.would_remember(&block) {
+            let ids = block.event_ids();
+            self.keep(hash, block, ids);
         }
-        if self.seen.contains_key(&block.hash()) {
-            return;
-        }
-        let ids = block.event_ids();
-        self.remember_with_ids(block, ids);
     }
 
     /// [`Self::remember`] for a caller that already computed `block`'s event ids from this very
     /// copy (the consensus core does, checking a proposal's shape). The ids are still checked
     /// against the header (a Merkle root over them, far cheaper than encoding the events).
     pub fn remember_with_ids(&mut self, block: Block, ids: Vec<EventId>) {
+        if let Some(hash) = self.would_remember(&block) {
+            self.keep(hash, block, ids);
+        }
+    }
+
+    /// The hash of `block` when it is above the tip, not yet remembered, and there is room.
+    fn would_remember(&self, block: &Block) -> Option<Hash32> {
         if block.header.height <= self.tip.0 || self.seen.len() >= SEEN_BLOCKS_MAX {
-            return;
+            return None;
         }
         let hash = block.hash();
-        if self.seen.contains_key(&hash) {
-            return;
-        }
+        (!self.seen.contains_key(&hash)).then_some(hash)
+    }
+
+    /// Keeps `block` under `hash` if `ids` match its header.
+    fn keep(&mut self, hash: Hash32, block: Block, ids: Vec<EventId>) {
         if block.ids_match_header(&ids) {
             self.seen.insert(hash, Remembered { block, ids });
         }

@@ -67,7 +67,13 @@ fn fetch_pages(
                 let blocks = match fetch_page(&client, from, top) {
                     Ok(blocks) => blocks,
                     Err(e) => {
-                        let _ = tx.send(Err(e));
+                        if let Err(unsent) = tx.send(Err(e)) {
+                            // The reader stopped first (it failed on an earlier block and
+                            // reports that); this error would otherwise go unseen.
+                            if let Err(e) = unsent.0 {
+                                eprintln!("audit: fetching stopped after the reader: {e:#}");
+                            }
+                        }
                         return;
                     }
                 };
