@@ -304,7 +304,7 @@ pub struct Prechecked {
 }
 
 /// Computes `block`'s event ids and checks every event signature in one batch. Pure, so the
-/// fetch thread runs it for pages ahead of the one being executed.
+/// fetch thread runs it for blocks ahead of the one being executed.
 pub fn precheck(block: &tradeledger_types::Block) -> Prechecked {
     let signatures = match crate::mempool::verifier::verify_events(&block.events)
         .iter()
