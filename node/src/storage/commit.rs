@@ -63,12 +63,6 @@ impl BlockCommit {
             height_key(height),
             self.block.to_bytes_with_events(&event_bytes),
         );
-        // Stored uncommitted blocks at this height or below are now committed or abandoned.
-        batch.delete_range_cf(
-            cf(CF_UNCOMMITTED)?,
-            height_key(0),
-            height_key(height.saturating_add(1)),
-        );
         batch.put_cf(
             certs,
             height_key(height),
