@@ -161,7 +161,12 @@ pub struct Net {
 impl Net {
     /// Creates a fresh `validators`-validator network in `dir`, starts it, waits for commits
     /// and sets the load workload up.
-    async fn start(dir: &Path, validators: usize, args: &BenchArgs) -> Result<Net> {
+    async fn start(
+        dir: &Path,
+        validators: usize,
+        block_events_max: u32,
+        args: &BenchArgs,
+    ) -> Result<Net> {
         if dir.exists() {
             if let Ok(old) = Network::load(dir) {
                 for n in &old.nodes {
@@ -175,7 +180,7 @@ impl Net {
             "creating a {validators}-validator network in {}",
             dir.display()
         );
-        let network = setup::create(dir, validators, &bin)?;
+        let network = setup::create(dir, validators, block_events_max, &bin)?;
         for node in &network.nodes {
             process::start(dir, node, &bin)?;
         }
@@ -250,6 +255,27 @@ impl Net {
     }
 }
 
+/// Times the catch-up of a validator `blocks` blocks behind, on a fresh 4-validator network in
+/// `dir/catch-up` whose blocks hold at most `block_events_max` events, loaded at `rate`
+/// events/s while the chain grows (see [`sync::far_behind`]).
+pub fn catch_up(dir: &Path, blocks: u64, block_events_max: u32, rate: u64) -> Result<sync::Sync> {
+    if blocks == 0 || rate == 0 {
+        bail!("--blocks and --rate must be positive");
+    }
+    let args = BenchArgs::full();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let mut net = Net::start(&dir.join("catch-up"), 4, block_events_max, &args).await?;
+        eprintln!("growing the chain {blocks} blocks past a copy of the last validator");
+        let result = sync::far_behind(&mut net, blocks, rate).await;
+        net.stop()?;
+        result
+    })
+}
+
 /// Runs the whole matrix; networks go in `dir/bench-4` and `dir/bench-N`.
 pub fn run(dir: &Path, args: &BenchArgs) -> Result<BenchReport> {
     if args.rates.is_empty() || args.rates.contains(&0) || args.window_s == 0 {
@@ -271,7 +297,7 @@ pub fn run(dir: &Path, args: &BenchArgs) -> Result<BenchReport> {
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let mut net = Net::start(&dir.join("bench-4"), 4, args).await?;
+        let mut net = Net::start(&dir.join("bench-4"), 4, setup::BLOCK_EVENTS_MAX, args).await?;
         let result = four(&mut net, args).await;
         net.stop()?;
         let (curve, half_max, fill, filled, shipment_ms, audit, sync) = result?;
@@ -280,7 +306,13 @@ pub fn run(dir: &Path, args: &BenchArgs) -> Result<BenchReport> {
         // backlog of hundreds of thousands of events to drain afterwards.
         let scaling_rates = vec![(best(&curve).committed_per_s.ceil() as u64).max(1)];
         let dir_n = dir.join(format!("bench-{}", args.scaling_validators));
-        let mut net = Net::start(&dir_n, args.scaling_validators, args).await?;
+        let mut net = Net::start(
+            &dir_n,
+            args.scaling_validators,
+            setup::BLOCK_EVENTS_MAX,
+            args,
+        )
+        .await?;
         let mut scaling = Vec::new();
         let mut result = Ok(());
         for rate in scaling_rates {

@@ -55,6 +55,10 @@ enum Command {
         /// How long to wait for the first commits, seconds.
         #[arg(long, default_value_t = 60)]
         wait_secs: u64,
+        /// Most events per block, written into a new network's genesis (an existing network
+        /// keeps its own).
+        #[arg(long, default_value_t = setup::BLOCK_EVENTS_MAX)]
+        block_events_max: u32,
     },
     /// Stop every node (SIGTERM, then SIGKILL after 10 s).
     Down,
@@ -173,6 +177,23 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Output::Text)]
         output: Output,
     },
+    /// Times the catch-up of a validator far behind (issue 9's 100 000 blocks) on a fresh
+    /// 4-validator network in DIR/catch-up. Small blocks let the chain grow that long in
+    /// minutes.
+    CatchUp {
+        /// Blocks the validator is left behind.
+        #[arg(long, default_value_t = 100_000)]
+        blocks: u64,
+        /// Most events per block in the network's genesis.
+        #[arg(long, default_value_t = 10)]
+        block_events_max: u32,
+        /// Events/s offered while the chain grows.
+        #[arg(long, default_value_t = 500)]
+        rate: u64,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Output::Text)]
+        output: Output,
+    },
     /// Real faults on running nodes.
     Fault {
         /// What to do.
@@ -201,12 +222,19 @@ fn run(cli: Cli) -> Result<()> {
         Command::Up {
             validators,
             wait_secs,
-        } => up(&dir, validators, Duration::from_secs(wait_secs)).map(|_| ()),
+            block_events_max,
+        } => up(
+            &dir,
+            validators,
+            block_events_max,
+            Duration::from_secs(wait_secs),
+        )
+        .map(|_| ()),
         Command::Down => down(&dir),
         Command::Status { output } => status(&dir, output),
         Command::Logs { node, tail } => logs(&dir, &node, tail),
         Command::Demo => {
-            let network = up(&dir, 4, Duration::from_secs(90))?;
+            let network = up(&dir, 4, setup::BLOCK_EVENTS_MAX, Duration::from_secs(90))?;
             demo::run(&dir, &network)
         }
         Command::Load {
@@ -294,6 +322,22 @@ fn run(cli: Cli) -> Result<()> {
                     "the crash loop lost events or the validators diverged (seed {})",
                     r.seed
                 );
+            }
+            Ok(())
+        }
+        Command::CatchUp {
+            blocks,
+            block_events_max,
+            rate,
+            output,
+        } => {
+            let s = bench::catch_up(&dir, blocks, block_events_max, rate)?;
+            match output {
+                Output::Json => println!("{}", serde_json::to_string(&s)?),
+                Output::Text => println!(
+                    "{} caught up {} blocks ({} events) in {:.1} s: {:.0} blocks/s, {:.0} events/s",
+                    s.node, s.blocks_behind, s.events, s.seconds, s.blocks_per_s, s.events_per_s
+                ),
             }
             Ok(())
         }
@@ -388,7 +432,7 @@ fn print_chaos(r: &chaos::ChaosReport) {
 }
 
 /// Brings the network up (creating it on first use) and waits for commits.
-fn up(dir: &Path, validators: usize, wait: Duration) -> Result<Network> {
+fn up(dir: &Path, validators: usize, block_events_max: u32, wait: Duration) -> Result<Network> {
     let bin = binary::node_binary()?;
     let network = if dir.join(network::MANIFEST).exists() {
         let n = Network::load(dir)?;
@@ -405,7 +449,7 @@ fn up(dir: &Path, validators: usize, wait: Duration) -> Result<Network> {
             "creating a {validators}-validator network in {}",
             dir.display()
         );
-        setup::create(dir, validators, &bin)?
+        setup::create(dir, validators, block_events_max, &bin)?
     };
     for node in &network.nodes {
         let pid = process::start(dir, node, &bin)?;

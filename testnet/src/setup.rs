@@ -23,10 +23,27 @@ const OTHERS: [(&str, &str, &str, Role); 3] = [
     ("auditor", "us-inspector-general", "US", Role::Auditor),
 ];
 
-/// Creates keys, genesis and node homes for `validators` validators in `dir`.
-pub fn create(dir: &Path, validators: usize, node_bin: &Path) -> Result<Network> {
+/// Most events per block in a testnet's genesis unless told otherwise.
+///
+/// Four validators share this machine's cores: a 10 000-event block (the node's default)
+/// takes each of them over a second to verify, execute and write, longer than the round
+/// timeout, so under a backlog rounds time out and throughput collapses. Blocks of 2 000 keep a
+/// round well inside its timeout and lose nothing at the rates reached here.
+pub const BLOCK_EVENTS_MAX: u32 = 2_000;
+
+/// Creates keys, genesis and node homes for `validators` validators in `dir`, with at most
+/// `block_events_max` events per block.
+pub fn create(
+    dir: &Path,
+    validators: usize,
+    block_events_max: u32,
+    node_bin: &Path,
+) -> Result<Network> {
     if validators < 4 {
         bail!("--validators must be at least 4 (n = 3f+1 with f ≥ 1), got {validators}");
+    }
+    if block_events_max == 0 {
+        bail!("--block-events-max must be positive");
     }
     std::fs::create_dir_all(dir.join("keys"))
         .with_context(|| format!("creating {}", dir.display()))?;
@@ -99,11 +116,7 @@ pub fn create(dir: &Path, validators: usize, node_bin: &Path) -> Result<Network>
         consensus: ConsensusParams {
             round_timeout_base_ms: 1_000,
             round_timeout_max_ms: 8_000,
-            // Four validators share this machine's cores: a 10 000-event block takes each of
-            // them over a second to verify, execute and write, longer than the round timeout,
-            // so under a backlog rounds time out and throughput collapses. Blocks of 2 000
-            // keep a round well inside its timeout and lose nothing at the rates reached here.
-            block_events_max: 2_000,
+            block_events_max,
             ..ConsensusParams::default()
         },
     };
