@@ -11,7 +11,8 @@ struct RoundVotes {
     by_voter: BTreeMap<usize, VoteData>,
     /// Votes and their power per voted data.
     tallies: BTreeMap<VoteData, (u64, Vec<Vote>)>,
-    formed: bool,
+    /// What the round's QC certifies, once formed.
+    formed: Option<VoteData>,
 }
 
 /// What adding a vote did.
@@ -35,6 +36,13 @@ impl VoteAggregator {
         self.rounds.get(&round).and_then(|r| r.by_voter.get(&index))
     }
 
+    /// Whether a QC on exactly `data` has formed here: a further vote for it changes nothing.
+    pub fn certified(&self, data: &VoteData) -> bool {
+        self.rounds
+            .get(&data.round)
+            .is_some_and(|r| r.formed.as_ref() == Some(data))
+    }
+
     /// Adds a vote already checked (signature, membership, round window).
     pub fn add(&mut self, set: &ValidatorSet, index: usize, vote: Vote) -> Added {
         let round = self.rounds.entry(vote.data.round).or_default();
@@ -46,15 +54,13 @@ impl VoteAggregator {
             };
         }
         let power = set.get(index).map_or(0, |v| v.voting_power);
-        round.by_voter.insert(index, vote.data.clone());
-        let tally = round
-            .tallies
-            .entry(vote.data.clone())
-            .or_insert((0, Vec::new()));
+        let data = vote.data.clone();
+        round.by_voter.insert(index, data.clone());
+        let tally = round.tallies.entry(data.clone()).or_insert((0, Vec::new()));
         tally.0 = tally.0.saturating_add(power);
         tally.1.push(vote);
-        if !round.formed && tally.0 >= set.quorum_power() {
-            round.formed = true;
+        if round.formed.is_none() && tally.0 >= set.quorum_power() {
+            round.formed = Some(data);
             return Added::Counted(Some(QuorumCertificate::from_votes(set, &tally.1)));
         }
         Added::Counted(None)

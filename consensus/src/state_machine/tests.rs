@@ -659,6 +659,43 @@ fn votes_form_a_qc_at_the_next_leader_which_then_proposes() {
 }
 
 #[test]
+fn a_vote_after_its_qc_formed_is_not_checked_but_a_different_late_vote_is() {
+    let n = net();
+    let b1 = n.block(1, &n.genesis_qc(), None, GENESIS_TIME + 5);
+    let i = n.follower(1);
+    let mut c = n.core(i);
+    c.handle(msg(n.leader(1), n.propose(b1.clone())));
+    c.handle(Input::BlockValidated {
+        hash: b1.hash(),
+        valid: true,
+    });
+    let others: Vec<usize> = (0..4).filter(|&j| j != i).collect();
+    // Its own vote and two others form the QC.
+    for &j in &others[..2] {
+        c.handle(msg(n.from(j), ConsensusMessage::Vote(n.vote(j, &b1))));
+    }
+    assert_eq!(c.high_qc().data.block_hash, b1.hash(), "the QC formed");
+    let last = others[2];
+    // The last voter's vote for the certified block, with a broken signature: not checked.
+    let mut late = n.vote(last, &b1);
+    late.signature.0[0] ^= 1;
+    c.handle(msg(n.from(last), ConsensusMessage::Vote(late)));
+    assert_eq!(c.drops().total(), 0, "{:?}", c.drops());
+    // A late vote for another block is checked: its broken signature is a counted drop.
+    let mut other = b1.clone();
+    other.header.block_time_ms += 1;
+    let mut forged = n.vote(last, &other);
+    forged.signature.0[0] ^= 1;
+    c.handle(msg(n.from(last), ConsensusMessage::Vote(forged)));
+    assert_eq!(
+        c.drops().get(DropReason::BadSignature),
+        1,
+        "{:?}",
+        c.drops()
+    );
+}
+
+#[test]
 fn a_restarted_validator_never_votes_twice_in_a_round() {
     let n = net();
     let i = n.follower(1);
