@@ -49,7 +49,7 @@ profile_after() {
   hz=$(getconf CLK_TCK)
   awk -v t="$((t1 - t0))" -v c="$((c1 - c0))" -v hz="$hz" 'BEGIN {
     printf "validators CPU %.1f s for %d committed events: %.0f us per event\n",
-      t / hz, c, c > 0 ? t / hz / c * 1e6 : 0 }' >"$out/$name.cpu"
+      t / hz, c, (c > 0 ? t / hz / c * 1e6 : 0) }' >"$out/$name.cpu"
   echo "profiled $name: $(cat "$out/$name.cpu")" >&2
 }
 

@@ -161,6 +161,13 @@ pub async fn run_catchup(
                 if let Some(last) = last {
                     if driver.try_send(DriverInput::Synced(decoded)).is_ok() {
                         handed.handed(last);
+                        // Blocks beyond this answer (it is capped by count and bytes): ask again
+                        // at once. Otherwise wait for the next tick: a node a few blocks behind
+                        // under load (consensus commits them anyway) used to ask every few
+                        // milliseconds.
+                        if last < theirs {
+                            tick.reset_immediately();
+                        }
                     } else {
                         tracing::debug!("driver busy; catch-up retries next tick");
                     }
@@ -169,7 +176,6 @@ pub async fn run_catchup(
             Ok(other) => tracing::debug!(?other, "unexpected sync answer"),
             Err(e) => tracing::debug!(error = %e, "sync request failed"),
         }
-        tick.reset_immediately();
     }
 }
 
