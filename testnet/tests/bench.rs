@@ -87,3 +87,43 @@ fn quick_bench_writes_every_row_with_figures() {
         }
     }
 }
+
+#[test]
+fn catch_up_restores_a_validator_behind_and_counts_what_it_caught_up() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("net");
+    let out = Command::new(testnet_bin())
+        .arg("--dir")
+        .arg(&dir)
+        .args([
+            "catch-up",
+            "--blocks",
+            "30",
+            "--block-events-max",
+            "5",
+            "--rate",
+            "200",
+            "--output",
+            "json",
+        ])
+        .env("TRADELEDGER_BIN", node_bin())
+        .output()
+        .expect("running tradeledger-testnet catch-up");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "catch-up failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let blocks = r["blocks_behind"].as_u64().unwrap();
+    let events = r["events"].as_u64().unwrap();
+    assert!(blocks >= 30, "{r}");
+    // Every caught-up block holds at most 5 events (the genesis cap), and load was running.
+    assert!(events > 0 && events <= blocks * 5, "{r}");
+    assert!(r["seconds"].as_f64().unwrap() > 0.0, "{r}");
+    // The restarted validator is the same one the copy was taken from, and reached the others.
+    assert_eq!(r["node"], "quarantine", "{r}");
+    let genesis = std::fs::read_to_string(dir.join("catch-up").join("genesis.toml")).unwrap();
+    assert!(genesis.contains("block_events_max = 5"), "{genesis}");
+}
