@@ -1,13 +1,16 @@
 # Shared by scripts/cpu-per-event.sh and scripts/overload-idle-cpu.sh (sourced, not run).
 #
 #   testnet_up BIN DIR   fresh 4-validator testnet in DIR (its `up` log in DIR.up.log); sets
-#                        `pids` (the node processes) and `url` (the first validator's API)
+#                        `pids` (the node processes) and `url` (the first validator's API).
+#                        BLOCK_EVENTS_MAX in the environment caps its blocks (small blocks
+#                        show per-block costs)
 #   ticks                CPU time of those processes so far (utime + stime), in clock ticks
 
 testnet_up() {
   local bin=$1 dir=$2
   rm -rf "$dir"
-  "$bin/tradeledger-testnet" --dir "$dir" up >"$dir.up.log" 2>&1 || {
+  "$bin/tradeledger-testnet" --dir "$dir" up ${BLOCK_EVENTS_MAX:+--block-events-max "$BLOCK_EVENTS_MAX"} \
+    >"$dir.up.log" 2>&1 || {
     cat "$dir.up.log" >&2
     exit 1
   }
