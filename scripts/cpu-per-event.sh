@@ -10,6 +10,7 @@
 # tool's setup and drain) by the events they committed. Prints the load tool's summary and the
 # figure, then stops the network. Compare builds back to back at the same load: the figure
 # depends on how busy the machine is (larger blocks amortise more when CPU is short).
+# BLOCK_EVENTS_MAX=N in the environment caps the testnet's blocks (per-block costs).
 set -euo pipefail
 bin=$1
 tag=$2
