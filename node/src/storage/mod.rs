@@ -541,10 +541,10 @@ impl Store {
         // Stored uncommitted blocks at this height are now committed or abandoned (those below
         // went with their own heights' commits). Point deletes of the keys found, not one range
         // delete of every height up to this one: RocksDB rebuilds a memtable's fragmented range
-        // tombstones on every range delete, and ranges that all start at 0 fragment into a list
-        // that grows with the square of their number. This column family takes few bytes per
-        // block, so its memtable is seldom flushed: at 20 000 blocks of 10 events each node
-        // held about 10 GB, slowed down, and was killed for memory.
+        // tombstones on every range delete, and ranges that all start at 0 overlap, so that
+        // list grows faster than their number. This column family takes few bytes per block,
+        // so its memtable is seldom flushed: at 20 000 blocks of 10 events each node held
+        // about 10 GB and two were killed for memory.
         let uncommitted = self.cf(CF_UNCOMMITTED)?;
         for key in self.uncommitted_keys(height, height)? {
             batch.delete_cf(uncommitted, key);
