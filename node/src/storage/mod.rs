@@ -477,11 +477,11 @@ impl Store {
         Ok(self.db.write_opt(batch, &wo)?)
     }
 
-    /// Keys of the uncommitted blocks stored at heights `from..=to`.
-    fn uncommitted_keys(&self, from: u64, to: u64) -> StoreResult<Vec<Box<[u8]>>> {
+    /// Keys of the uncommitted blocks stored at `height`.
+    fn uncommitted_keys_at(&self, height: u64) -> StoreResult<Vec<Box<[u8]>>> {
         let mut ro = rocksdb::ReadOptions::default();
-        ro.set_iterate_upper_bound(height_key(to.saturating_add(1)));
-        let start = height_key(from);
+        ro.set_iterate_upper_bound(height_key(height.saturating_add(1)));
+        let start = height_key(height);
         let mut out = Vec::new();
         for item in self.db.iterator_cf_opt(
             self.cf(CF_UNCOMMITTED)?,
@@ -546,7 +546,7 @@ impl Store {
         // so its memtable is seldom flushed: at 20 000 blocks of 10 events each node held
         // about 10 GB and two were killed for memory.
         let uncommitted = self.cf(CF_UNCOMMITTED)?;
-        for key in self.uncommitted_keys(height, height)? {
+        for key in self.uncommitted_keys_at(height)? {
             batch.delete_cf(uncommitted, key);
         }
         let mut wo = WriteOptions::default();

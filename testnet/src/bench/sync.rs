@@ -138,15 +138,17 @@ const PROGRESS_EVERY: Duration = Duration::from_secs(10);
 pub async fn far_behind(net: &mut Net, behind: u64, rate: u64) -> Result<Sync> {
     let index = net.network.nodes.len() - 1;
     let node = net.network.nodes[index].clone();
-    let home = net.dir.join(&node.home);
-    let copy = net.dir.join(format!("{}-behind", node.name));
+    let data = net.dir.join(&node.home).join(DATA);
+    // Only the store is put back, so only the store is copied.
+    let copy = net.dir.join(format!("{}-data-behind", node.name));
     let h0 = net.clients[index].status().await?.height;
     process::stop(&net.dir, &node, STOP_GRACE)?;
     if copy.exists() {
         std::fs::remove_dir_all(&copy)?;
     }
-    copy_dir(&home, &copy)?;
-    eprintln!("  copied {} at height {h0}", node.name);
+    let (from, to) = (data.clone(), copy.clone());
+    tokio::task::spawn_blocking(move || copy_dir(&from, &to)).await??;
+    eprintln!("  copied {}'s store at height {h0}", node.name);
     process::start(&net.dir, &node, &binary::node_binary()?)?;
     let t = Instant::now();
     let mut shown = Instant::now();
@@ -168,11 +170,8 @@ pub async fn far_behind(net: &mut Net, behind: u64, rate: u64) -> Result<Sync> {
     }
     process::stop(&net.dir, &node, STOP_GRACE)?;
     let target = net.max_height(&net.clients).await;
-    let data = home.join(DATA);
     std::fs::remove_dir_all(&data)?;
-    std::fs::rename(copy.join(DATA), &data)
-        .with_context(|| format!("restoring {}", data.display()))?;
-    std::fs::remove_dir_all(&copy)?;
+    std::fs::rename(&copy, &data).with_context(|| format!("restoring {}", data.display()))?;
     time_restart(net, index, h0, target).await
 }
 
@@ -181,7 +180,7 @@ const DATA: &str = "data";
 /// How long a stopped node may take to exit before it is killed.
 const STOP_GRACE: Duration = Duration::from_secs(30);
 
-/// Copies a directory tree (files and directories only: a node home holds nothing else).
+/// Copies a directory tree (files and directories only: a node's store holds nothing else).
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {
