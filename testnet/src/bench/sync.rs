@@ -130,8 +130,8 @@ const PROGRESS_EVERY: Duration = Duration::from_secs(10);
 ///
 /// A validator kept down stalls every round it leads until the round times out (one in four
 /// with four validators), so the others would take hours to build 100 000 blocks without it.
-/// Instead it is stopped once to copy its home, restarted, and left to vote while the chain
-/// grows; then it is stopped again and its home replaced by the copy. It restarts exactly as a
+/// Instead it is stopped once to copy its store, restarted, and left to vote while the chain
+/// grows; then it is stopped again and its store replaced by the copy. It restarts exactly as a
 /// validator that was down since the copy would: its store ends `behind` blocks back. Its
 /// safety data is older than the votes it cast since, which is harmless here because every
 /// round it restarts into is newer than all of them.
