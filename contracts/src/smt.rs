@@ -23,8 +23,9 @@ use crate::store::Store;
 use tradeledger_types::domain::sha256;
 use tradeledger_types::{Domain, Hash32};
 
-/// Prefix of tree nodes in the store.
-pub(crate) const NODE_PREFIX: u8 = b't';
+/// Prefix of tree nodes in the store: every key that starts with it is a tree node (state
+/// values start with `v`).
+pub const NODE_PREFIX: u8 = b't';
 /// Children of an internal node.
 const RADIX: usize = 16;
 /// Nibbles in a key hash: no path is longer.

@@ -79,6 +79,10 @@ pub struct Config {
     pub api_body_bytes_max: usize,
     /// Most blocks in one sync response.
     pub sync_blocks_max: u32,
+    /// Memory for committed state (state-tree nodes and values) kept out of RocksDB, MiB.
+    /// Seven eighths go to the tree: once the tree outgrows half of that, each block's
+    /// execution reads tree nodes from disk and throughput falls (docs/performance.md).
+    pub state_cache_mb: usize,
     /// Serve `/admin/*` (peer filter for fault injection) on the API address.
     pub admin_api: bool,
     /// Event submissions (`POST /v1/events`, `/v1/events/batch`) per second per client IP,
@@ -110,6 +114,7 @@ impl Default for Config {
             mempool_bytes_max: 256 * 1024 * 1024,
             api_body_bytes_max: 256 * 1024,
             sync_blocks_max: 64,
+            state_cache_mb: crate::storage::STATE_CACHE_BYTES >> 20,
             admin_api: false,
             // A client's gateway posts batches of up to 1 000 events: 50 requests/s is up to
             // 50 000 events/s, beyond what a node commits, while a flood of single-event
@@ -161,6 +166,9 @@ pub struct ConfigArgs {
     /// Most blocks per sync response.
     #[arg(long, env = "TRADELEDGER_SYNC_BLOCKS_MAX")]
     pub sync_blocks_max: Option<u32>,
+    /// Memory for committed state kept out of RocksDB, MiB.
+    #[arg(long, env = "TRADELEDGER_STATE_CACHE_MB")]
+    pub state_cache_mb: Option<usize>,
     /// Serve the admin (fault-injection) endpoints.
     #[arg(long, env = "TRADELEDGER_ADMIN_API")]
     pub admin_api: Option<bool>,
@@ -202,6 +210,7 @@ impl ConfigArgs {
             mempool_bytes_max,
             api_body_bytes_max,
             sync_blocks_max,
+            state_cache_mb,
             admin_api,
             api_write_requests_per_s,
             api_write_burst,
@@ -259,6 +268,11 @@ pub struct ResolvedConfig {
     /// Parsed peers.
     pub peers: Vec<PeerAddr>,
 }
+
+/// Smallest `state_cache_mb` accepted.
+pub const STATE_CACHE_MB_MIN: usize = 8;
+/// Largest `state_cache_mb` accepted (1 TiB).
+pub const STATE_CACHE_MB_MAX: usize = 1 << 20;
 
 /// Name of the config file inside the home directory.
 pub const CONFIG_FILE: &str = "config.toml";
@@ -335,6 +349,13 @@ impl Config {
         }
         if self.sync_blocks_max == 0 {
             return Err(field("sync_blocks_max", "must be positive"));
+        }
+        // Below a few MiB the top of the tree alone does not fit; above a TiB is a typo.
+        if !(STATE_CACHE_MB_MIN..=STATE_CACHE_MB_MAX).contains(&self.state_cache_mb) {
+            return Err(field(
+                "state_cache_mb",
+                format!("must be between {STATE_CACHE_MB_MIN} and {STATE_CACHE_MB_MAX}"),
+            ));
         }
         if self
             .log_filter
@@ -418,6 +439,13 @@ mod tests {
             c.resolve(Path::new("/h")).is_ok(),
             "0 turns the read limit off"
         );
+        let c = Config {
+            state_cache_mb: 2,
+            ..Config::default()
+        };
+        let e = c.resolve(Path::new("/h")).expect_err("too small a cache");
+        assert!(e.to_string().contains("state_cache_mb"), "{e}");
+        assert!(e.to_string().contains("between 8 and"), "{e}");
     }
 
     #[test]

@@ -171,6 +171,9 @@ pub struct Metrics {
     /// State reads during execution by whether the state cache answered them (`hit`) or
     /// RocksDB did (`miss`); kept by the store and copied in when `/metrics` is read.
     pub state_cache_lookups: LabelledCounter,
+    /// Bytes the state cache holds, by class (`nodes`, `values`); a gauge, copied in when
+    /// `/metrics` is read.
+    pub state_cache_bytes: LabelledCounter,
     /// Time from a block's block time to its local commit.
     pub commit_latency: Histogram,
     /// Executing a final block (contracts, state tree, roots).
@@ -311,6 +314,13 @@ impl Metrics {
             "result",
             &self.state_cache_lookups,
         );
+        labelled_gauge(
+            &mut out,
+            "tradeledger_state_cache_bytes",
+            "Bytes of state-tree nodes and state values held in the state cache.",
+            "class",
+            &self.state_cache_bytes,
+        );
         self.commit_latency.render(
             &mut out,
             "tradeledger_commit_latency_seconds",
@@ -336,7 +346,22 @@ impl Metrics {
 }
 
 fn labelled(out: &mut String, name: &str, help: &str, key: &str, c: &LabelledCounter) {
-    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+    labelled_typed(out, name, help, key, c, "counter");
+}
+
+fn labelled_gauge(out: &mut String, name: &str, help: &str, key: &str, c: &LabelledCounter) {
+    labelled_typed(out, name, help, key, c, "gauge");
+}
+
+fn labelled_typed(
+    out: &mut String,
+    name: &str,
+    help: &str,
+    key: &str,
+    c: &LabelledCounter,
+    kind: &str,
+) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
     for (label, v) in c.snapshot() {
         let _ = writeln!(
             out,

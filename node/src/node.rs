@@ -17,7 +17,7 @@ use crate::metrics::Metrics;
 use crate::network::swarm_task::{self, SwarmSettings};
 use crate::network::{COMMAND_QUEUE, InboundSenders, NetworkHandle};
 use crate::status::SharedStatus;
-use crate::storage::Store;
+use crate::storage::{CacheBudget, Store};
 use crate::{feed, gossip, sync};
 use anyhow::{Context as _, anyhow, bail};
 use libp2p::PeerId;
@@ -107,14 +107,26 @@ async fn run_async(
 ) -> anyhow::Result<()> {
     let genesis_hash = genesis.hash();
     let data_path = rc.data_path.clone();
+    let cache = CacheBudget::split(rc.config.state_cache_mb << 20);
     let (store, executor) = {
         let genesis = genesis.clone();
         tokio::task::spawn_blocking(move || -> anyhow::Result<(Store, Executor)> {
             std::fs::create_dir_all(&data_path).with_context(|| {
                 format!("config field `data_dir`: creating {}", data_path.display())
             })?;
-            let store = Store::open(&data_path, genesis_hash)
+            let store = Store::open_with_cache(&data_path, genesis_hash, cache)
                 .with_context(|| format!("opening {}", data_path.display()))?;
+            let started = std::time::Instant::now();
+            let warmed = store
+                .warm_state_cache()
+                .with_context(|| format!("reading the state tree in {}", data_path.display()))?;
+            let usage = store.state_cache_usage();
+            tracing::info!(
+                nodes = warmed,
+                mib = usage.nodes_bytes >> 20,
+                ms = started.elapsed().as_millis() as u64,
+                "state cache warmed with the stored state tree"
+            );
             let executor = Executor::open(store.clone(), &genesis)?;
             Ok((store, executor))
         })

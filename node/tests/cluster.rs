@@ -96,6 +96,12 @@ fn four_nodes_commit_events_with_identical_blocks_and_serve_the_api() {
         .find_map(|l| l.strip_prefix("tradeledger_state_cache_lookups_total{result=\"miss\"} "))
         .and_then(|v| v.parse::<u64>().ok());
     assert!(misses.is_some_and(|m| m > 0), "{metrics}");
+    // The genesis state's tree was warmed into the cache at start, or written through since.
+    let tree_bytes = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("tradeledger_state_cache_bytes{class=\"nodes\"} "))
+        .and_then(|v| v.parse::<u64>().ok());
+    assert!(tree_bytes.is_some_and(|b| b > 0), "{metrics}");
     assert!(
         metrics.contains("tradeledger_commit_latency_seconds_count"),
         "{metrics}"

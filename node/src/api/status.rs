@@ -60,6 +60,14 @@ pub async fn metrics(
     let (hits, misses) = st.store.state_cache_lookups();
     st.metrics.state_cache_lookups.set("hit", hits);
     st.metrics.state_cache_lookups.set("miss", misses);
+    let usage = st.store.state_cache_usage();
+    let bytes = |b: usize| u64::try_from(b).unwrap_or(u64::MAX);
+    st.metrics
+        .state_cache_bytes
+        .set("nodes", bytes(usage.nodes_bytes));
+    st.metrics
+        .state_cache_bytes
+        .set("values", bytes(usage.values_bytes));
     let mut text = st.metrics.render();
     if let Some(Extension(l)) = limiter {
         text.push_str(&l.render());

@@ -19,6 +19,7 @@ use rocksdb::{
 };
 use schema::*;
 use state_cache::StateCache;
+pub use state_cache::{CacheBudget, CacheUsage};
 use std::path::Path;
 use std::sync::Arc;
 use tradeledger_types::{Block, EventId, Hash32, PublicKey, QuorumCertificate, SignedEvent};
@@ -83,10 +84,12 @@ pub struct Store {
     state_cache: Arc<StateCache>,
 }
 
-/// State entries (values and state-tree nodes) kept in memory: about 100 bytes each, so about
-/// 100 MB. The hot top of the state tree is a few thousand nodes; the rest is what recent blocks
-/// touched.
-pub const STATE_CACHE_ENTRIES: usize = 1 << 20;
+/// Default bytes of state (tree nodes and values) kept in memory by [`Store::open`]: half of
+/// the tree-node budget holds the whole tree of a chain of about two million events (each
+/// event adds two keys; the tree of the 1.1M-event bench chain is measured in BENCHMARKS.md),
+/// so execution reads no tree node from RocksDB on such a chain. Operators set it with the
+/// config field `state_cache_mb`.
+pub const STATE_CACHE_BYTES: usize = 1024 << 20;
 /// RocksDB's block cache, shared by the column families.
 pub const BLOCK_CACHE_BYTES: usize = 256 << 20;
 
@@ -105,8 +108,18 @@ fn corrupt(what: &'static str, cf: &'static str, detail: impl std::fmt::Display)
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path` for the chain with `genesis_hash`.
+    /// Opens (creating if needed) the database at `path` for the chain with `genesis_hash`, with
+    /// a state cache of [`STATE_CACHE_BYTES`].
     pub fn open(path: &Path, genesis_hash: Hash32) -> StoreResult<Store> {
+        Store::open_with_cache(path, genesis_hash, CacheBudget::split(STATE_CACHE_BYTES))
+    }
+
+    /// [`Store::open`] with the state cache's budget given.
+    pub fn open_with_cache(
+        path: &Path,
+        genesis_hash: Hash32,
+        cache: CacheBudget,
+    ) -> StoreResult<Store> {
         let mut opts = Options::default();
         opts.create_if_missing(true);
         opts.create_missing_column_families(true);
@@ -116,12 +129,12 @@ impl Store {
         // key and often miss (an event id not yet committed, a state-tree position with no
         // node, an index entry), so a miss costs no data-block read once the chain outgrows
         // the memtables.
-        let cache = rocksdb::Cache::new_lru_cache(BLOCK_CACHE_BYTES);
+        let block_cache = rocksdb::Cache::new_lru_cache(BLOCK_CACHE_BYTES);
         let cfs = ALL_CFS.iter().map(|name| {
             let mut o = Options::default();
             o.set_compression_type(rocksdb::DBCompressionType::Lz4);
             let mut table = rocksdb::BlockBasedOptions::default();
-            table.set_block_cache(&cache);
+            table.set_block_cache(&block_cache);
             if [CF_EVENTS, CF_STATE, CF_INDEXES, CF_RESULTS].contains(name) {
                 table.set_bloom_filter(10.0, false);
                 table.set_cache_index_and_filter_blocks(true);
@@ -136,7 +149,7 @@ impl Store {
         let db = DB::open_cf_descriptors(&opts, path, cfs)?;
         let store = Store {
             db: Arc::new(db),
-            state_cache: Arc::new(StateCache::new(STATE_CACHE_ENTRIES)),
+            state_cache: Arc::new(StateCache::new(cache)),
         };
         match store.get(CF_META, META_GENESIS)? {
             Some(found) => {
@@ -381,6 +394,11 @@ impl Store {
         self.state_cache.lookups()
     }
 
+    /// What the state cache holds now.
+    pub fn state_cache_usage(&self) -> CacheUsage {
+        self.state_cache.usage()
+    }
+
     /// A value of the contracts' state.
     pub fn state_get(&self, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
         match self.state_cache.get(key) {
@@ -390,6 +408,33 @@ impl Store {
                 self.state_cache.fill(miss, key, &value);
                 Ok(value)
             }
+        }
+    }
+
+    /// Loads the stored state tree into the state cache, top levels first (node keys sort by
+    /// depth), until half the cache's node budget is used; returns the nodes loaded. Call it
+    /// once after opening, before execution starts: on a large state it reads hundreds of
+    /// megabytes in one sequential scan, where a cold cache would read them one node at a time
+    /// during the node's first minutes of blocks.
+    pub fn warm_state_cache(&self) -> StoreResult<usize> {
+        let cf = self.cf(CF_STATE)?;
+        let prefix = [tradeledger_contracts::smt::NODE_PREFIX];
+        let mut error = None;
+        let nodes = self
+            .db
+            .iterator_cf(cf, IteratorMode::From(&prefix, Direction::Forward))
+            .map_while(|item| match item {
+                Ok((k, v)) if k.starts_with(&prefix) => Some((k.into_vec(), v.into_vec())),
+                Ok(_) => None,
+                Err(e) => {
+                    error = Some(e);
+                    None
+                }
+            });
+        let loaded = self.state_cache.warm(nodes);
+        match error {
+            Some(e) => Err(e.into()),
+            None => Ok(loaded),
         }
     }
 

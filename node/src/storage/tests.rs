@@ -226,3 +226,34 @@ fn block_pages_stop_at_their_byte_budget_but_always_hold_one_block() {
             .is_empty()
     );
 }
+
+#[test]
+fn warming_loads_the_stored_tree_nodes_and_nothing_else() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let node = |i: u8| vec![tradeledger_contracts::smt::NODE_PREFIX, 1, i];
+    {
+        let store = Store::open(dir.path(), Hash32([1; 32])).expect("open");
+        let mut writes: Vec<_> = (0..3).map(|i| (node(i), Some(vec![i; 40]))).collect();
+        writes.push((b"vvalue".to_vec(), Some(b"1".to_vec())));
+        let result = BlockResultRecord {
+            state_root: Hash32([9; 32]),
+            results_root: Hash32([8; 32]),
+        };
+        store.init_genesis_state(&writes, result).expect("genesis");
+    }
+    let store = Store::open(dir.path(), Hash32([1; 32])).expect("reopen");
+    assert!(store.state_cache.is_empty(), "a reopened store starts cold");
+    assert_eq!(store.warm_state_cache().expect("warm"), 3);
+    let usage = store.state_cache_usage();
+    assert_eq!((usage.nodes, usage.values), (3, 0));
+    assert_eq!(store.state_get(&node(2)).expect("get"), Some(vec![2; 40]));
+    assert_eq!(
+        store.state_get(b"vvalue").expect("get"),
+        Some(b"1".to_vec())
+    );
+    assert_eq!(
+        store.state_cache_lookups(),
+        (1, 1),
+        "the node came from the cache, the value from RocksDB"
+    );
+}
