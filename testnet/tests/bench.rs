@@ -73,6 +73,13 @@ fn quick_bench_writes_every_row_with_figures() {
         );
         assert!(!cells[4].is_empty() && !cells[5].is_empty(), "{line}");
     }
+    // The shipment row says whether the queries ran on an idle chain.
+    assert!(
+        table
+            .lines()
+            .any(|l| l.contains("GET /v1/shipments") && l.contains("mempools")),
+        "{table}"
+    );
     // Every node of both networks is stopped at the end.
     for n in ["bench-4", "bench-7"] {
         for entry in std::fs::read_dir(dir.join(n).join("nodes")).unwrap() {

@@ -185,8 +185,18 @@ pub fn markdown(r: &BenchReport) -> String {
     row(
         "`GET /v1/shipments/{id}` on the filled chain".into(),
         format!(
-            "p50 {:.2} / p95 {:.2} / p99 {:.2} ms (one shipment holding every load event)",
-            q.p50, q.p95, q.p99
+            "p50 {:.2} / p95 {:.2} / p99 {:.2} ms (one shipment holding every load event; {})",
+            q.p50,
+            q.p95,
+            q.p99,
+            if r.shipment_idle {
+                "mempools empty".to_owned()
+            } else {
+                format!(
+                    "mempools still held events after {} s",
+                    super::IDLE_MAX.as_secs()
+                )
+            }
         ),
         "p99 ≤ 5 ms".into(),
         met(q.p99 <= 5.0).into(),
