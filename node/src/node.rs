@@ -114,6 +114,8 @@ async fn run_async(
             std::fs::create_dir_all(&data_path).with_context(|| {
                 format!("config field `data_dir`: creating {}", data_path.display())
             })?;
+            // Opening and warming a large store takes seconds: say what the node is doing.
+            tracing::info!(path = %data_path.display(), "opening storage");
             let store = Store::open_with_cache(&data_path, genesis_hash, cache)
                 .with_context(|| format!("opening {}", data_path.display()))?;
             let started = std::time::Instant::now();
