@@ -104,17 +104,13 @@ impl Generations {
         self.young.insert(key, value);
     }
 
-    /// Inserts into the young generation only while it has room; false once it is full.
+    /// Inserts into the young generation only while it has room (never rotating); false
+    /// once it is full.
     fn insert_while_room(&mut self, key: Vec<u8>, value: Entry) -> bool {
-        let added = cost(&key, &value);
-        if self.young_bytes + added > self.generation_bytes {
+        if self.young_bytes + cost(&key, &value) > self.generation_bytes {
             return false;
         }
-        let key_len = key.len();
-        if let Some(previous) = self.young.insert(key, value) {
-            self.young_bytes -= cost(&[], &previous) + key_len;
-        }
-        self.young_bytes += added;
+        self.insert(key, value);
         true
     }
 
