@@ -4,6 +4,9 @@
 pub const ROUND_WINDOW: u64 = 20;
 /// Most blocks in one sync response.
 pub const SYNC_BLOCKS_MAX: usize = 64;
+/// Most bytes of blocks (canonical encoding) in one sync response, beyond its first block: half
+/// the largest message a node accepts, so the answer and its certificate always fit.
+pub const SYNC_RESPONSE_BYTES_MAX: usize = 16 * 1024 * 1024;
 /// Most proposals waiting for a missing parent.
 pub const PENDING_PROPOSALS_MAX: usize = 16;
 /// Most proposals awaiting the node's validation answer.

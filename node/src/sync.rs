@@ -88,7 +88,8 @@ fn read_blocks(s: &Store, first: u64, limit: u32) -> crate::storage::StoreResult
 }
 
 /// Polls validators for their height and, when far behind, fetches committed blocks and hands
-/// them to the driver (which verifies their QCs before executing them).
+/// them to the driver, which passes them to consensus as sync answers (verified there, and
+/// committed by the 2-chain rule).
 pub async fn run_catchup(
     net: NetworkHandle,
     store: Store,
@@ -159,7 +160,13 @@ pub async fn run_catchup(
                 let decoded: Vec<CertifiedBlock> = blocks.iter().map_while(decode_synced).collect();
                 let last = decoded.last().map(|cb| cb.block.header.height);
                 if let Some(last) = last {
-                    if driver.try_send(DriverInput::Synced(decoded)).is_ok() {
+                    if driver
+                        .try_send(DriverInput::Synced {
+                            from: peer,
+                            blocks: decoded,
+                        })
+                        .is_ok()
+                    {
                         handed.handed(last);
                         // Blocks beyond this answer (it is capped by count and bytes): ask again
                         // at once. Otherwise wait for the next tick: a node a few blocks behind

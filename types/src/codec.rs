@@ -86,6 +86,30 @@ pub fn encode_into<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) {
     }
 }
 
+/// The length of [`to_canonical`]`(value)`, without building the bytes: a responder that caps
+/// a message by size measures what it would send this way.
+pub fn encoded_len<T: Serialize + ?Sized>(value: &T) -> usize {
+    let mut counter = ByteCounter(0);
+    if let Err(e) = ciborium::into_writer(value, &mut counter) {
+        panic!("canonical encoding failed (a bug in the data model): {e}");
+    }
+    counter.0
+}
+
+/// A writer that keeps only the count of bytes written.
+struct ByteCounter(usize);
+
+impl std::io::Write for ByteCounter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Decodes exactly one canonical item of at most `max` bytes; `what` names the message kind in
 /// errors.
 pub fn from_canonical<T: Serialize + DeserializeOwned>(

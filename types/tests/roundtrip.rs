@@ -12,6 +12,7 @@ fn check<T: Serialize + DeserializeOwned + PartialEq + Debug>(v: &T) {
     let back: T = codec::from_canonical(&bytes, usize::MAX, "test").unwrap();
     assert_eq!(&back, v);
     assert_eq!(codec::to_canonical(&back), bytes);
+    assert_eq!(codec::encoded_len(v), bytes.len());
     let json = serde_json::to_string(v).unwrap();
     let from_json: T = serde_json::from_str(&json).unwrap();
     assert_eq!(&from_json, v, "JSON round trip of {json}");

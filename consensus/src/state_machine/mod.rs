@@ -25,7 +25,7 @@ use crate::effect::{Commit, Effect};
 use crate::input::Input;
 use crate::leader::LeaderSchedule;
 use crate::limits::{COMMITTED_WINDOW_BLOCKS, CONSECUTIVE_FAILURES_MAX, VERIFIED_QC_CACHE_MAX};
-use crate::message::{ConsensusMessage, Proposal, SyncRequest};
+use crate::message::{ConsensusMessage, Proposal};
 use crate::pacemaker::round_timeout_ms;
 use crate::safety_rules::{SafetyData, SafetyRules};
 use crate::timeouts::TimeoutAggregator;
@@ -67,8 +67,8 @@ pub struct Consensus {
     proposals_seen: BTreeMap<u64, Vec<Hash32>>,
     /// Proposals waiting for their parent.
     pending: BTreeMap<Hash32, Proposal>,
-    /// Sync targets already requested, with the round they were requested in.
-    sync_requested: BTreeSet<(u64, Hash32)>,
+    /// The one sync request awaiting its answer (see `request_sync_from`).
+    sync_in_flight: Option<sync::SyncInFlight>,
     /// Verified QCs by (round, block), so a QC seen again is not re-verified.
     verified_qcs: BTreeMap<(u64, Hash32), QuorumCertificate>,
     /// Uncommitted blocks handed to the node in [`Effect::PersistBlocks`] (ancestor-closed:
@@ -183,7 +183,7 @@ impl Consensus {
             validating: BTreeMap::new(),
             proposals_seen: BTreeMap::new(),
             pending: BTreeMap::new(),
-            sync_requested: BTreeSet::new(),
+            sync_in_flight: None,
             verified_qcs: BTreeMap::new(),
             persisted_blocks,
             drops: DropCounters::default(),
@@ -355,8 +355,10 @@ impl Consensus {
             .map_err(|_| DropReason::BadTimeoutCertificate)
     }
 
-    /// A verified QC: record it, commit what it finalises, and enter the next round.
-    fn process_qc(&mut self, qc: &QuorumCertificate, sync_from: Option<PublicKey>, out: &mut Out) {
+    /// A verified QC: record it, commit what it finalises, and enter the next round. `holder`
+    /// is a peer known to hold the QC's block (the proposer that built on it, the peer that sent
+    /// it); a missing block is asked of it first, then of the QC's signers in turn.
+    fn process_qc(&mut self, qc: &QuorumCertificate, holder: Option<PublicKey>, out: &mut Out) {
         let hash = qc.data.block_hash;
         self.tree.certify(qc);
         if qc.data.round > self.high_qc.data.round {
@@ -365,15 +367,12 @@ impl Consensus {
         let known =
             self.tree.meta(&hash).is_some() || self.tree.is_committed(&hash, qc.data.height);
         if !known && qc.data.height > self.committed_height() {
-            // The sender may lack the block too (it can hold the QC from votes alone, or from
-            // its safety data after a restart); a signer of the QC voted for the block, and so
-            // stored it.
-            let signer = self.first_signer(qc);
-            let peers: Vec<PublicKey> = [sync_from, signer.filter(|s| Some(*s) != sync_from)]
-                .into_iter()
-                .flatten()
-                .collect();
-            self.request_sync_from(&peers, hash, out);
+            // A signer of the QC voted for the block, and so stored it. (The sender of a
+            // timeout may lack it: it can hold the QC from votes alone, or from its safety data
+            // after a restart.)
+            let mut peers: Vec<PublicKey> = holder.into_iter().collect();
+            peers.extend(self.signers(qc).into_iter().filter(|s| Some(*s) != holder));
+            self.request_sync_from(&peers, hash, qc.data.height, out);
         }
         self.try_commit(&hash, out);
         if let Some(next) = qc.data.round.checked_add(1) {
@@ -381,13 +380,17 @@ impl Consensus {
         }
     }
 
-    fn first_signer(&self, qc: &QuorumCertificate) -> Option<PublicKey> {
-        let indices = qc.signer_indices(self.validators()).ok()?;
+    /// The QC's signers other than this validator, in validator-set order.
+    fn signers(&self, qc: &QuorumCertificate) -> Vec<PublicKey> {
+        let Ok(indices) = qc.signer_indices(self.validators()) else {
+            return Vec::new();
+        };
         indices
             .into_iter()
             .filter_map(|i| self.validators().get(i))
             .map(|v| v.consensus_key)
-            .find(|k| *k != self.me)
+            .filter(|k| *k != self.me)
+            .collect()
     }
 
     /// A verified TC: enter the round after it.
@@ -416,7 +419,6 @@ impl Consensus {
         self.votes.prune_below(keep_from);
         self.timeouts.prune_below(keep_from);
         self.proposals_seen = self.proposals_seen.split_off(&keep_from);
-        self.sync_requested = self.sync_requested.split_off(&(keep_from, Hash32::ZERO));
         self.pending
             .retain(|_, p| p.block.header.round >= new_round);
         // An answer that never came must not hold a validation slot forever.
@@ -486,27 +488,6 @@ impl Consensus {
             out.push(Effect::PersistBlocks(blocks));
         }
         out.push(Effect::PersistSafety(Box::new(data)));
-    }
-
-    fn request_sync(&mut self, from: PublicKey, target: Hash32, out: &mut Out) {
-        self.request_sync_from(&[from], target, out);
-    }
-
-    /// Asks each of `peers` (but not this validator) for `target`, once per round.
-    fn request_sync_from(&mut self, peers: &[PublicKey], target: Hash32, out: &mut Out) {
-        let peers: Vec<PublicKey> = peers.iter().copied().filter(|p| *p != self.me).collect();
-        if peers.is_empty() || !self.sync_requested.insert((self.round, target)) {
-            return;
-        }
-        for from in peers {
-            out.push(Effect::RequestSync {
-                from,
-                request: SyncRequest {
-                    committed_height: self.committed_height(),
-                    target,
-                },
-            });
-        }
     }
 
     /// Called when a block enters the tree: retry proposals that waited for it and a proposal

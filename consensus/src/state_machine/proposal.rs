@@ -221,8 +221,9 @@ impl Consensus {
                     return self.drops.count(DropReason::BufferFull);
                 }
                 let (proposer, parent_hash) = (h.proposer, h.parent_hash);
+                let parent_height = h.height.saturating_sub(1);
                 self.pending.insert(hash, p);
-                self.request_sync(proposer, parent_hash, out);
+                self.request_sync(proposer, parent_hash, parent_height, out);
             }
         }
     }

@@ -1,10 +1,12 @@
 //! Unit tests of the state machine: each drives one core with hand-made messages signed by
 //! real keys, and checks the effects and the drop counters.
 
+use super::sync::fit_sync_answer;
 use super::*;
-use crate::message::{SyncResponse, TimeoutMessage};
+use crate::message::{SyncRequest, SyncResponse, TimeoutMessage};
 use tradeledger_types::{
-    BlockHeader, ConsensusParams, Timeout, TimeoutData, ValidatorInfo, Vote, VoteData, events_root,
+    BlockHeader, ConsensusParams, Timeout, TimeoutData, ValidatorInfo, Vote, VoteData, codec,
+    events_root,
 };
 
 const CHAIN: &str = "test-chain";
@@ -852,28 +854,128 @@ fn a_vote_persists_its_blocks_and_a_restarted_validator_serves_them() {
     assert!(fx.contains(&Effect::PersistBlocks(vec![b3])), "{fx:?}");
 }
 
+/// The sync requests among `effects`: (peer asked, block asked for).
+fn sync_requests(effects: &[Effect]) -> Vec<(PublicKey, Hash32)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::RequestSync { from, request } => Some((*from, request.target)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `peer` holds blocks proposed and validated in order (so it certifies each one's parent).
+fn feed_blocks(n: &Net, peer: &mut Consensus, blocks: &[&Block]) {
+    for b in blocks {
+        peer.handle(msg(n.leader(b.header.round), n.propose((*b).clone())));
+        peer.handle(Input::BlockValidated {
+            hash: b.hash(),
+            valid: true,
+        });
+    }
+}
+
 #[test]
-fn a_block_missing_behind_a_qc_is_asked_of_the_sender_and_of_a_signer() {
+fn a_missing_block_is_asked_of_one_signer_at_a_time() {
     // After a restart the sender of a timeout may hold a QC (in its safety data) without its
     // block; a validator that signed the QC stored the block.
     let n = net();
     let b1 = n.block(1, &n.genesis_qc(), None, GENESIS_TIME + 5);
-    let qc = n.qc(&b1); // signed by validators 0, 1 and 2
+    let qc1 = n.qc(&b1); // signed by validators 0, 1 and 2
+    let b2 = n.block(2, &qc1, None, GENESIS_TIME + 6);
+    let qc2 = n.qc(&b2);
     let me = 3;
-    let sender = 2;
     let mut c = n.core(me);
-    let fx = c.handle(msg(n.from(sender), n.timeout(sender, 2, &qc)));
-    let mut asked: Vec<PublicKey> = fx
+    let fx = c.handle(msg(n.from(2), n.timeout(2, 2, &qc1)));
+    assert_eq!(sync_requests(&fx), vec![(n.from(0), b1.hash())], "{fx:?}");
+    // A newer QC while that request is in flight: nothing more leaves (its answer comes first,
+    // and what is still missing is asked for then).
+    let fx = c.handle(msg(n.from(1), n.timeout(1, 3, &qc2)));
+    assert_eq!(sync_requests(&fx), vec![], "{fx:?}");
+    // No answer within the base round timeout: the next signer is asked.
+    c.handle(Input::Tick {
+        now_ms: GENESIS_TIME + 10 + n.cfg.params.round_timeout_base_ms,
+    });
+    let fx = c.handle(msg(n.from(0), n.timeout(0, 3, &qc2)));
+    assert_eq!(sync_requests(&fx), vec![(n.from(1), b2.hash())], "{fx:?}");
+}
+
+#[test]
+fn after_an_answer_what_is_still_missing_is_asked_of_the_same_peer() {
+    // A validator behind under load: new QCs arrive while its request is answered.
+    let n = net();
+    let t = GENESIS_TIME + 5;
+    let b1 = n.block(1, &n.genesis_qc(), None, t);
+    let b2 = n.block(2, &n.qc(&b1), None, t);
+    let b3 = n.block(3, &n.qc(&b2), None, t);
+    let b4 = n.block(4, &n.qc(&b3), None, t);
+    let (me, holder) = (3, 0);
+    let mut peer = n.core(holder);
+    feed_blocks(&n, &mut peer, &[&b1, &b2, &b3, &b4]);
+    let mut lagging = n.core(me);
+    let fx = lagging.handle(msg(n.from(2), n.timeout(2, 3, &n.qc(&b2))));
+    let first = fx
         .iter()
-        .filter_map(|e| match e {
-            Effect::RequestSync { from, request } if request.target == b1.hash() => Some(*from),
+        .find_map(|e| match e {
+            Effect::RequestSync { from, request } => Some((*from, request.clone())),
             _ => None,
         })
-        .collect();
-    asked.sort();
-    let mut expected = vec![n.from(sender), n.from(0)];
-    expected.sort();
-    assert_eq!(asked, expected, "{fx:?}");
+        .expect("asks for b2");
+    assert_eq!((first.0, first.1.target), (n.from(holder), b2.hash()));
+    let fx = lagging.handle(msg(n.from(1), n.timeout(1, 4, &n.qc(&b3))));
+    assert_eq!(sync_requests(&fx), vec![], "in flight: {fx:?}");
+    let answer = peer.handle(msg(n.from(me), ConsensusMessage::SyncRequest(first.1)));
+    let Some(Effect::Send { msg: response, .. }) = answer.into_iter().next() else {
+        panic!("the peer answers")
+    };
+    let fx = lagging.handle(msg(n.from(holder), response));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Commit(c) if c.blocks == vec![b1.clone()])),
+        "b2's QC in round 2 commits b1: {fx:?}"
+    );
+    assert_eq!(
+        sync_requests(&fx),
+        vec![(n.from(holder), b3.hash())],
+        "the high QC's block, at once and of the peer that answered: {fx:?}"
+    );
+}
+
+#[test]
+fn a_sync_answer_over_the_byte_cap_is_cut_and_certified_by_the_next_justify() {
+    let n = net();
+    let t = GENESIS_TIME + 5;
+    let b1 = n.block(1, &n.genesis_qc(), None, t);
+    let b2 = n.block(2, &n.qc(&b1), None, t);
+    let b3 = n.block(3, &n.qc(&b2), None, t);
+    let mut blocks = vec![b1.clone(), b2.clone(), b3.clone()];
+    let mut qc = Some(n.qc(&b3));
+    let two = codec::encoded_len(&b1) + codec::encoded_len(&b2);
+    fit_sync_answer(&mut blocks, &mut qc, two);
+    assert_eq!(blocks, vec![b1.clone(), b2.clone()]);
+    assert_eq!(qc, Some(b3.justify.clone()));
+    // Within the cap: unchanged.
+    fit_sync_answer(&mut blocks, &mut qc, two);
+    assert_eq!(blocks.len(), 2);
+    // At least one block, however large.
+    fit_sync_answer(&mut blocks, &mut qc, 1);
+    assert_eq!((blocks, qc), (vec![b1.clone()], Some(b2.justify.clone())));
+    // The cut answer is one a requester applies.
+    let mut lagging = n.core(3);
+    let fx = lagging.handle(msg(
+        n.from(0),
+        ConsensusMessage::SyncResponse(Box::new(SyncResponse {
+            blocks: vec![b1.clone(), b2.clone()],
+            qc: Some(b3.justify.clone()),
+        })),
+    ));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Commit(c) if c.blocks == vec![b1.clone()])),
+        "{fx:?}"
+    );
+    assert_eq!(lagging.drops().iter().map(|(_, c)| c).sum::<u64>(), 0);
 }
 
 #[test]

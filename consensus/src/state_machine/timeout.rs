@@ -84,8 +84,8 @@ impl Consensus {
         {
             return self.drops.count(reason);
         }
-        let signer = t.signer;
-        self.process_qc(&high_qc, Some(signer), out);
+        // Not the timeout's signer as the holder: it may have the QC without its block.
+        self.process_qc(&high_qc, None, out);
         if let Some(tc) = &msg.last_tc {
             self.process_tc(tc, out);
         }

@@ -5,8 +5,10 @@ use crate::execution::Halt;
 use crate::feed::items_of;
 use crate::status;
 use crate::storage::{BlockCommit, BlockResultRecord};
+use libp2p::PeerId;
 use std::sync::atomic::Ordering;
-use tradeledger_consensus::{CertifiedBlock, Input};
+use tradeledger_consensus::limits::SYNC_BLOCKS_MAX;
+use tradeledger_consensus::{CertifiedBlock, ConsensusMessage, Input, SyncResponse};
 use tradeledger_types::{Block, QuorumCertificate};
 
 impl Driver {
@@ -94,58 +96,44 @@ impl Driver {
         Ok(())
     }
 
-    /// Applies committed blocks fetched by catch-up sync: each must extend the tip and carry a
-    /// valid QC on itself. Then restarts the core from storage (keeping its safety data).
-    pub(super) fn apply_synced(&mut self, blocks: Vec<CertifiedBlock>) -> Result<(), Halt> {
-        let mut applied = 0usize;
-        for cb in blocks {
-            let (tip_height, tip_hash) = self.executor.tip();
-            let h = &cb.block.header;
-            if h.height <= tip_height {
-                continue;
-            }
-            let hash = cb.block.hash();
-            let ok = h.height == tip_height + 1
-                && h.parent_hash == tip_hash
-                && h.chain_id == self.cfg.chain_id
-                && cb.qc.data.block_hash == hash
-                && cb.qc.data.height == h.height
-                && cb.qc.data.round == h.round
-                && cb.block.events_match_header()
-                && cb
-                    .qc
-                    .verify(&self.cfg.chain_id, &self.cfg.validators)
-                    .is_ok();
-            if !ok {
-                tracing::warn!(
-                    height = h.height,
-                    "synced block does not verify; ignoring the rest"
-                );
-                self.metrics.consensus_dropped.inc("bad_synced_block");
-                break;
-            }
-            self.commit_block(cb.block, cb.qc)?;
-            applied += 1;
-        }
-        if applied > 0 {
-            let safety = self.core.safety_data().clone();
-            self.core = super::resume_core(
-                &self.cfg,
-                &self.key,
-                &self.store,
-                &mut self.executor,
-                Some(safety),
-            )?;
-            self.timers = Default::default();
-            self.push(Input::Start {
-                now_ms: crate::time::now_ms(),
+    /// Hands committed blocks fetched by catch-up to the core as sync answers from the peer that
+    /// served them, [`SYNC_BLOCKS_MAX`] at a time. The core verifies them like any sync answer
+    /// and commits them by the 2-chain rule; the commits come back as `Effect::Commit`.
+    ///
+    /// Committing them here, as this did before, took one peer's word that a certified block
+    /// was committed (a certified block can still be abandoned, and a faulty peer could serve
+    /// one), and rebuilt the core from storage after every batch: a validator chasing the tip
+    /// under load decoded its last 256 blocks again each second and never caught up.
+    pub(super) fn hand_synced(&mut self, from: PeerId, blocks: Vec<CertifiedBlock>) {
+        let Some(key) = self.key_of.get(&from).copied() else {
+            self.metrics
+                .consensus_dropped
+                .inc("peer_not_in_validator_set");
+            return;
+        };
+        let tip = self.core.committed_height();
+        let fresh: Vec<CertifiedBlock> = blocks
+            .into_iter()
+            .filter(|cb| cb.block.header.height > tip)
+            .collect();
+        let (Some(first), Some(last)) = (fresh.first(), fresh.last()) else {
+            return;
+        };
+        tracing::info!(
+            from = first.block.header.height,
+            to = last.block.header.height,
+            peer = %key,
+            "catch-up: handing blocks to consensus"
+        );
+        let mut rest = fresh.into_iter().peekable();
+        while rest.peek().is_some() {
+            let chunk: Vec<CertifiedBlock> = rest.by_ref().take(SYNC_BLOCKS_MAX).collect();
+            let qc = chunk.last().map(|cb| cb.qc.clone());
+            let blocks = chunk.into_iter().map(|cb| cb.block).collect();
+            self.push(Input::Message {
+                from: key,
+                msg: ConsensusMessage::SyncResponse(Box::new(SyncResponse { blocks, qc })),
             });
-            tracing::info!(
-                applied,
-                height = self.executor.tip().0,
-                "caught up by sync; consensus restarted"
-            );
         }
-        Ok(())
     }
 }

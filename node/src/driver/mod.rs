@@ -57,8 +57,13 @@ pub enum DriverInput {
         /// The message bytes.
         bytes: Vec<u8>,
     },
-    /// Committed blocks fetched by catch-up sync (not yet verified).
-    Synced(Vec<CertifiedBlock>),
+    /// Committed blocks fetched by catch-up sync (not yet verified), in increasing height.
+    Synced {
+        /// The peer that served them.
+        from: PeerId,
+        /// The blocks, each with the QC on it.
+        blocks: Vec<CertifiedBlock>,
+    },
 }
 
 /// Everything the driver needs.
@@ -93,7 +98,6 @@ pub struct DriverParts {
 pub struct Driver {
     core: Consensus,
     cfg: ConsensusConfig,
-    key: SecretKey,
     store: Store,
     executor: Executor,
     mempool: Arc<Mempool>,
@@ -124,19 +128,16 @@ pub fn halt(reason: &Halt) -> ! {
 
 /// What the core needs to resume: safety data, the last committed blocks and the uncommitted
 /// blocks stored with the safety data. Blocking.
-fn recovery(store: &Store, safety: Option<SafetyData>) -> Result<Recovery, Halt> {
-    let safety = match safety {
-        Some(s) => s,
-        None => match store.safety()? {
-            None => SafetyData::default(),
-            Some(bytes) => SafetyData::decode(&bytes).map_err(|e| {
-                Halt::Storage(crate::storage::StorageError::Corrupt {
-                    what: "safety data",
-                    cf: "safety",
-                    detail: e.to_string(),
-                })
-            })?,
-        },
+fn recovery(store: &Store) -> Result<Recovery, Halt> {
+    let safety = match store.safety()? {
+        None => SafetyData::default(),
+        Some(bytes) => SafetyData::decode(&bytes).map_err(|e| {
+            Halt::Storage(crate::storage::StorageError::Corrupt {
+                what: "safety data",
+                cf: "safety",
+                detail: e.to_string(),
+            })
+        })?,
     };
     let height = store.committed_height()?;
     let mut committed = Vec::new();
@@ -160,17 +161,15 @@ fn recovery(store: &Store, safety: Option<SafetyData>) -> Result<Recovery, Halt>
     })
 }
 
-/// A core resumed from what storage holds (with `safety`, when given, instead of the stored
-/// record), its uncommitted blocks also handed to the executor, which runs them speculatively
-/// when consensus builds on them. Blocking.
+/// A core resumed from what storage holds, its uncommitted blocks also handed to the executor,
+/// which runs them speculatively when consensus builds on them. Blocking.
 fn resume_core(
     cfg: &ConsensusConfig,
     key: &SecretKey,
     store: &Store,
     executor: &mut Executor,
-    safety: Option<SafetyData>,
 ) -> Result<Consensus, Halt> {
-    let recovery = recovery(store, safety)?;
+    let recovery = recovery(store)?;
     for block in &recovery.uncommitted {
         executor.remember(block.clone());
     }
@@ -186,17 +185,10 @@ impl Driver {
     pub fn new(
         mut parts: DriverParts,
     ) -> Result<(Driver, Receiver<DriverInput>, Arc<AtomicBool>), Halt> {
-        let core = resume_core(
-            &parts.cfg,
-            &parts.key,
-            &parts.store,
-            &mut parts.executor,
-            None,
-        )?;
+        let core = resume_core(&parts.cfg, &parts.key, &parts.store, &mut parts.executor)?;
         let driver = Driver {
             core,
             cfg: parts.cfg,
-            key: parts.key,
             store: parts.store,
             executor: parts.executor,
             mempool: parts.mempool,
@@ -326,11 +318,7 @@ impl Driver {
                     }
                 }
             }
-            DriverInput::Synced(blocks) => {
-                if let Err(h) = self.apply_synced(blocks) {
-                    halt(&h);
-                }
-            }
+            DriverInput::Synced { from, blocks } => self.hand_synced(from, blocks),
         }
     }
 
