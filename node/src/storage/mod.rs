@@ -95,8 +95,7 @@ pub const BLOCK_CACHE_BYTES: usize = 256 << 20;
 /// Most bytes of live write-ahead log: beyond it RocksDB flushes the column families that keep
 /// the oldest log file alive. Without a cap, column families written a few bytes per block
 /// (`meta`, `certs`) kept every log file alive until their memtables filled: a validator held
-/// 4.3 GB of log after the bench, and opening its database took 13 s to replay 2.4 GB (80 to
-/// 110 s on a busy machine).
+/// 4.3 GB of log after the bench, and opening its database took 13 s to replay 2.4 GB.
 pub const WAL_BYTES_MAX: u64 = 512 << 20;
 
 impl std::fmt::Debug for Store {
