@@ -95,8 +95,10 @@ pub const BLOCK_CACHE_BYTES: usize = 256 << 20;
 /// Most bytes of live write-ahead log: beyond it RocksDB flushes the column families that keep
 /// the oldest log file alive. Without a cap, column families written a few bytes per block
 /// (`meta`, `certs`) kept every log file alive until their memtables filled: a validator held
-/// 4.3 GB of log after the bench, and opening its database took 13 s to replay 2.4 GB.
-pub const WAL_BYTES_MAX: u64 = 512 << 20;
+/// 4.3 GB of log after the bench, and opening its database took 13 s to replay 2.4 GB. At
+/// 512 MiB the cap also cut into the busy column families' memtables (55 of 88 forced flushes
+/// over 4 MB in a 240 s load); at 1 GiB, 5 of 17 (BENCHMARKS.md, session 10).
+pub const WAL_BYTES_MAX: u64 = 1024 << 20;
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
