@@ -976,6 +976,8 @@ fn a_sync_answer_over_the_byte_cap_is_cut_and_certified_by_the_next_justify() {
         "{fx:?}"
     );
     assert_eq!(lagging.drops().iter().map(|(_, c)| c).sum::<u64>(), 0);
+    // b2 is certified, but only a certified child in the next round would commit it.
+    assert_eq!(lagging.committed_height(), 1);
 }
 
 #[test]
