@@ -364,9 +364,7 @@ impl Consensus {
         if qc.data.round > self.high_qc.data.round {
             self.high_qc = qc.clone();
         }
-        let known =
-            self.tree.meta(&hash).is_some() || self.tree.is_committed(&hash, qc.data.height);
-        if !known && qc.data.height > self.committed_height() {
+        if !self.has_block(&hash, qc.data.height) && qc.data.height > self.committed_height() {
             // A signer of the QC voted for the block, and so stored it. (The sender of a
             // timeout may lack it: it can hold the QC from votes alone, or from its safety data
             // after a restart.)

@@ -74,7 +74,7 @@ impl Consensus {
     }
 
     /// True when the block is in the tree or committed here.
-    fn has_block(&self, hash: &Hash32, height: u64) -> bool {
+    pub(super) fn has_block(&self, hash: &Hash32, height: u64) -> bool {
         self.tree.meta(hash).is_some()
             || height <= self.committed_height() && self.tree.is_committed(hash, height)
     }
