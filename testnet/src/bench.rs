@@ -126,6 +126,10 @@ pub struct BenchReport {
     /// query's own cost, not its share of a machine still committing the filled window's
     /// backlog).
     pub shipment_idle: bool,
+    /// Share of the machine's cores busy while the shipment queries ran (the bench's own
+    /// client included), 0 to 1: a slow percentile on a busy machine is another process's
+    /// work, not the query's.
+    pub shipment_busy: Option<f64>,
     /// `audit verify` over the filled chain (or why it failed: the other figures still count).
     pub audit: Result<audit::Audit, String>,
     /// Catch-up of a stopped validator.
@@ -308,7 +312,15 @@ pub fn run(dir: &Path, args: &BenchArgs) -> Result<BenchReport> {
         let mut net = Net::start(&dir.join("bench-4"), 4, setup::BLOCK_EVENTS_MAX, args).await?;
         let result = four(&mut net, args).await;
         net.stop()?;
-        let (curve, half_max, fill, filled, (shipment_ms, shipment_idle), audit, sync) = result?;
+        let (
+            curve,
+            half_max,
+            fill,
+            filled,
+            (shipment_ms, shipment_idle, shipment_busy),
+            audit,
+            sync,
+        ) = result?;
         // Offering the 4-validator maximum saturates 7 validators sharing the same cores (their
         // per-event work is 7/4 of it): their committed rate is their maximum, without a
         // backlog of hundreds of thousands of events to drain afterwards.
@@ -348,6 +360,7 @@ pub fn run(dir: &Path, args: &BenchArgs) -> Result<BenchReport> {
             filled,
             shipment_ms,
             shipment_idle,
+            shipment_busy,
             audit,
             sync,
             scaling_validators: args.scaling_validators,
@@ -361,8 +374,9 @@ type Four = (
     window::Window,
     fill::Fill,
     window::Window,
-    // The shipment queries' latency, and whether the mempools were empty when they started.
-    (crate::load::Percentiles, bool),
+    // The shipment queries' latency, whether the mempools were empty when they started, and
+    // the share of the cores busy meanwhile.
+    (crate::load::Percentiles, bool, Option<f64>),
     Result<audit::Audit, String>,
     sync::Sync,
 );
@@ -409,7 +423,11 @@ async fn four(net: &mut Net, args: &BenchArgs) -> Result<Four> {
     eprintln!("waiting for the mempools to drain");
     let idle = net.wait_idle(IDLE_MAX).await;
     eprintln!("shipment queries: {}", args.queries);
+    let cpu = machine::CpuTimes::now();
     let shipment_ms = fill::shipment_latency(net, args.queries).await?;
+    let busy = cpu
+        .zip(machine::CpuTimes::now())
+        .map(|(a, b)| a.busy_share_until(b));
     eprintln!("audit verify");
     net.wait_idle(IDLE_MAX).await;
     let genesis = std::fs::canonicalize(net.dir.join(&net.network.genesis))?;
@@ -428,7 +446,7 @@ async fn four(net: &mut Net, args: &BenchArgs) -> Result<Four> {
         half_max,
         fill,
         filled,
-        (shipment_ms, idle),
+        (shipment_ms, idle, busy),
         audit,
         sync,
     ))

@@ -19,7 +19,16 @@ macro_rules! fixed_bytes {
 
             /// Lowercase hex.
             pub fn to_hex(&self) -> String {
-                hex::encode(self.0)
+                self.hex_chars().to_string()
+            }
+
+            /// Lowercase hex in a buffer on the stack (no allocation: ids and hashes are
+            /// written to JSON for every event of a result record and every query answer).
+            fn hex_chars(&self) -> $crate::bytes::HexBuf<{ 2 * $len }> {
+                let mut buf = [0u8; 2 * $len];
+                hex::encode_to_slice(self.0, &mut buf)
+                    .expect("the buffer holds exactly two characters per byte");
+                $crate::bytes::HexBuf(buf)
             }
 
             /// Parses lowercase or uppercase hex of exactly the right length.
@@ -58,13 +67,13 @@ macro_rules! fixed_bytes {
 
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}({})", stringify!($name), self.to_hex())
+                write!(f, "{}({})", stringify!($name), &*self.hex_chars())
             }
         }
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.to_hex())
+                f.write_str(&self.hex_chars())
             }
         }
 
@@ -78,7 +87,7 @@ macro_rules! fixed_bytes {
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 if s.is_human_readable() {
-                    s.serialize_str(&self.to_hex())
+                    s.serialize_str(&self.hex_chars())
                 } else {
                     s.serialize_bytes(&self.0)
                 }
@@ -114,6 +123,18 @@ macro_rules! fixed_bytes {
             }
         }
     };
+}
+
+/// Lowercase hex characters of a fixed-length value, on the stack.
+#[doc(hidden)]
+pub struct HexBuf<const N: usize>([u8; N]);
+
+impl<const N: usize> core::ops::Deref for HexBuf<N> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        // Only `hex::encode_to_slice` fills the buffer: ASCII hex digits.
+        core::str::from_utf8(&self.0).expect("hex digits are ASCII")
+    }
 }
 
 /// A hex string that does not encode a value of the expected length.

@@ -51,6 +51,43 @@ impl Machine {
     }
 }
 
+/// Jiffies of all cores from `/proc/stat`: busy (everything but idle and iowait), and in all.
+#[derive(Debug, Clone, Copy)]
+pub struct CpuTimes {
+    busy: u64,
+    total: u64,
+}
+
+impl CpuTimes {
+    /// Reads them now (`None` where `/proc/stat` cannot be read).
+    pub fn now() -> Option<CpuTimes> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let fields: Vec<u64> = stat
+            .lines()
+            .next()?
+            .strip_prefix("cpu ")?
+            .split_whitespace()
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        // user nice system idle iowait irq softirq steal ...
+        let total: u64 = fields.iter().sum();
+        let idle = fields.get(3).copied().unwrap_or(0) + fields.get(4).copied().unwrap_or(0);
+        Some(CpuTimes {
+            busy: total.saturating_sub(idle),
+            total,
+        })
+    }
+
+    /// Share of the machine's cores busy from `self` to `later`, 0 to 1.
+    pub fn busy_share_until(self, later: CpuTimes) -> f64 {
+        let total = later.total.saturating_sub(self.total);
+        if total == 0 {
+            return 0.0;
+        }
+        later.busy.saturating_sub(self.busy) as f64 / total as f64
+    }
+}
+
 /// `YYYY-MM-DD HH:MM UTC` from the system clock (civil-from-days, no date library).
 fn utc_now() -> String {
     let secs = std::time::SystemTime::now()
@@ -71,4 +108,25 @@ fn utc_now() -> String {
         rem / 3_600,
         rem % 3_600 / 60
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CpuTimes;
+
+    #[test]
+    fn busy_share_counts_the_jiffies_between_two_readings() {
+        let a = CpuTimes {
+            busy: 1_000,
+            total: 4_000,
+        };
+        let b = CpuTimes {
+            busy: 1_150,
+            total: 4_200,
+        };
+        assert_eq!(a.busy_share_until(b), 0.75);
+        assert_eq!(a.busy_share_until(a), 0.0, "no time passed");
+        let now = CpuTimes::now().expect("/proc/stat is readable on Linux");
+        assert!(now.busy <= now.total);
+    }
 }

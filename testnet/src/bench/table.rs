@@ -185,7 +185,7 @@ pub fn markdown(r: &BenchReport) -> String {
     row(
         "`GET /v1/shipments/{id}` on the filled chain".into(),
         format!(
-            "p50 {:.2} / p95 {:.2} / p99 {:.2} ms (one shipment holding every load event; {})",
+            "p50 {:.2} / p95 {:.2} / p99 {:.2} ms (one shipment holding every load event; {}{})",
             q.p50,
             q.p95,
             q.p99,
@@ -196,7 +196,11 @@ pub fn markdown(r: &BenchReport) -> String {
                     "mempools still held events after {} s",
                     super::IDLE_MAX.as_secs()
                 )
-            }
+            },
+            r.shipment_busy.map_or(String::new(), |b| format!(
+                "; cores {:.0}% busy meanwhile",
+                100.0 * b
+            )),
         ),
         "p99 ≤ 5 ms".into(),
         met(q.p99 <= 5.0).into(),
