@@ -86,6 +86,24 @@ pub fn encode_into<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) {
     }
 }
 
+/// Writes [`to_canonical`]`(value)` to `out` as it is produced, without holding the whole
+/// encoding in memory (the auditor's checkpoint is hundreds of megabytes).
+///
+/// # Errors
+/// The writer's error.
+pub fn encode_to_writer<T: Serialize + ?Sized, W: std::io::Write>(
+    value: &T,
+    out: W,
+) -> std::io::Result<()> {
+    ciborium::into_writer(value, out).map_err(|e| match e {
+        ciborium::ser::Error::Io(e) => e,
+        // The data model is always representable, as in `encode_into`.
+        ciborium::ser::Error::Value(v) => {
+            panic!("canonical encoding failed (a bug in the data model): {v}")
+        }
+    })
+}
+
 /// The length of [`to_canonical`]`(value)`, without building the bytes: a responder that caps
 /// a message by size measures what it would send this way.
 pub fn encoded_len<T: Serialize + ?Sized>(value: &T) -> usize {

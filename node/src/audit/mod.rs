@@ -14,14 +14,13 @@ pub mod verify;
 mod tests;
 
 use anyhow::{Context, Result, bail};
-use checkpoint::{Checkpoint, Entry, StateDir};
+use checkpoint::{CheckpointView, StateDir};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
 use std::time::{Duration, Instant};
 use tradeledger_consensus::CertifiedBlock;
-use tradeledger_contracts::Store as _;
 use tradeledger_sdk::client::BlockingClient;
-use tradeledger_types::{Bytes, EventId, EventProof, Genesis, codec};
+use tradeledger_types::{EventId, EventProof, Genesis, codec};
 use verify::ChainVerifier;
 
 /// Blocks fetched per request.
@@ -197,7 +196,13 @@ pub fn verify_chain(
         verified.clear();
         let done = verifier.tip().height >= top;
         if done || saved.elapsed() >= CHECKPOINT_EVERY {
-            dir.save(&checkpoint(&verifier, genesis_hash, log_bytes)?)?;
+            dir.save(&CheckpointView {
+                tip: verifier.tip(),
+                genesis_hash,
+                events_checked: verifier.events_checked(),
+                log_bytes,
+                state: verifier.store(),
+            })?;
             saved = Instant::now();
         }
     }
@@ -214,34 +219,6 @@ pub fn verify_chain(
         blocks_this_run: tip.height - resumed_from,
         events_checked: verifier.events_checked(),
         resumed_from,
-    })
-}
-
-fn checkpoint(
-    v: &ChainVerifier,
-    genesis_hash: tradeledger_types::Hash32,
-    log_bytes: u64,
-) -> Result<Checkpoint> {
-    let tip = v.tip();
-    let entries = v
-        .store()
-        .scan_prefix(&[], None, usize::MAX)
-        .map_err(|e| anyhow::anyhow!("reading re-executed state: {e}"))?
-        .into_iter()
-        .map(|(k, val)| Entry {
-            key: Bytes(k),
-            value: Bytes(val),
-        })
-        .collect();
-    Ok(Checkpoint {
-        genesis_hash,
-        height: tip.height,
-        hash: tip.hash,
-        state_root: tip.state_root,
-        results_root: tip.results_root,
-        events_checked: v.events_checked(),
-        log_bytes,
-        entries,
     })
 }
 
