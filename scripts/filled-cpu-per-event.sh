@@ -21,13 +21,9 @@ cp -a "$src" "$net"
 "$bin/tradeledger-testnet" --dir "$net" up >"$work/up.log" 2>&1
 trap '"$bin/tradeledger-testnet" --dir "$net" down >/dev/null 2>&1' EXIT
 sleep 20
+. "$(dirname "$0")/testnet-cpu.sh" # ticks: CPU of $pids
 pids=$(for f in "$net"/nodes/*/node.pid; do cat "$f"; echo; done)
 api=$(grep -m1 '^api = ' "$net/testnet.toml" | cut -d'"' -f2)
-ticks() {
-  local t=0 p
-  for p in $pids; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
-  echo "$t"
-}
 committed() { curl -s "http://$api/metrics" | awk '/^tradeledger_events_committed_total/{print $2}'; }
 e0=$(committed) c0=$(ticks)
 if [ -n "${PERF:-}" ]; then

@@ -135,7 +135,11 @@ impl Store for MemStore {
     }
 
     fn delete(&mut self, key: &[u8]) -> Result<(), StoreError> {
-        self.set(key.to_vec(), None);
+        if is_node(key) {
+            self.nodes.remove(key);
+        } else {
+            self.ordered.remove(key);
+        }
         Ok(())
     }
 

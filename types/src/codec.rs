@@ -80,9 +80,9 @@ pub fn to_canonical<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
 
 /// Encodes a value canonically, appending to `out`.
 pub fn encode_into<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) {
-    // Writing to a Vec cannot fail for I/O reasons, and the data model is always representable.
-    if let Err(e) = ciborium::into_writer(value, &mut *out) {
-        panic!("canonical encoding failed (a bug in the data model): {e}");
+    // Writing to a Vec cannot fail.
+    if let Err(e) = encode_to_writer(value, &mut *out) {
+        unreachable!("writing to a Vec failed: {e}");
     }
 }
 
@@ -97,7 +97,7 @@ pub fn encode_to_writer<T: Serialize + ?Sized, W: std::io::Write>(
 ) -> std::io::Result<()> {
     ciborium::into_writer(value, out).map_err(|e| match e {
         ciborium::ser::Error::Io(e) => e,
-        // The data model is always representable, as in `encode_into`.
+        // The data model is always representable.
         ciborium::ser::Error::Value(v) => {
             panic!("canonical encoding failed (a bug in the data model): {v}")
         }
@@ -108,8 +108,8 @@ pub fn encode_to_writer<T: Serialize + ?Sized, W: std::io::Write>(
 /// a message by size measures what it would send this way.
 pub fn encoded_len<T: Serialize + ?Sized>(value: &T) -> usize {
     let mut counter = ByteCounter(0);
-    if let Err(e) = ciborium::into_writer(value, &mut counter) {
-        panic!("canonical encoding failed (a bug in the data model): {e}");
+    if let Err(e) = encode_to_writer(value, &mut counter) {
+        unreachable!("counting bytes failed: {e}");
     }
     counter.0
 }
