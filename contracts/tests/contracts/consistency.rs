@@ -76,12 +76,12 @@ fn contradictions_with_the_ledger_are_refused_naming_the_field() {
     let cases: Vec<(&str, Input, &str)> = vec![
         (
             "device reports under another device's id",
-            Box::new(|_| (By::Device, report("reefer-9", testkit::series(s, 600_000, 3, 7_000)))),
+            Box::new(move |_| (By::Device, report("reefer-9", testkit::series(s, 600_000, 3, 7_000)))),
             "device_id",
         ),
         (
             "a reading two hours ahead of the block time",
-            Box::new(|b| (By::Carrier, report("logger", vec![temp(s, 7_000), temp(b + 2 * HOUR_MS, 7_000)]))),
+            Box::new(move |b| (By::Carrier, report("logger", vec![temp(s, 7_000), temp(b + 2 * HOUR_MS, 7_000)]))),
             "readings[1].time_ms",
         ),
         (
@@ -91,7 +91,7 @@ fn contradictions_with_the_ledger_are_refused_naming_the_field() {
         ),
         (
             "a reading 40 days before the planned departure",
-            Box::new(|_| (By::Carrier, report("logger", vec![temp(s - 40 * DAY_MS, 7_000)]))),
+            Box::new(move |_| (By::Carrier, report("logger", vec![temp(s - 40 * DAY_MS, 7_000)]))),
             "readings[0].time_ms",
         ),
         (

@@ -160,8 +160,9 @@ impl Reading {
     }
 }
 
-/// Checks a series of readings: each on its own ([`Reading::validate`]), in time order, and no
-/// two of the same kind at the same time (one sensor cannot read two values at once).
+/// Checks a series of readings: each on its own ([`Reading::validate`]), and in time order.
+/// Two readings of one kind at the same instant are possible (a reefer's supply and return air,
+/// several pulp probes), so they are not refused.
 pub fn check_readings(field: &str, readings: &[Reading]) -> Checked {
     for (i, r) in readings.iter().enumerate() {
         r.validate(&format!("{field}[{i}]"))?;
@@ -171,19 +172,6 @@ pub fn check_readings(field: &str, readings: &[Reading]) -> Checked {
             return Err(FieldError::new(
                 format!("{field}[{}].time_ms", i + 1),
                 "readings must be in time order",
-            ));
-        }
-    }
-    for (i, r) in readings.iter().enumerate() {
-        let same = readings[..i]
-            .iter()
-            .rev()
-            .take_while(|o| o.time_ms == r.time_ms)
-            .any(|o| o.kind == r.kind);
-        if same {
-            return Err(FieldError::new(
-                format!("{field}[{i}].time_ms"),
-                "two readings of the same kind at the same time",
             ));
         }
     }

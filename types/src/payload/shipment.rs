@@ -181,6 +181,8 @@ impl ShipmentDeclaration {
         }
         v::org_id("carrier", &self.carrier)?;
         v::non_empty_list("goods", &self.goods)?;
+        // The declared value per currency, which must not overflow.
+        let mut totals: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
         for (i, g) in self.goods.iter().enumerate() {
             let f = |name: &str| format!("goods[{i}].{name}");
             if g.line == 0 {
@@ -208,16 +210,13 @@ impl ShipmentDeclaration {
                 ));
             }
             v::currency(&f("currency"), &g.currency)?;
-            let same_currency = self.goods[..=i].iter().filter(|o| o.currency == g.currency);
-            if same_currency
-                .try_fold(0u64, |a, o| a.checked_add(o.value_minor))
-                .is_none()
-            {
-                return Err(FieldError::new(
+            let total = totals.entry(g.currency.as_str()).or_insert(0u64);
+            *total = total.checked_add(g.value_minor).ok_or_else(|| {
+                FieldError::new(
                     f("value_minor"),
                     format!("the total value in {} overflows", g.currency),
-                ));
-            }
+                )
+            })?;
             if let Some(b) = &g.brand {
                 v::required_text(&f("brand"), b)?;
             }
