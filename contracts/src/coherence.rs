@@ -186,7 +186,11 @@ impl<S: Store> Checker<'_, '_, S> {
         if let Some(rec) = &rec {
             self.within_life(format!("{at}treatment.start_ms"), t.start_ms, rec)?;
         }
-        self.readings(&format!("{at}treatment.readings"), &t.readings, rec.as_ref())
+        self.readings(
+            &format!("{at}treatment.readings"),
+            &t.readings,
+            rec.as_ref(),
+        )
     }
 
     /// A certificate is not signed ahead of the block, and certifies lines the declaration in

@@ -8,7 +8,9 @@ use crate::outcome::{EventOutcome, RejectCode, Rejection, Status, results_root};
 use crate::records::{EventRecord, KeyRetirement, SignerRecord};
 use crate::state::{StateView, flush, read_record};
 use crate::store::Store;
-use crate::{coherence, correction, devices, ipr, keys, origin, party_keys, permissions, risk, shipment, smt};
+use crate::{
+    coherence, correction, devices, ipr, keys, origin, party_keys, permissions, risk, shipment, smt,
+};
 use tradeledger_types::{Block, EventId, Hash32, Organisation, Payload, RuleSet, SignedEvent};
 
 /// The results of executing a block.

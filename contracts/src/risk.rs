@@ -95,7 +95,9 @@ pub(crate) fn custody<S: Store>(cx: &mut Ctx<'_, '_, S>, e: &CustodyEvent) -> St
     // Every located place of the event is on the route: the read point and the business
     // location both (a business location abroad is not hidden by a read point at home).
     let planned = |c: &str| {
-        c == d.origin_country || c == d.destination_country || d.route.iter().any(|s| s.country == c)
+        c == d.origin_country
+            || c == d.destination_country
+            || d.route.iter().any(|s| s.country == c)
     };
     let off_route = [&e.read_point, &e.biz_location]
         .into_iter()

@@ -173,7 +173,10 @@ fn device_and_party_keys_rotate_while_events_keep_committing() {
         c.wait_height(i, h - 1, Duration::from_secs(120));
     }
     let refused = [
-        (old_logger.sign(sensor("logger-old", 3)).expect("valid"), "device_revoked"),
+        (
+            old_logger.sign(sensor("logger-old", 3)).expect("valid"),
+            "device_revoked",
+        ),
         (
             exporter.sign(declaration("SHP-K3")).expect("valid"),
             "key_revoked",

@@ -156,21 +156,21 @@ fn check_urn(field: &str, v: &str, rest: &str, schemes: &[UrnScheme]) -> Checked
 /// Digital Link primary keys (GS1 Digital Link URI syntax 1.x): AI, key length in digits (or
 /// the lengths allowed) and whether the key ends with a check digit at that length.
 const DL_KEYS: &[(&str, &[usize], bool)] = &[
-    ("01", &[8, 12, 13, 14], true),   // GTIN
-    ("00", &[18], true),              // SSCC
-    ("414", &[13], true),             // GLN of a location
-    ("417", &[13], true),             // party GLN
-    ("8003", &[14], true),            // GRAI (first 14 digits; a serial may follow)
-    ("8006", &[14], true),            // ITIP (GTIN then piece and total)
-    ("8017", &[18], true),            // GSRN provider
-    ("8018", &[18], true),            // GSRN recipient
-    ("253", &[13], true),             // GDTI (then an optional serial)
-    ("255", &[13], true),             // GCN (then an optional serial)
-    ("402", &[17], true),             // GSIN
-    ("8004", &[], false),             // GIAI: no check digit
-    ("401", &[], false),              // GINC: no check digit
-    ("8010", &[], false),             // CPID: no check digit
-    ("8013", &[14], true),            // GMN
+    ("01", &[8, 12, 13, 14], true), // GTIN
+    ("00", &[18], true),            // SSCC
+    ("414", &[13], true),           // GLN of a location
+    ("417", &[13], true),           // party GLN
+    ("8003", &[14], true),          // GRAI (first 14 digits; a serial may follow)
+    ("8006", &[14], true),          // ITIP (GTIN then piece and total)
+    ("8017", &[18], true),          // GSRN provider
+    ("8018", &[18], true),          // GSRN recipient
+    ("253", &[13], true),           // GDTI (then an optional serial)
+    ("255", &[13], true),           // GCN (then an optional serial)
+    ("402", &[17], true),           // GSIN
+    ("8004", &[], false),           // GIAI: no check digit
+    ("401", &[], false),            // GINC: no check digit
+    ("8010", &[], false),           // CPID: no check digit
+    ("8013", &[14], true),          // GMN
 ];
 
 /// A GS1 Digital Link URI: the first path segment that is a primary-key AI is followed by the

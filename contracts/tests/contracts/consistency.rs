@@ -76,41 +76,69 @@ fn contradictions_with_the_ledger_are_refused_naming_the_field() {
     let cases: Vec<(&str, Input, &str)> = vec![
         (
             "device reports under another device's id",
-            Box::new(move |_| (By::Device, report("reefer-9", testkit::series(s, 600_000, 3, 7_000)))),
+            Box::new(move |_| {
+                (
+                    By::Device,
+                    report("reefer-9", testkit::series(s, 600_000, 3, 7_000)),
+                )
+            }),
             "device_id",
         ),
         (
             "a reading two hours ahead of the block time",
-            Box::new(move |b| (By::Carrier, report("logger", vec![temp(s, 7_000), temp(b + 2 * HOUR_MS, 7_000)]))),
+            Box::new(move |b| {
+                (
+                    By::Carrier,
+                    report("logger", vec![temp(s, 7_000), temp(b + 2 * HOUR_MS, 7_000)]),
+                )
+            }),
             "readings[1].time_ms",
         ),
         (
             "a reading three weeks ahead (the high-water-mark attack)",
-            Box::new(|b| (By::Device, report(DEVICE, vec![temp(b + 21 * DAY_MS, 7_000)]))),
+            Box::new(|b| {
+                (
+                    By::Device,
+                    report(DEVICE, vec![temp(b + 21 * DAY_MS, 7_000)]),
+                )
+            }),
             "readings[0].time_ms",
         ),
         (
             "a reading 40 days before the planned departure",
-            Box::new(move |_| (By::Carrier, report("logger", vec![temp(s - 40 * DAY_MS, 7_000)]))),
+            Box::new(move |_| {
+                (
+                    By::Carrier,
+                    report("logger", vec![temp(s - 40 * DAY_MS, 7_000)]),
+                )
+            }),
             "readings[0].time_ms",
         ),
         (
             "custody event with coordinates only",
-            Box::new(|_| (By::Carrier, custody_with(|e| e.read_point = Some(coordinates())))),
+            Box::new(|_| {
+                (
+                    By::Carrier,
+                    custody_with(|e| e.read_point = Some(coordinates())),
+                )
+            }),
             "read_point.locode",
         ),
         (
             "custody event with a site id only",
             Box::new(|_| {
-                (By::Carrier, custody_with(|e| {
-                    e.read_point = None;
-                    e.biz_location = Some(Location {
-                        locode: None,
-                        lat_micro_deg: None,
-                        lon_micro_deg: None,
-                        site: Some("urn:epc:id:sgln:0614141.00777.0".into()),
-                    });
-                }))
+                (
+                    By::Carrier,
+                    custody_with(|e| {
+                        e.read_point = None;
+                        e.biz_location = Some(Location {
+                            locode: None,
+                            lat_micro_deg: None,
+                            lon_micro_deg: None,
+                            site: Some("urn:epc:id:sgln:0614141.00777.0".into()),
+                        });
+                    }),
+                )
             }),
             "biz_location.locode",
         ),
@@ -121,12 +149,22 @@ fn contradictions_with_the_ledger_are_refused_naming_the_field() {
         ),
         (
             "custody event dated two days ahead of the block",
-            Box::new(|b| (By::Device, custody_with(|e| e.event_time_ms = b + 2 * DAY_MS))),
+            Box::new(|b| {
+                (
+                    By::Device,
+                    custody_with(|e| e.event_time_ms = b + 2 * DAY_MS),
+                )
+            }),
             "event_time_ms",
         ),
         (
             "custody event dated a year before the shipment",
-            Box::new(|_| (By::Carrier, custody_with(|e| e.event_time_ms = T0_MS - 365 * DAY_MS))),
+            Box::new(|_| {
+                (
+                    By::Carrier,
+                    custody_with(|e| e.event_time_ms = T0_MS - 365 * DAY_MS),
+                )
+            }),
             "event_time_ms",
         ),
         (
@@ -218,7 +256,9 @@ fn a_correction_is_checked_against_the_ledger_too() {
     let d = testkit::declaration("S1");
     let ev = p
         .exporter
-        .sign(Payload::CertificateOfOrigin(testkit::certificate(&d, "COO-1")));
+        .sign(Payload::CertificateOfOrigin(testkit::certificate(
+            &d, "COO-1",
+        )));
     let original = ev.id();
     assert_eq!(chain.one(ev).status, Status::Applied);
     let mut bad = testkit::certificate(&d, "COO-1");
@@ -231,7 +271,11 @@ fn a_correction_is_checked_against_the_ledger_too() {
     match o.status {
         Status::Rejected(r) => {
             assert_eq!(r.code, RejectCode::InvalidPayload);
-            assert!(r.detail.starts_with("replacement.goods[0].line: "), "{}", r.detail);
+            assert!(
+                r.detail.starts_with("replacement.goods[0].line: "),
+                "{}",
+                r.detail
+            );
         }
         Status::Applied => panic!("applied"),
     }
@@ -251,7 +295,10 @@ fn cold_chain_flag(chain: &Chain) -> Option<Severity> {
 fn a_far_future_reading_does_not_blind_the_cold_chain_rule() {
     let (mut chain, _p, mut device) = setup();
     let s = T0_MS + DAY_MS;
-    chain.apply(&mut device, report(DEVICE, testkit::series(s, 10 * MIN_MS, 6, 7_000)));
+    chain.apply(
+        &mut device,
+        report(DEVICE, testkit::series(s, 10 * MIN_MS, 6, 7_000)),
+    );
     let weeks_ahead = chain.time_ms + 21 * DAY_MS;
     let o = chain.one(device.sign(report(DEVICE, vec![temp(weeks_ahead, 7_000)])));
     assert_eq!(o.reject_code(), Some(RejectCode::InvalidPayload));
@@ -277,7 +324,10 @@ fn cold_chain_measurement_is_robust_to_order() {
     let cases: Vec<(&str, Vec<Vec<Reading>>, u64)> = vec![
         (
             "in order, as before",
-            vec![testkit::series(s, 10 * MIN_MS, 6, 7_000), three_hours_at_15()],
+            vec![
+                testkit::series(s, 10 * MIN_MS, 6, 7_000),
+                three_hours_at_15(),
+            ],
             190,
         ),
         (
@@ -287,7 +337,10 @@ fn cold_chain_measurement_is_robust_to_order() {
         ),
         (
             "an excursion reported after later in-range readings",
-            vec![testkit::series(s + 5 * HOUR_MS, 10 * MIN_MS, 6, 7_000), three_hours_at_15()],
+            vec![
+                testkit::series(s + 5 * HOUR_MS, 10 * MIN_MS, 6, 7_000),
+                three_hours_at_15(),
+            ],
             190,
         ),
         (
@@ -325,7 +378,11 @@ fn many_separate_excursions_stay_bounded_and_are_not_undercounted() {
     // 100 ten-minute excursions an hour apart, reported newest first.
     for k in (0..100u64).rev() {
         let t = T0_MS + k * HOUR_MS;
-        risk::accumulate(&mut cc, &rule, &[temp(t, 15_000), temp(t + 10 * MIN_MS, 7_000)]);
+        risk::accumulate(
+            &mut cc,
+            &rule,
+            &[temp(t, 15_000), temp(t + 10 * MIN_MS, 7_000)],
+        );
     }
     assert!(cc.outside_intervals.len() <= risk::OUTSIDE_INTERVALS_MAX);
     assert!(cc.outside_ms >= 100 * 10 * MIN_MS);

@@ -85,11 +85,17 @@ fn device_rotation_keeps_both_keys_until_the_stated_height() {
     );
     // Before h both keys sign.
     while chain.height + 1 < h {
-        let b = chain.block(&[old.sign(sensor_by("logger-old", "S1")), new.sign(sensor_by("logger-new", "S1"))]);
+        let b = chain.block(&[
+            old.sign(sensor_by("logger-old", "S1")),
+            new.sign(sensor_by("logger-new", "S1")),
+        ]);
         assert!(b.outcomes.iter().all(EventOutcome::is_applied), "{b:?}");
     }
     // From h the old key is refused, with the height in the detail; the new one goes on.
-    let b = chain.block(&[old.sign(sensor_by("logger-old", "S1")), new.sign(sensor_by("logger-new", "S1"))]);
+    let b = chain.block(&[
+        old.sign(sensor_by("logger-old", "S1")),
+        new.sign(sensor_by("logger-new", "S1")),
+    ]);
     assert_eq!(chain.height, h);
     assert_eq!(code(&b.outcomes[0]), Some("device_revoked"));
     assert!(
@@ -112,7 +118,10 @@ fn device_rotation_keeps_both_keys_until_the_stated_height() {
         chain.try_apply(&mut old, sensor_by("logger-old", "S1")),
         Some(RejectCode::DeviceRevoked)
     );
-    assert_eq!(chain.try_apply(&mut new, sensor_by("logger-new", "S1")), None);
+    assert_eq!(
+        chain.try_apply(&mut new, sensor_by("logger-new", "S1")),
+        None
+    );
 }
 
 #[test]

@@ -130,10 +130,7 @@ pub(crate) fn import_sensor_elements(
     // above 100 %): refused here, as the ledger would refuse the report.
     for r in &reports {
         r.validate().map_err(|e| {
-            EpcisError::new(
-                path,
-                format!("does not map to a valid sensor report: {e}"),
-            )
+            EpcisError::new(path, format!("does not map to a valid sensor report: {e}"))
         })?;
     }
     Ok((reports, skipped))
