@@ -8,7 +8,9 @@ use crate::outcome::{EventOutcome, RejectCode, Rejection, Status, results_root};
 use crate::records::{EventRecord, KeyRetirement, SignerRecord};
 use crate::state::{StateView, flush, read_record};
 use crate::store::Store;
-use crate::{correction, devices, ipr, keys, origin, party_keys, permissions, risk, shipment, smt};
+use crate::{
+    coherence, correction, devices, ipr, keys, origin, party_keys, permissions, risk, shipment, smt,
+};
 use tradeledger_types::{Block, EventId, Hash32, Organisation, Payload, RuleSet, SignedEvent};
 
 /// The results of executing a block.
@@ -218,6 +220,9 @@ fn run_event<S: Store>(
     if let Err(e) = body.payload.validate() {
         return reject(RejectCode::InvalidPayload, e.to_string());
     }
+    // The same rejection for what contradicts the state: the signing device's registration,
+    // the shipment's declaration, the block's time (one place: `coherence`).
+    coherence::check(view, env.block, signer.device.as_ref(), &body.payload)?;
 
     let mut cx = Ctx {
         view,

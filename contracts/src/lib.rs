@@ -18,6 +18,7 @@
 //!
 //! Rules, flags and reason codes are described for analysts in `docs/contracts.md`.
 
+mod coherence;
 mod context;
 mod correction;
 pub mod custom;

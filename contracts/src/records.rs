@@ -73,6 +73,22 @@ wire_struct! {
         pub outside_ms: u64,
         /// Largest distance from the range seen, milli-°C.
         pub worst_deviation_milli: i64,
+        /// The time outside the range as disjoint intervals sorted by start (at most
+        /// [`OUTSIDE_INTERVALS_MAX`](crate::risk::OUTSIDE_INTERVALS_MAX)); `outside_ms` is their
+        /// total length. Kept so that readings arriving out of order add to the measurement
+        /// without counting twice what another report already showed.
+        pub outside_intervals: Vec<OutsideInterval>,
+    }
+}
+
+wire_struct! {
+    /// A time interval `[from_ms, until_ms)` during which a shipment was outside its range.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    pub struct OutsideInterval {
+        /// Start (a reading outside the range).
+        pub from_ms: TimeMs,
+        /// End (the next reading).
+        pub until_ms: TimeMs,
     }
 }
 

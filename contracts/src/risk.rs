@@ -7,14 +7,14 @@ use crate::governance::RuleIndex;
 use crate::lane;
 use crate::origin::FLAG_FIRST_CUSTODY_COUNTRY;
 use crate::outcome::{Derived, RejectCode, TreatmentVerdict};
-use crate::records::{ColdChain, ShipmentRecord};
+use crate::records::{ColdChain, OutsideInterval, ShipmentRecord};
 use crate::shipment;
 use crate::store::Store;
 use crate::treatment::check_treatment;
 use std::collections::BTreeSet;
 use tradeledger_types::{
     CommodityRule, CustodyEvent, EventKind, InspectionOutcome, InspectionResult, Reading,
-    SealStatus, SensorKind, SensorReport, Severity,
+    SealStatus, SensorKind, SensorReport, Severity, TimeMs,
 };
 
 /// Cold-chain excursion: time outside the commodity's range beyond its tolerance.
@@ -91,18 +91,28 @@ pub(crate) fn custody<S: Store>(cx: &mut Ctx<'_, '_, S>, e: &CustodyEvent) -> St
                 );
             }
         }
-        let planned = *c == d.origin_country
-            || *c == d.destination_country
-            || d.route.iter().any(|s| s.country == *c);
-        if !planned {
-            lane::raise(
-                cx,
-                &mut rec,
-                FLAG_ROUTE_DEVIATION,
-                Severity::Warning,
-                format!("custody event in {c}, outside the planned route"),
-            );
-        }
+    }
+    // Every located place of the event is on the route: the read point and the business
+    // location both (a business location abroad is not hidden by a read point at home).
+    let planned = |c: &str| {
+        c == d.origin_country
+            || c == d.destination_country
+            || d.route.iter().any(|s| s.country == c)
+    };
+    let off_route = [&e.read_point, &e.biz_location]
+        .into_iter()
+        .flatten()
+        .filter_map(|l| l.country())
+        .find(|c| !planned(c))
+        .map(str::to_owned);
+    if let Some(c) = off_route {
+        lane::raise(
+            cx,
+            &mut rec,
+            FLAG_ROUTE_DEVIATION,
+            Severity::Warning,
+            format!("custody event in {c}, outside the planned route"),
+        );
     }
     if let Some(seal) = &e.seal
         && matches!(seal.status, SealStatus::Opened | SealStatus::Broken)
@@ -199,30 +209,94 @@ pub fn deviation(c: &CommodityRule, v: i64) -> i64 {
     }
 }
 
-/// Adds a report's temperature readings to the running measurement. Each interval between two
-/// consecutive readings (across reports) counts as outside the range when its first reading is.
-/// Readings older than the latest one seen are ignored. Returns the time added outside.
+/// Most outside intervals kept per shipment; beyond it the two closest are merged (counting the
+/// gap between them as outside: the measurement errs towards an excursion, never away from one).
+pub const OUTSIDE_INTERVALS_MAX: usize = 64;
+
+/// Adds a report's temperature readings to the running measurement and returns the time added
+/// outside the range.
+///
+/// Within the report, each interval between two consecutive readings counts as outside when its
+/// first reading is. The latest reading seen before (`last_time_ms`) continues into the
+/// report's first later reading, so reports in time order add up as one series. A report older
+/// than the latest reading is not ignored: its own intervals count too. Intervals are kept as a
+/// union, so overlapping reports (two loggers in one reefer) do not count the same time twice.
+/// No reading can blind the rule for those after it (found by the analyst review of issue 22:
+/// one reading dated weeks ahead made every later one "older than the latest" and ignored).
 pub fn accumulate(cc: &mut ColdChain, c: &CommodityRule, readings: &[Reading]) -> u64 {
-    let mut added = 0u64;
+    let before = cc.outside_ms;
+    let mut points: Vec<(TimeMs, bool)> = Vec::new();
     for r in readings
         .iter()
         .filter(|r| r.kind == SensorKind::Temperature)
     {
-        if cc.last_time_ms.is_some_and(|t| r.time_ms < t) {
-            continue;
-        }
-        if let Some(t) = cc.last_time_ms
-            && cc.last_outside
-        {
-            added = added.saturating_add(r.time_ms - t);
-        }
         let dev = deviation(c, r.value_milli);
         cc.worst_deviation_milli = cc.worst_deviation_milli.max(dev);
-        cc.last_outside = dev > 0;
-        cc.last_time_ms = Some(r.time_ms);
+        points.push((r.time_ms, dev > 0));
     }
-    cc.outside_ms = cc.outside_ms.saturating_add(added);
-    added
+    // Validation keeps a report's readings in time order; sorting (stable) keeps this true of
+    // any caller.
+    points.sort_by_key(|p| p.0);
+    let Some(&latest) = points.last() else {
+        return 0;
+    };
+    let mut added: Vec<OutsideInterval> = points
+        .windows(2)
+        .filter(|w| w[0].1 && w[1].0 > w[0].0)
+        .map(|w| OutsideInterval {
+            from_ms: w[0].0,
+            until_ms: w[1].0,
+        })
+        .collect();
+    if let Some(t) = cc.last_time_ms {
+        if cc.last_outside
+            && let Some(&(next, _)) = points.iter().find(|p| p.0 > t)
+        {
+            added.push(OutsideInterval {
+                from_ms: t,
+                until_ms: next,
+            });
+        }
+        if latest.0 >= t {
+            cc.last_time_ms = Some(latest.0);
+            cc.last_outside = latest.1;
+        }
+    } else {
+        cc.last_time_ms = Some(latest.0);
+        cc.last_outside = latest.1;
+    }
+    if !added.is_empty() {
+        cc.outside_intervals = union(&cc.outside_intervals, added);
+        cc.outside_ms = cc
+            .outside_intervals
+            .iter()
+            .fold(0u64, |a, i| a.saturating_add(i.until_ms - i.from_ms));
+    }
+    cc.outside_ms.saturating_sub(before)
+}
+
+/// The union of `kept` and `added` as disjoint intervals sorted by start, at most
+/// [`OUTSIDE_INTERVALS_MAX`] (the closest two merged first, the earliest such pair on ties).
+fn union(kept: &[OutsideInterval], mut added: Vec<OutsideInterval>) -> Vec<OutsideInterval> {
+    added.extend_from_slice(kept);
+    added.sort_by_key(|i| (i.from_ms, i.until_ms));
+    let mut out: Vec<OutsideInterval> = Vec::with_capacity(added.len());
+    for i in added {
+        match out.last_mut() {
+            Some(last) if i.from_ms <= last.until_ms => {
+                last.until_ms = last.until_ms.max(i.until_ms);
+            }
+            _ => out.push(i),
+        }
+    }
+    while out.len() > OUTSIDE_INTERVALS_MAX {
+        let closest = (0..out.len() - 1)
+            .min_by_key(|&k| (out[k + 1].from_ms - out[k].until_ms, k))
+            .unwrap_or(0);
+        out[closest].until_ms = out[closest + 1].until_ms;
+        out.remove(closest + 1);
+    }
+    out
 }
 
 /// Severity of an excursion: critical beyond the slight deviation or the slight duration.

@@ -12,11 +12,15 @@ use crate::risk;
 use crate::store::Store;
 use tradeledger_types::{ClearanceDecision, EventKind, Organisation, Role, ShipmentDeclaration};
 
-/// Loads a shipment an event refers to, or rejects the event.
+/// Loads a shipment an event refers to, or rejects the event (`unknown_shipment`, its detail
+/// naming the field as `invalid_payload` does).
 pub(crate) fn load<S: Store>(cx: &Ctx<'_, '_, S>, id: &str) -> Step<ShipmentRecord> {
     match cx.view.get(&keys::shipment(id))? {
         Some(rec) => Ok(rec),
-        None => reject(RejectCode::UnknownShipment, format!("no shipment {id:?}")),
+        None => reject(
+            RejectCode::UnknownShipment,
+            format!("shipment_id: no shipment {id:?}"),
+        ),
     }
 }
 

@@ -392,7 +392,8 @@ fn hostile_requests_get_a_4xx_with_a_code_and_nothing_is_stored() {
     };
     let mut logger = Actor::new("reefer-logger-1");
     let mut ghost = Actor::new("reefer-logger-ghost");
-    let registration = register(&mut carrier, &logger, "REEFER-1");
+    // Registered under the device id its reports name (testkit's `reefer-logger-1`).
+    let registration = register(&mut carrier, &logger, "reefer-logger-1");
     let mut forged_registration = register(&mut carrier, &ghost, "REEFER-GHOST");
     forged_registration.signature = registration.signature;
     let logged = reading(&mut logger);

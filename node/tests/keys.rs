@@ -23,11 +23,14 @@ const COMMIT_WAIT: Duration = Duration::from_secs(60);
 /// second, a busy one more), short enough to keep the test quick.
 const MARGIN: u64 = 100;
 
-fn sensor(n: u64) -> Payload {
-    Payload::SensorReport(testkit::sensor_report(
+/// Report `n` of the device registered as `device` (the id its reports must name).
+fn sensor(device: &str, n: u64) -> Payload {
+    let mut r = testkit::sensor_report(
         "SHP-K",
         testkit::series(T0_MS + DAY_MS + n * 600_000, 60_000, 3, 7_000),
-    ))
+    );
+    r.device_id = device.into();
+    Payload::SensorReport(r)
 }
 
 fn declaration(id: &str) -> Payload {
@@ -112,7 +115,7 @@ fn device_and_party_keys_rotate_while_events_keep_committing() {
     for id in [&declared, &registered] {
         assert_eq!(committed(&c, id).1, "applied");
     }
-    let first = c.submit(2, &old_logger.sign(sensor(0)).expect("valid"));
+    let first = c.submit(2, &old_logger.sign(sensor("logger-old", 0)).expect("valid"));
     assert_eq!(committed(&c, &first).1, "applied");
 
     // The rotations, both effective MARGIN blocks from now.
@@ -145,11 +148,11 @@ fn device_and_party_keys_rotate_while_events_keep_committing() {
     // Between the rotation and the effective height both keys of each pair sign.
     let before: Vec<(String, &str)> = vec![
         (
-            c.submit(0, &old_logger.sign(sensor(1)).expect("valid")),
+            c.submit(0, &old_logger.sign(sensor("logger-old", 1)).expect("valid")),
             "old logger before h",
         ),
         (
-            c.submit(1, &new_logger.sign(sensor(2)).expect("valid")),
+            c.submit(1, &new_logger.sign(sensor("logger-new", 2)).expect("valid")),
             "new logger",
         ),
         (
@@ -170,7 +173,10 @@ fn device_and_party_keys_rotate_while_events_keep_committing() {
         c.wait_height(i, h - 1, Duration::from_secs(120));
     }
     let refused = [
-        (old_logger.sign(sensor(3)).expect("valid"), "device_revoked"),
+        (
+            old_logger.sign(sensor("logger-old", 3)).expect("valid"),
+            "device_revoked",
+        ),
         (
             exporter.sign(declaration("SHP-K3")).expect("valid"),
             "key_revoked",
@@ -183,7 +189,7 @@ fn device_and_party_keys_rotate_while_events_keep_committing() {
     }
     // The new keys go on.
     let after = [
-        c.submit(0, &new_logger.sign(sensor(4)).expect("valid")),
+        c.submit(0, &new_logger.sign(sensor("logger-new", 4)).expect("valid")),
         c.submit(1, &exporter2.sign(declaration("SHP-K4")).expect("valid")),
     ];
     for id in &after {

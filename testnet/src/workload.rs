@@ -226,7 +226,9 @@ fn party(org: &str, country: &str) -> Party {
     }
 }
 
-/// A realistic ~`bytes`-byte reefer reading report, padded through the device id.
+/// A realistic ~`bytes`-byte reefer reading report, padded with further readings (a millisecond
+/// apart, about 20 bytes each). The device id stays the one the device was registered as: a
+/// report naming another id contradicts its signing key's registration and is refused.
 fn reading(shipment: &str, device: usize, seq: u64, bytes: usize) -> Payload {
     let base = SensorReport {
         shipment_id: shipment.into(),
@@ -245,18 +247,14 @@ fn reading(shipment: &str, device: usize, seq: u64, bytes: usize) -> Payload {
     let current = codec::to_canonical(&base).len() + 130;
     let mut p = base;
     if bytes > current {
-        let pad = (bytes - current).min(40);
-        p.device_id.push_str(&"-".repeat(pad));
-        if bytes > current + pad {
-            let t = p.readings[0].time_ms;
-            p.readings
-                .extend((0..(bytes - current - pad) / 20).map(|i| Reading {
-                    kind: SensorKind::Temperature,
-                    value_milli: 7_000,
-                    unit: "CEL".into(),
-                    time_ms: t + 1 + i as u64,
-                }));
-        }
+        let t = p.readings[0].time_ms;
+        p.readings
+            .extend((0..(bytes - current) / 20).map(|i| Reading {
+                kind: SensorKind::Temperature,
+                value_milli: 7_000,
+                unit: "CEL".into(),
+                time_ms: t + 1 + i as u64,
+            }));
     }
     p.series_len = u32::try_from(p.readings.len()).unwrap_or(u32::MAX);
     debug_assert!(Payload::SensorReport(p.clone()).validate().is_ok());

@@ -139,7 +139,8 @@ wire_struct! {
     }
 }
 
-/// Checks an HS prefix: 2 to 6 digits.
+/// Checks an HS prefix: 2 to 6 digits, of a chapter (and heading) that exists
+/// ([`v::hs_nomenclature`]).
 pub fn hs_prefix(field: &str, p: &str) -> Checked {
     if !(2..=6).contains(&p.len()) || !p.bytes().all(|b| b.is_ascii_digit()) {
         return Err(FieldError::new(
@@ -147,7 +148,7 @@ pub fn hs_prefix(field: &str, p: &str) -> Checked {
             format!("must be 2 to 6 digits, got {p:?}"),
         ));
     }
-    Ok(())
+    v::hs_nomenclature(field, p)
 }
 
 impl RuleSet {

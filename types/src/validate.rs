@@ -77,12 +77,43 @@ pub fn required_text(field: &str, v: &str) -> Checked {
     text(field, v)
 }
 
-/// Six-digit HS subheading.
+/// Six-digit HS subheading of a chapter and heading that exist in the nomenclature
+/// ([`hs_nomenclature`]).
 pub fn hs_code(field: &str, v: &str) -> Checked {
     if v.len() != 6 || !v.bytes().all(|b| b.is_ascii_digit()) {
         return Err(FieldError::new(
             field,
             format!("must be a 6-digit HS subheading, got {v:?}"),
+        ));
+    }
+    hs_nomenclature(field, v)
+}
+
+/// The chapter (first two digits) of an HS code or prefix is one of the Harmonized System's:
+/// 01 to 97, except 77 (reserved for future use); 98 and 99 are left to national use and are not
+/// six-digit HS. A heading (digits three and four), when present, is never 00: headings are
+/// numbered from 01 within their chapter. `v` is ASCII digits (checked by the caller).
+pub fn hs_nomenclature(field: &str, v: &str) -> Checked {
+    let chapter = v.get(..2).and_then(|c| c.parse::<u8>().ok());
+    match chapter {
+        Some(77) => {
+            return Err(FieldError::new(
+                field,
+                format!("{v}: HS chapter 77 is reserved and holds no goods"),
+            ));
+        }
+        Some(1..=97) => {}
+        _ => {
+            return Err(FieldError::new(
+                field,
+                format!("{v}: HS chapter must be 01 to 97"),
+            ));
+        }
+    }
+    if v.get(2..4) == Some("00") {
+        return Err(FieldError::new(
+            field,
+            format!("{v}: HS heading 00 does not exist (headings start at 01)"),
         ));
     }
     Ok(())
@@ -94,6 +125,12 @@ pub fn country(field: &str, v: &str) -> Checked {
         return Err(FieldError::new(
             field,
             format!("must be an ISO 3166-1 alpha-2 code such as MX, got {v:?}"),
+        ));
+    }
+    if !crate::countries::is_assigned(v) {
+        return Err(FieldError::new(
+            field,
+            format!("{v} is not an assigned ISO 3166-1 alpha-2 country code"),
         ));
     }
     Ok(())
@@ -124,36 +161,25 @@ pub fn locode(field: &str, v: &str) -> Checked {
             format!("must be a UN/LOCODE such as MXLZC, got {v:?}"),
         ));
     }
+    if !crate::countries::is_assigned(&v[..2]) {
+        return Err(FieldError::new(
+            field,
+            format!(
+                "{v}: {} is not an assigned ISO 3166-1 country code",
+                &v[..2]
+            ),
+        ));
+    }
     Ok(())
 }
 
 /// GTIN-8/12/13/14 with a correct GS1 check digit.
 pub fn gtin(field: &str, v: &str) -> Checked {
-    let b = v.as_bytes();
-    if ![8, 12, 13, 14].contains(&b.len()) || !b.iter().all(u8::is_ascii_digit) {
-        return Err(FieldError::new(
-            field,
-            format!("must be 8, 12, 13 or 14 digits, got {v:?}"),
-        ));
-    }
-    let (body, check) = b.split_at(b.len() - 1);
-    let sum: u32 = body
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, d)| u32::from(d - b'0') * if i % 2 == 0 { 3 } else { 1 })
-        .sum();
-    let expected = (10 - sum % 10) % 10;
-    if u32::from(check[0] - b'0') != expected {
-        return Err(FieldError::new(
-            field,
-            format!("check digit should be {expected}"),
-        ));
-    }
-    Ok(())
+    crate::gs1::gtin(field, v)
 }
 
-/// An EPC URI (pure identity `urn:epc:id:`, class `urn:epc:class:`, or GS1 Digital Link).
+/// An EPC URI (pure identity `urn:epc:id:`, class `urn:epc:class:`, or GS1 Digital Link), whose
+/// GS1 key is well formed ([`crate::gs1::epc`]: URN digit counts, Digital Link check digits).
 pub fn epc(field: &str, v: &str) -> Checked {
     let ok = (v.starts_with("urn:epc:id:")
         || v.starts_with("urn:epc:class:")
@@ -165,6 +191,22 @@ pub fn epc(field: &str, v: &str) -> Checked {
             field,
             format!("must be an EPC URI (urn:epc:id:...) or a GS1 Digital Link, got {v:?}"),
         ));
+    }
+    crate::gs1::epc(field, v)
+}
+
+/// A list of EPCs: each well formed, none twice (the same tag or unit cannot be listed twice).
+pub fn epc_list(field: &str, v: &[String]) -> Checked {
+    list(field, v)?;
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, e) in v.iter().enumerate() {
+        epc(&format!("{field}[{i}]"), e)?;
+        if !seen.insert(e.as_str()) {
+            return Err(FieldError::new(
+                format!("{field}[{i}]"),
+                format!("{e} is listed twice"),
+            ));
+        }
     }
     Ok(())
 }

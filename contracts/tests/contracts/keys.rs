@@ -9,11 +9,12 @@ use tradeledger_contracts::*;
 use tradeledger_types::domain::sha256;
 use tradeledger_types::*;
 
-fn sensor(id: &str) -> Payload {
-    Payload::SensorReport(testkit::sensor_report(
-        id,
-        testkit::series(T0_MS + DAY_MS, 600_000, 3, 7_000),
-    ))
+/// A report by the device registered as `device` (a report under another device id would
+/// contradict the signing key's registration).
+fn sensor_by(device: &str, id: &str) -> Payload {
+    let mut r = testkit::sensor_report(id, testkit::series(T0_MS + DAY_MS, 600_000, 3, 7_000));
+    r.device_id = device.into();
+    Payload::SensorReport(r)
 }
 
 fn clearance(id: &str) -> Payload {
@@ -73,7 +74,7 @@ fn device_rotation_keeps_both_keys_until_the_stated_height() {
     let mut old = Actor::new("logger-old");
     let mut new = Actor::new("logger-new");
     chain.apply(&mut p.carrier, register("logger-old"));
-    chain.apply(&mut old, sensor("S1"));
+    chain.apply(&mut old, sensor_by("logger-old", "S1"));
     // Rotation: register the new key, then revoke the old one three blocks ahead.
     chain.apply(&mut p.carrier, register("logger-new"));
     let h = chain.height + 3;
@@ -84,11 +85,17 @@ fn device_rotation_keeps_both_keys_until_the_stated_height() {
     );
     // Before h both keys sign.
     while chain.height + 1 < h {
-        let b = chain.block(&[old.sign(sensor("S1")), new.sign(sensor("S1"))]);
+        let b = chain.block(&[
+            old.sign(sensor_by("logger-old", "S1")),
+            new.sign(sensor_by("logger-new", "S1")),
+        ]);
         assert!(b.outcomes.iter().all(EventOutcome::is_applied), "{b:?}");
     }
     // From h the old key is refused, with the height in the detail; the new one goes on.
-    let b = chain.block(&[old.sign(sensor("S1")), new.sign(sensor("S1"))]);
+    let b = chain.block(&[
+        old.sign(sensor_by("logger-old", "S1")),
+        new.sign(sensor_by("logger-new", "S1")),
+    ]);
     assert_eq!(chain.height, h);
     assert_eq!(code(&b.outcomes[0]), Some("device_revoked"));
     assert!(
@@ -108,10 +115,13 @@ fn device_rotation_keeps_both_keys_until_the_stated_height() {
     // Later heights too.
     old.next_seq -= 1;
     assert_eq!(
-        chain.try_apply(&mut old, sensor("S1")),
+        chain.try_apply(&mut old, sensor_by("logger-old", "S1")),
         Some(RejectCode::DeviceRevoked)
     );
-    assert_eq!(chain.try_apply(&mut new, sensor("S1")), None);
+    assert_eq!(
+        chain.try_apply(&mut new, sensor_by("logger-new", "S1")),
+        None
+    );
 }
 
 #[test]
@@ -120,13 +130,13 @@ fn device_revocation_for_a_past_or_the_current_height_takes_effect_at_once() {
         let (mut chain, mut p) = crate::harness::declared("S1");
         let mut dev = Actor::new("logger-1");
         chain.apply(&mut p.carrier, register("logger-1"));
-        chain.apply(&mut dev, sensor("S1"));
+        chain.apply(&mut dev, sensor_by("logger-1", "S1"));
         // The next block is height 4: stated heights 0 and 1 are past, 4 is the current one.
         assert_eq!(chain.height + 1, 4);
         let b = chain.block(&[
-            dev.sign(sensor("S1")),
+            dev.sign(sensor_by("logger-1", "S1")),
             p.carrier.sign(revoke("logger-1", stated)),
-            dev.sign(sensor("S1")),
+            dev.sign(sensor_by("logger-1", "S1")),
         ]);
         assert!(
             b.outcomes[0].is_applied(),
@@ -426,7 +436,7 @@ fn rotations_are_deterministic() {
         let mut push = |b: BlockResults| roots.push((b.state_root, b.results_root));
         push(chain.block(&[p.carrier.sign(register("logger-old"))]));
         push(chain.block(&[
-            old.sign(sensor("S1")),
+            old.sign(sensor_by("logger-old", "S1")),
             p.carrier.sign(register("logger-new")),
         ]));
         push(chain.block(&[
@@ -435,8 +445,8 @@ fn rotations_are_deterministic() {
         ]));
         for _ in 0..3 {
             push(chain.block(&[
-                old.sign(sensor("S1")),
-                new_dev.sign(sensor("S1")),
+                old.sign(sensor_by("logger-old", "S1")),
+                new_dev.sign(sensor_by("logger-new", "S1")),
                 p.customs.sign(clearance("S1")),
                 new.sign(clearance("S1")),
             ]));

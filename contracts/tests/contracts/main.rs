@@ -4,6 +4,7 @@
 #![allow(clippy::type_complexity)]
 
 mod api;
+mod consistency;
 mod custom_rules;
 mod determinism;
 mod governance;

@@ -199,6 +199,9 @@ fn treatment_records_table() {
 #[test]
 fn void_treatment_and_failed_inspection_are_critical() {
     let (mut chain, mut p) = declared("S1");
+    // The record is of an 18-day treatment from T0, reported once it ended: blocks run after it
+    // (a record dated ahead of the block time is refused).
+    chain.time_ms = T0_MS + 20 * DAY_MS;
     let inspection = InspectionResult {
         shipment_id: "S1".into(),
         kind: InspectionKind::Phytosanitary,

@@ -125,7 +125,14 @@ pub(crate) fn import_sensor_elements(
                 crate::recorder::CARRY_WHOLE_MAX,
             )
         })
-        .collect();
+        .collect::<Vec<SensorReport>>();
+    // A document can contradict itself (a temperature below absolute zero, a relative humidity
+    // above 100 %): refused here, as the ledger would refuse the report.
+    for r in &reports {
+        r.validate().map_err(|e| {
+            EpcisError::new(path, format!("does not map to a valid sensor report: {e}"))
+        })?;
+    }
     Ok((reports, skipped))
 }
 

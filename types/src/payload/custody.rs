@@ -71,6 +71,7 @@ impl Location {
         }
         if let Some(s) = &self.site {
             v::text(&format!("{field}.site"), s)?;
+            crate::gs1::site(&format!("{field}.site"), s)?;
         }
         if self.locode.is_none() && self.lat_micro_deg.is_none() && self.site.is_none() {
             return Err(FieldError::new(
@@ -175,18 +176,36 @@ impl CustodyEvent {
                 "must be within ±14 hours",
             ));
         }
+        match (self.event_type, self.action) {
+            (EpcisEventType::Transformation, Some(_)) => {
+                return Err(FieldError::new(
+                    "action",
+                    "a transformation event has no action",
+                ));
+            }
+            (t, None) if t != EpcisEventType::Transformation => {
+                return Err(FieldError::new(
+                    "action",
+                    format!("is required for a {t:?} event").to_lowercase(),
+                ));
+            }
+            _ => {}
+        }
         if let Some(l) = &self.read_point {
             l.validate("read_point")?;
         }
         if let Some(l) = &self.biz_location {
             l.validate("biz_location")?;
         }
-        v::list("epcs", &self.epcs)?;
-        for (i, e) in self.epcs.iter().enumerate() {
-            v::epc(&format!("epcs[{i}]"), e)?;
-        }
+        v::epc_list("epcs", &self.epcs)?;
         if let Some(p) = &self.parent {
             v::epc("parent", p)?;
+            if self.epcs.contains(p) {
+                return Err(FieldError::new(
+                    "parent",
+                    "is also listed among its own children (epcs)",
+                ));
+            }
         }
         if let Some(s) = &self.seal {
             v::id("seal.seal_id", &s.seal_id)?;

@@ -106,14 +106,13 @@ impl InspectionResult {
         if let Some(t) = &self.treatment {
             v::window("treatment", t.start_ms, t.end_ms)?;
             v::non_empty_list("treatment.readings", &t.readings)?;
-            for (i, w) in t.readings.windows(2).enumerate() {
-                if w[1].time_ms < w[0].time_ms {
-                    return Err(FieldError::new(
-                        format!("treatment.readings[{}].time_ms", i + 1),
-                        "readings must be in time order",
-                    ));
-                }
-            }
+            super::sensor::check_readings("treatment.readings", &t.readings)?;
+        }
+        if self.outcome == InspectionOutcome::Fail && self.findings.is_empty() {
+            return Err(FieldError::new(
+                "findings",
+                "a failed inspection names at least one finding",
+            ));
         }
         if self.outcome == InspectionOutcome::PassAfterTreatment && self.treatment.is_none() {
             return Err(FieldError::new(

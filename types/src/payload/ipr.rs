@@ -40,6 +40,9 @@ impl IprRecordation {
         v::required_text("registration_no", &self.registration_no)?;
         v::org_id("owner", &self.owner)?;
         v::list("hs_prefixes", &self.hs_prefixes)?;
+        for (i, p) in self.hs_prefixes.iter().enumerate() {
+            crate::rules::hs_prefix(&format!("hs_prefixes[{i}]"), p)?;
+        }
         v::list("authorised_manufacturers", &self.authorised_manufacturers)?;
         v::list("authorised_importers", &self.authorised_importers)?;
         v::window("valid_until_ms", self.valid_from_ms, self.valid_until_ms)

@@ -23,7 +23,9 @@ pub use origin::{
     BLANKET_PERIOD_MS_MAX, BlanketPeriod, CertificateOfOrigin, CertifiedGood, CertifierRole,
     OriginCriterion,
 };
-pub use sensor::{Reading, SensorKind, SensorReport, SeriesStats};
+pub use sensor::{
+    ABSOLUTE_ZERO_MILLI_C, Reading, SensorKind, SensorReport, SeriesStats, check_readings,
+};
 pub use shipment::{CostData, GoodsLine, Material, Party, RouteStop, ShipmentDeclaration};
 
 use crate::rules::RuleSetUpdate;

@@ -107,6 +107,18 @@ impl CertificateOfOrigin {
         self.importer.validate("importer")?;
         v::non_empty_list("goods", &self.goods)?;
         for (i, g) in self.goods.iter().enumerate() {
+            if g.line == 0 {
+                return Err(FieldError::new(
+                    format!("goods[{i}].line"),
+                    "line numbers start at 1",
+                ));
+            }
+            if self.goods[..i].iter().any(|o| o.line == g.line) {
+                return Err(FieldError::new(
+                    format!("goods[{i}].line"),
+                    format!("line {} is certified twice", g.line),
+                ));
+            }
             v::required_text(&format!("goods[{i}].description"), &g.description)?;
             v::hs_code(&format!("goods[{i}].hs_code"), &g.hs_code)?;
         }

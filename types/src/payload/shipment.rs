@@ -64,6 +64,36 @@ wire_struct! {
     }
 }
 
+impl CostData {
+    /// Checks the materials, and that the totals add up: the materials' values sum without
+    /// overflow and do not exceed the transaction value or the net cost, when given (a good
+    /// cannot cost less than its materials).
+    pub fn validate(&self, field: &str) -> Checked {
+        v::list(&format!("{field}.materials"), &self.materials)?;
+        let mut total = 0u64;
+        for (j, m) in self.materials.iter().enumerate() {
+            let f = |name: &str| format!("{field}.materials[{j}].{name}");
+            v::hs_code(&f("hs_code"), &m.hs_code)?;
+            v::text(&f("description"), &m.description)?;
+            total = total.checked_add(m.value_minor).ok_or_else(|| {
+                FieldError::new(f("value_minor"), "the materials' total value overflows")
+            })?;
+        }
+        for (name, base) in [
+            ("transaction_value_minor", self.transaction_value_minor),
+            ("net_cost_minor", self.net_cost_minor),
+        ] {
+            if base > 0 && total > base {
+                return Err(FieldError::new(
+                    format!("{field}.{name}"),
+                    format!("is {base}, less than the materials' total {total}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 wire_struct! {
     /// One line of goods in a declaration.
     #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,8 +181,13 @@ impl ShipmentDeclaration {
         }
         v::org_id("carrier", &self.carrier)?;
         v::non_empty_list("goods", &self.goods)?;
+        // The declared value per currency, which must not overflow.
+        let mut totals: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
         for (i, g) in self.goods.iter().enumerate() {
             let f = |name: &str| format!("goods[{i}].{name}");
+            if g.line == 0 {
+                return Err(FieldError::new(f("line"), "line numbers start at 1"));
+            }
             if self.goods[..i].iter().any(|o| o.line == g.line) {
                 return Err(FieldError::new(
                     f("line"),
@@ -168,7 +203,20 @@ impl ShipmentDeclaration {
                 return Err(FieldError::new(f("quantity"), "must be positive"));
             }
             v::required_text(&f("unit"), &g.unit)?;
+            if g.value_minor == 0 {
+                return Err(FieldError::new(
+                    f("value_minor"),
+                    "must be positive: goods have a customs value",
+                ));
+            }
             v::currency(&f("currency"), &g.currency)?;
+            let total = totals.entry(g.currency.as_str()).or_insert(0u64);
+            *total = total.checked_add(g.value_minor).ok_or_else(|| {
+                FieldError::new(
+                    f("value_minor"),
+                    format!("the total value in {} overflows", g.currency),
+                )
+            })?;
             if let Some(b) = &g.brand {
                 v::required_text(&f("brand"), b)?;
             }
@@ -177,14 +225,7 @@ impl ShipmentDeclaration {
             }
             v::country(&f("origin_country"), &g.origin_country)?;
             if let Some(c) = &g.cost {
-                v::list(&f("cost.materials"), &c.materials)?;
-                for (j, m) in c.materials.iter().enumerate() {
-                    v::hs_code(&f(&format!("cost.materials[{j}].hs_code")), &m.hs_code)?;
-                    v::text(
-                        &f(&format!("cost.materials[{j}].description")),
-                        &m.description,
-                    )?;
-                }
+                c.validate(&f("cost"))?;
             }
         }
         v::country("origin_country", &self.origin_country)?;
@@ -194,12 +235,37 @@ impl ShipmentDeclaration {
             v::country(&format!("route[{i}].country"), &s.country)?;
             if let Some(l) = &s.locode {
                 v::locode(&format!("route[{i}].locode"), l)?;
+                if l.get(..2) != Some(s.country.as_str()) {
+                    return Err(FieldError::new(
+                        format!("route[{i}].locode"),
+                        format!("{l} is not in the stop's country {}", s.country),
+                    ));
+                }
             }
         }
-        v::list("epcs", &self.epcs)?;
-        for (i, e) in self.epcs.iter().enumerate() {
-            v::epc(&format!("epcs[{i}]"), e)?;
+        if let Some(first) = self.route.first()
+            && first.country != self.origin_country
+        {
+            return Err(FieldError::new(
+                "route[0].country",
+                format!(
+                    "the route starts in {}, the declared origin is {}",
+                    first.country, self.origin_country
+                ),
+            ));
         }
+        if let Some(last) = self.route.last()
+            && last.country != self.destination_country
+        {
+            return Err(FieldError::new(
+                format!("route[{}].country", self.route.len() - 1),
+                format!(
+                    "the route ends in {}, the declared destination is {}",
+                    last.country, self.destination_country
+                ),
+            ));
+        }
+        v::epc_list("epcs", &self.epcs)?;
         v::window("arrival_ms", self.departure_ms, self.arrival_ms)
     }
 }
