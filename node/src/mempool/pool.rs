@@ -578,7 +578,12 @@ mod tests {
         Insert { seed: u8, seq: u64 },
         Commit { seed: u8, seq: u64, consumes: bool },
         Learn { seed: u8, seq: u64 },
+        /// Time passes, then parked events older than the bound are dropped.
+        Expire { after_ms: u64 },
     }
+
+    /// The gap bound of the property below, ms.
+    const GAP_WAIT_MS: u64 = 5;
 
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
@@ -586,6 +591,7 @@ mod tests {
             1 => (1u8..4, 1u64..12, any::<bool>())
                 .prop_map(|(seed, seq, consumes)| Op::Commit { seed, seq, consumes }),
             1 => (1u8..4, 0u64..8).prop_map(|(seed, seq)| Op::Learn { seed, seq }),
+            1 => (0u64..8).prop_map(|after_ms| Op::Expire { after_ms }),
         ]
     }
 
@@ -596,17 +602,38 @@ mod tests {
         fn readiness_bookkeeping_matches_its_definition(ops in proptest::collection::vec(op(), 1..60), cap in 3usize..12) {
             let mut pool = Pool::new(cap, 1 << 20);
             let mut height = 0;
+            let mut now_ms = 0;
             for op in ops {
                 match op {
-                    Op::Insert { seed, seq } => { let _ = try_add(&mut pool, seed, seq); }
+                    Op::Insert { seed, seq } => {
+                        let e = sample_event(seed, seq);
+                        let (id, size) = (e.id(), e.to_bytes().len());
+                        let _ = pool.insert(e, id, size, now_ms);
+                    }
                     Op::Commit { seed, seq, consumes } => {
                         let id = sample_event(seed, seq).id();
                         if pool.contains(&id) {
                             height += 1;
-                            pool.on_commit(height, &[(id, signer(seed), if consumes { seq } else { 0 })], 0);
+                            pool.on_commit(height, &[(id, signer(seed), if consumes { seq } else { 0 })], now_ms);
                         }
                     }
                     Op::Learn { seed, seq } => pool.learn_committed_seq(signer(seed), seq),
+                    Op::Expire { after_ms } => {
+                        now_ms += after_ms;
+                        let parked_before: HashSet<EventId> = pool.parked.values().copied().collect();
+                        for e in pool.expire_parked(now_ms, GAP_WAIT_MS) {
+                            // Only parked events that waited longer than the bound are dropped.
+                            prop_assert!(parked_before.contains(&e.id));
+                            prop_assert!(e.waited_ms > GAP_WAIT_MS);
+                            prop_assert!(e.waiting.waits_for_seq() < e.waiting.seq);
+                            prop_assert!(!pool.contains(&e.id));
+                        }
+                        // What stays parked has waited at most the bound.
+                        for id in pool.parked.values() {
+                            let w = pool.waiting(id).expect("a parked event waits");
+                            prop_assert!(now_ms - w.since_ms <= GAP_WAIT_MS);
+                        }
+                    }
                 }
                 pool.assert_consistent();
                 let parked: HashSet<EventId> = pool.parked.values().copied().collect();
