@@ -630,12 +630,20 @@ mod tests {
                         }
                         // What stays parked has waited at most the bound.
                         for id in pool.parked.values() {
-                            let w = pool.waiting(id).expect("a parked event waits");
-                            prop_assert!(now_ms - w.since_ms <= GAP_WAIT_MS);
+                            prop_assert!(now_ms - pool.by_id[id].parked_at_ms <= GAP_WAIT_MS);
                         }
                     }
                 }
                 pool.assert_consistent();
+                // Every parked event that is not stale says what it waits for.
+                for id in pool.parked.values() {
+                    let b = &pool.by_id[id].event.body;
+                    if let Some(w) = pool.waiting(id) {
+                        prop_assert!(w.waits_for_seq() < b.seq && w.waits_for_seq() > w.committed_seq);
+                    } else {
+                        prop_assert!(b.seq <= pool.committed(&b.signer), "only a stale event waits for nothing");
+                    }
+                }
                 let parked: HashSet<EventId> = pool.parked.values().copied().collect();
                 let selected: Vec<EventId> = pool.select(100, 1 << 20).iter().map(SignedEvent::id).collect();
                 for id in &selected {

@@ -60,7 +60,8 @@ pub struct GapExpired {
 
 impl Pool {
     /// What the pending event `id` waits for; `None` when it is not parked (absent, or ready to
-    /// be proposed).
+    /// be proposed) or is stale (its number was used up meanwhile: it goes at its signer's next
+    /// commit).
     pub fn waiting(&self, id: &EventId) -> Option<Waiting> {
         let e = self.by_id.get(id)?;
         if !self.parked.contains_key(&e.arrival) {
@@ -69,6 +70,12 @@ impl Pool {
         let signer = e.event.body.signer;
         let seq = e.event.body.seq;
         let first = self.ready_upto(&signer).saturating_add(1);
+        // Found by the readiness property: a committed sequence learnt from storage (not from a
+        // commit, which sweeps) can pass a parked event, and the range below would be empty
+        // the wrong way round.
+        if seq <= first {
+            return None;
+        }
         let mut missing = Vec::new();
         let mut next = first;
         for (scanned, ((_, pending), _)) in self
@@ -95,7 +102,9 @@ impl Pool {
     }
 
     /// Drops the parked events that have waited more than `wait_ms_max` at `now_ms`, oldest
-    /// wait first (at most [`EXPIRED_PER_CALL_MAX`]), and says what each waited for.
+    /// wait first (at most [`EXPIRED_PER_CALL_MAX`]), and says what each waited for. Stale
+    /// ones (their number used up meanwhile, see [`Self::waiting`]) are dropped unreported:
+    /// they wait for nothing, and their signer's next commit would sweep them anyway.
     ///
     /// Dropping a parked event opens no gap (nothing after it was ready because of it), so the
     /// signer's ready events stay proposable.
@@ -108,18 +117,20 @@ impl Pool {
             .map(|((at, _), id)| (*id, now_ms.saturating_sub(*at)))
             .collect();
         // Described before any is removed: each names the gap as it stood while it waited.
-        let expired: Vec<GapExpired> = due
-            .into_iter()
-            .filter_map(|(id, waited_ms)| {
-                Some(GapExpired {
+        let mut expired = Vec::with_capacity(due.len());
+        let mut stale = Vec::new();
+        for (id, waited_ms) in due {
+            match self.waiting(&id) {
+                Some(waiting) => expired.push(GapExpired {
                     id,
-                    waiting: self.waiting(&id)?,
+                    waiting,
                     waited_ms,
-                })
-            })
-            .collect();
-        for e in &expired {
-            self.remove(&e.id, now_ms);
+                }),
+                None => stale.push(id),
+            }
+        }
+        for id in expired.iter().map(|e| &e.id).chain(&stale) {
+            self.remove(id, now_ms);
         }
         expired
     }
