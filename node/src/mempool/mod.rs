@@ -85,20 +85,13 @@ impl Mempool {
         self.gap_wait_ms
     }
 
-    /// What the pending event `id` waits for, when it is parked behind a sequence gap.
-    pub fn waiting(&self, id: &EventId) -> Option<Waiting> {
-        self.lock().waiting(id)
-    }
-
     /// Drops the events that have waited behind a sequence gap longer than the bound at
     /// `now_ms`, counting each as rejected (`sequence_gap`); the caller reports them.
     pub fn expire_gaps(&self, now_ms: u64) -> Vec<GapExpired> {
         let expired = {
             let mut pool = self.lock();
             let expired = pool.expire_parked(now_ms, self.gap_wait_ms);
-            if !expired.is_empty() {
-                self.update_gauges(&pool);
-            }
+            self.update_gauges(&pool);
             expired
         };
         for _ in &expired {
