@@ -458,7 +458,9 @@ mod tests {
                 mempool_gap_wait_s: wait_s,
                 ..Config::default()
             };
-            let e = c.resolve(Path::new("/h")).expect_err("gap wait out of range");
+            let e = c
+                .resolve(Path::new("/h"))
+                .expect_err("gap wait out of range");
             assert!(e.to_string().contains("mempool_gap_wait_s"), "{e}");
         }
         let c = Config {

@@ -50,10 +50,7 @@ fn an_event_behind_a_refused_sequence_says_what_it_waits_for_then_is_rejected_as
     let signer = signer.body.signer.to_hex();
 
     // Sequence 1 is refused at submission (400): it uses up nothing.
-    let refused = exporter.sign_seq(
-        Payload::ShipmentDeclaration(testkit::declaration("")),
-        1,
-    );
+    let refused = exporter.sign_seq(Payload::ShipmentDeclaration(testkit::declaration("")), 1);
     let r = send(
         api,
         None,
@@ -63,7 +60,12 @@ fn an_event_behind_a_refused_sequence_says_what_it_waits_for_then_is_rejected_as
         &refused.to_bytes(),
     )
     .expect("node answers");
-    assert_eq!(r.error(), (400, "invalid_payload".to_owned()), "{}", r.json());
+    assert_eq!(
+        r.error(),
+        (400, "invalid_payload".to_owned()),
+        "{}",
+        r.json()
+    );
 
     // A client that took it as used up sends 2: admitted (202), but it waits for 1.
     let two = declaration(&exporter, "GAP-2", 2);

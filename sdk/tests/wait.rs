@@ -28,7 +28,10 @@ async fn stand_in(answer: Value) -> String {
 }
 
 fn ids() -> (EventId, PublicKey) {
-    (tradeledger_types::Hash32([7; 32]), SecretKey::from_seed([3; 32]).public())
+    (
+        tradeledger_types::Hash32([7; 32]),
+        SecretKey::from_seed([3; 32]).public(),
+    )
 }
 
 fn waiting(signer: PublicKey) -> Value {

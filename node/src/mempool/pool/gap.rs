@@ -214,15 +214,25 @@ mod tests {
         let s1_2 = add(&mut pool, 1, 2, 20);
         let s1_7 = add(&mut pool, 1, 7, 30);
         let s2_2 = add(&mut pool, 2, 2, 40);
-        assert_eq!(pool.waiting(&s1_7).expect("parked").missing, vec![1, 3, 5, 6]);
+        assert_eq!(
+            pool.waiting(&s1_7).expect("parked").missing,
+            vec![1, 3, 5, 6]
+        );
         assert_eq!(pool.waiting(&s1_4).expect("parked").missing, vec![1, 3]);
         let expired: Vec<EventId> = pool
             .expire_parked(25 + 100, 100)
             .iter()
             .map(|e| e.id)
             .collect();
-        assert_eq!(expired, vec![s1_4, s1_2], "waits older than 100 ms, oldest first");
-        assert_eq!(pool.waiting(&s1_7).expect("parked").missing, vec![1, 2, 3, 4, 5, 6]);
+        assert_eq!(
+            expired,
+            vec![s1_4, s1_2],
+            "waits older than 100 ms, oldest first"
+        );
+        assert_eq!(
+            pool.waiting(&s1_7).expect("parked").missing,
+            vec![1, 2, 3, 4, 5, 6]
+        );
         // The missing 1 arrives: signer 2 is unaffected, signer 1's 7 still waits for 2.
         add(&mut pool, 1, 1, 200);
         assert_eq!(pool.waiting(&s1_7).expect("parked").waits_for_seq(), 2);
@@ -235,7 +245,10 @@ mod tests {
         let mut pool = Pool::new(100, 1 << 20);
         let far = add(&mut pool, 1, 1_000, 0);
         let w = pool.waiting(&far).expect("parked");
-        assert_eq!(w.missing, (1..=MISSING_LISTED_MAX as u64).collect::<Vec<_>>());
+        assert_eq!(
+            w.missing,
+            (1..=MISSING_LISTED_MAX as u64).collect::<Vec<_>>()
+        );
         assert_eq!(w.waits_for_seq(), 1);
     }
 }
