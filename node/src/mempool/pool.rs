@@ -573,25 +573,13 @@ mod tests {
         pool.assert_consistent();
     }
 
+    /// `Expire`: time passes, then parked events older than the bound are dropped.
     #[derive(Debug, Clone)]
     enum Op {
-        Insert {
-            seed: u8,
-            seq: u64,
-        },
-        Commit {
-            seed: u8,
-            seq: u64,
-            consumes: bool,
-        },
-        Learn {
-            seed: u8,
-            seq: u64,
-        },
-        /// Time passes, then parked events older than the bound are dropped.
-        Expire {
-            after_ms: u64,
-        },
+        Insert { seed: u8, seq: u64 },
+        Commit { seed: u8, seq: u64, consumes: bool },
+        Learn { seed: u8, seq: u64 },
+        Expire { after_ms: u64 },
     }
 
     /// The gap bound of the property below, ms.
