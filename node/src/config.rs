@@ -75,6 +75,10 @@ pub struct Config {
     pub mempool_events_max: usize,
     /// Most bytes of events held in the mempool.
     pub mempool_bytes_max: usize,
+    /// Longest an event may wait in the mempool behind a sequence gap of its signer (an
+    /// earlier number neither committed nor pending), seconds; then it is dropped and
+    /// `GET /v1/events/{id}` answers `rejected` with `sequence_gap`.
+    pub mempool_gap_wait_s: u64,
     /// Largest HTTP request body accepted, bytes.
     pub api_body_bytes_max: usize,
     /// Most blocks in one sync response.
@@ -112,6 +116,10 @@ impl Default for Config {
             allow_read_only_peers: false,
             mempool_events_max: 100_000,
             mempool_bytes_max: 256 * 1024 * 1024,
+            // Long enough for a client to notice a refusal and send the missing number, or for
+            // gossip to deliver events out of order; short enough that a client waiting for the
+            // commit learns of the gap within its own timeout.
+            mempool_gap_wait_s: 60,
             api_body_bytes_max: 256 * 1024,
             sync_blocks_max: 64,
             state_cache_mb: crate::storage::STATE_CACHE_BYTES >> 20,
@@ -160,6 +168,9 @@ pub struct ConfigArgs {
     /// Most bytes in the mempool.
     #[arg(long, env = "TRADELEDGER_MEMPOOL_BYTES_MAX")]
     pub mempool_bytes_max: Option<usize>,
+    /// Longest an event waits behind a sequence gap before it is dropped, seconds.
+    #[arg(long, env = "TRADELEDGER_MEMPOOL_GAP_WAIT_S")]
+    pub mempool_gap_wait_s: Option<u64>,
     /// Largest HTTP body, bytes.
     #[arg(long, env = "TRADELEDGER_API_BODY_BYTES_MAX")]
     pub api_body_bytes_max: Option<usize>,
@@ -208,6 +219,7 @@ impl ConfigArgs {
             allow_read_only_peers,
             mempool_events_max,
             mempool_bytes_max,
+            mempool_gap_wait_s,
             api_body_bytes_max,
             sync_blocks_max,
             state_cache_mb,
@@ -223,6 +235,15 @@ impl ConfigArgs {
 }
 
 impl Config {
+    /// The mempool's caps and gap bound.
+    pub fn mempool_limits(&self) -> crate::mempool::Limits {
+        crate::mempool::Limits {
+            events_max: self.mempool_events_max,
+            bytes_max: self.mempool_bytes_max,
+            gap_wait_ms: self.mempool_gap_wait_s.saturating_mul(1_000),
+        }
+    }
+
     /// The API's per-client rate limits.
     pub fn rate_limits(&self) -> crate::api::rate_limit::RateLimits {
         use crate::api::rate_limit::{Bucket, RateLimits};
@@ -268,6 +289,10 @@ pub struct ResolvedConfig {
     /// Parsed peers.
     pub peers: Vec<PeerAddr>,
 }
+
+/// Largest `mempool_gap_wait_s` accepted (a day): a longer wait keeps a lost gap's events
+/// for nothing.
+pub const MEMPOOL_GAP_WAIT_S_MAX: u64 = 86_400;
 
 /// Smallest `state_cache_mb` accepted.
 pub const STATE_CACHE_MB_MIN: usize = 8;
@@ -321,6 +346,13 @@ impl Config {
             return Err(field(
                 "mempool_bytes_max",
                 "must hold at least one event (65536 bytes)",
+            ));
+        }
+        // 0 would drop an event that gossip merely delivered before its predecessor.
+        if !(1..=MEMPOOL_GAP_WAIT_S_MAX).contains(&self.mempool_gap_wait_s) {
+            return Err(field(
+                "mempool_gap_wait_s",
+                format!("must be between 1 and {MEMPOOL_GAP_WAIT_S_MAX}"),
             ));
         }
         if self.api_body_bytes_max < 1024 {
@@ -421,6 +453,16 @@ mod tests {
         assert!(e.to_string().contains("peers"), "{e}");
         let e = toml::from_str::<Config>("mempol_events_max = 3").expect_err("unknown field");
         assert!(e.to_string().contains("mempol_events_max"), "{e}");
+        for wait_s in [0, MEMPOOL_GAP_WAIT_S_MAX + 1] {
+            let c = Config {
+                mempool_gap_wait_s: wait_s,
+                ..Config::default()
+            };
+            let e = c
+                .resolve(Path::new("/h"))
+                .expect_err("gap wait out of range");
+            assert!(e.to_string().contains("mempool_gap_wait_s"), "{e}");
+        }
         let c = Config {
             api_write_requests_per_s: 10,
             api_write_burst: 0,

@@ -171,8 +171,7 @@ async fn run_async(
     let mempool = Arc::new(Mempool::new(
         store.clone(),
         genesis.chain_id.clone(),
-        rc.config.mempool_events_max,
-        rc.config.mempool_bytes_max,
+        rc.config.mempool_limits(),
         metrics.clone(),
         outgoing_tx,
     ));
@@ -235,6 +234,7 @@ async fn run_async(
         rejections: Default::default(),
         stopping: stop_rx,
     });
+    tokio::spawn(api::run_gap_expiry(state.clone()));
     let listener = tokio::net::TcpListener::bind(rc.api_listen)
         .await
         .with_context(|| format!("config field `api_listen`: cannot bind {}", rc.api_listen))?;

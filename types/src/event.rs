@@ -17,8 +17,20 @@ wire_struct! {
         pub chain_id: String,
         /// The signer's public key (an organisation key or a registered device key).
         pub signer: PublicKey,
-        /// Per-signer sequence number, starting at 1 and increasing by one; replays and gaps are
-        /// rejected.
+        /// Per-signer sequence number: 1 for the signer's first event, then one more than the
+        /// last number used up; replays and gaps are rejected. **A number is used up exactly
+        /// when an event carrying it is committed in a block and passes the envelope checks**:
+        /// it is applied, or rejected by a later check (payload, role, references, rules). An
+        /// event rejected in a block by an envelope check (`wrong_chain`, `unknown_signer`,
+        /// `device_kind_not_allowed`, `device_revoked`, `key_revoked`, `replayed_sequence`,
+        /// `sequence_gap`) uses up nothing, and so does an event the node refuses at submission
+        /// (any 4xx or 5xx answer but 409, or a batch item answered `rejected` or
+        /// `unavailable`): the signer's next event takes the same number, unless the refusal
+        /// is `stale_sequence` or `sequence_taken` (another event holds it). A 409 (batch:
+        /// `known`) means this very event is already pending or committed. An event whose
+        /// earlier numbers are neither committed nor pending waits at the node
+        /// (`GET /v1/events/{id}` answers `pending` with `waiting`, naming the missing number)
+        /// and is dropped as `sequence_gap` after the node's `mempool_gap_wait_s`.
         pub seq: u64,
         /// The content.
         pub payload: Payload,

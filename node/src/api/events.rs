@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use tradeledger_contracts::{Derived, Status};
 use tradeledger_types::codec::EVENT_BYTES_MAX;
-use tradeledger_types::{Block, EventProof, SignedEvent, merkle};
+use tradeledger_types::{Block, EventId, EventProof, PublicKey, SignedEvent, merkle};
 
 pub(super) fn is_cbor(headers: &HeaderMap) -> Result<bool, ApiError> {
     let ct = headers
@@ -180,11 +180,79 @@ fn outcome_json(outcome: &tradeledger_contracts::EventOutcome) -> Value {
     })
 }
 
-/// `GET /v1/events/{id}`: pending, committed (with height, outcome, flags) or rejected.
+/// `GET /v1/events/{id}` of an event this node holds but has not committed.
+#[derive(Debug, Serialize)]
+pub struct PendingAnswer {
+    /// The event id.
+    pub id: EventId,
+    /// Always `pending`.
+    pub status: &'static str,
+    /// Present when the event cannot be proposed yet: it waits for an earlier sequence number
+    /// of its signer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<WaitingAnswer>,
+}
+
+/// `GET /v1/events/{id}` of an event refused at admission, or dropped after waiting behind a
+/// sequence gap. It used up no sequence number.
+#[derive(Debug, Serialize)]
+pub struct RejectedAnswer {
+    /// The event id.
+    pub id: EventId,
+    /// Always `rejected`.
+    pub status: &'static str,
+    /// Stable code (`invalid_payload`, `role_not_allowed`, `sequence_gap`, ...).
+    pub reject_code: &'static str,
+    /// What went wrong.
+    pub reason: String,
+    /// For `sequence_gap`: what the event waited for, and how long.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<WaitingAnswer>,
+}
+
+/// What an event waits for: earlier sequence numbers of its signer that are neither committed
+/// nor pending at this node (never sent, or refused at submission).
+#[derive(Debug, Serialize)]
+pub struct WaitingAnswer {
+    /// The signer.
+    pub signer: PublicKey,
+    /// The event's own sequence number.
+    pub seq: u64,
+    /// The signer's last committed sequence number.
+    pub committed_seq: u64,
+    /// The sequence number the event waits for (the lowest missing one).
+    pub waits_for_seq: u64,
+    /// Missing sequence numbers below `seq`, lowest first (at most 16).
+    pub missing_seqs: Vec<u64>,
+    /// When the event started waiting (this node's clock, Unix ms).
+    pub since_ms: u64,
+    /// How long it has waited (or had, when dropped), ms.
+    pub waited_ms: u64,
+    /// How long this node lets an event wait before dropping it (`mempool_gap_wait_s`), ms.
+    pub wait_max_ms: u64,
+}
+
+impl WaitingAnswer {
+    fn new(w: crate::mempool::Waiting, waited_ms: u64, wait_max_ms: u64) -> WaitingAnswer {
+        WaitingAnswer {
+            signer: w.signer,
+            seq: w.seq,
+            committed_seq: w.committed_seq,
+            waits_for_seq: w.waits_for_seq(),
+            missing_seqs: w.missing,
+            since_ms: w.since_ms,
+            waited_ms,
+            wait_max_ms,
+        }
+    }
+}
+
+/// `GET /v1/events/{id}`: pending (with what it waits for, if anything), committed (with
+/// height, outcome, flags) or rejected.
 pub async fn get_event(
     AxState(st): AxState<State>,
     path: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let Path(id) = super::error::extracted(path)?;
     let id = parse_hash("event id", &id)?;
     if let Some((event, record)) = st.store.blocking(move |s| s.event(&id)).await? {
@@ -199,10 +267,26 @@ pub async fn get_event(
         if let (Value::Object(m), Value::Object(o)) = (&mut v, outcome_json(&record.outcome)) {
             m.extend(o);
         }
-        return Ok(Json(v));
+        return Ok(Json(v).into_response());
     }
-    if st.mempool.contains(&id) {
-        return Ok(Json(json!({ "id": id, "status": "pending" })));
+    let wait_max_ms = st.mempool.gap_wait_ms();
+    // One lock: pending, and if so whether it waits.
+    let pending = {
+        let pool = st.mempool.lock();
+        pool.contains(&id).then(|| pool.waiting(&id))
+    };
+    if let Some(waiting) = pending {
+        let now_ms = crate::time::now_ms();
+        let waiting = waiting.map(|w| {
+            let waited_ms = now_ms.saturating_sub(w.since_ms);
+            WaitingAnswer::new(w, waited_ms, wait_max_ms)
+        });
+        return Ok(Json(PendingAnswer {
+            id,
+            status: "pending",
+            waiting,
+        })
+        .into_response());
     }
     let rejected = st
         .rejections
@@ -210,9 +294,16 @@ pub async fn get_event(
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .get(&id);
     match rejected {
-        Some((code, message)) => Ok(Json(
-            json!({ "id": id, "status": "rejected", "reject_code": code, "reason": message }),
-        )),
+        Some(r) => Ok(Json(RejectedAnswer {
+            id,
+            status: "rejected",
+            reject_code: r.code,
+            reason: r.message,
+            waiting: r
+                .gap
+                .map(|g| WaitingAnswer::new(g.waiting, g.waited_ms, wait_max_ms)),
+        })
+        .into_response()),
         None => Err(ApiError::not_found(format!(
             "event {id} is not pending, committed or recently rejected"
         ))),

@@ -10,6 +10,7 @@ mod batch;
 mod blocks;
 mod error;
 mod events;
+mod gap_expiry;
 mod openapi;
 pub mod rate_limit;
 mod shipments;
@@ -17,6 +18,7 @@ mod status;
 mod stream;
 
 pub use error::ApiError;
+pub use gap_expiry::run_gap_expiry;
 
 use crate::feed::FeedItem;
 use crate::mempool::Mempool;
@@ -36,17 +38,60 @@ use tradeledger_types::{EventId, Genesis, Hash32, PublicKey};
 /// Admission rejections remembered for `GET /v1/events/{id}`.
 const REJECTIONS_REMEMBERED: usize = 16_384;
 
-/// Recent admission rejections (bounded, oldest forgotten first).
+/// A remembered rejection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// Stable code (`invalid_payload`, `sequence_gap`, ...).
+    pub code: &'static str,
+    /// What went wrong.
+    pub message: String,
+    /// For an event dropped after waiting behind a sequence gap: what it waited for, and how
+    /// long.
+    pub gap: Option<crate::mempool::GapExpired>,
+}
+
+/// Recent rejections: refusals at admission, and events dropped from the mempool after
+/// waiting behind a sequence gap (bounded, oldest forgotten first).
 #[derive(Debug, Default)]
 pub struct Rejections {
-    by_id: HashMap<EventId, (&'static str, String)>,
+    by_id: HashMap<EventId, Rejected>,
     order: VecDeque<EventId>,
 }
 
 impl Rejections {
     /// Remembers a rejection.
     pub fn add(&mut self, id: EventId, code: &'static str, message: String) {
-        if self.by_id.insert(id, (code, message)).is_none() {
+        self.remember(
+            id,
+            Rejected {
+                code,
+                message,
+                gap: None,
+            },
+        );
+    }
+
+    /// Remembers that an event was dropped after waiting behind a sequence gap.
+    pub fn add_expired(&mut self, expired: crate::mempool::GapExpired) {
+        let w = &expired.waiting;
+        let reject = crate::mempool::Reject::GapExpired {
+            signer: w.signer,
+            missing_seq: w.waits_for_seq(),
+            committed_seq: w.committed_seq,
+            waited_ms: expired.waited_ms,
+        };
+        self.remember(
+            expired.id,
+            Rejected {
+                code: reject.code(),
+                message: reject.to_string(),
+                gap: Some(expired),
+            },
+        );
+    }
+
+    fn remember(&mut self, id: EventId, rejected: Rejected) {
+        if self.by_id.insert(id, rejected).is_none() {
             self.order.push_back(id);
             while self.order.len() > REJECTIONS_REMEMBERED {
                 if let Some(old) = self.order.pop_front() {
@@ -57,7 +102,7 @@ impl Rejections {
     }
 
     /// The rejection of `id`, if remembered.
-    pub fn get(&self, id: &EventId) -> Option<(&'static str, String)> {
+    pub fn get(&self, id: &EventId) -> Option<Rejected> {
         self.by_id.get(id).cloned()
     }
 }

@@ -155,13 +155,14 @@ impl Mempool {
         // 5. Inserts under one lock (re-checked there), then hand local events to gossip.
         let mut admitted = Vec::new();
         {
+            let now_ms = crate::time::now_ms();
             let mut pool = self.lock();
             for (i, (event, id, size)) in events.into_iter().enumerate() {
                 if answers[i].is_some() {
                     continue;
                 }
                 let copy = (source == Source::Local).then(|| event.clone());
-                let r = pool.insert(event, id, size);
+                let r = pool.insert(event, id, size, now_ms);
                 if let (Ok(()), Some(event)) = (&r, copy) {
                     admitted.push(event);
                 }

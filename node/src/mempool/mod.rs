@@ -4,6 +4,10 @@
 //! payload's fields, dedupes by event id and per-signer sequence, verifies the signature in a
 //! batch with other submissions, and enforces count and byte caps. Every rejection has a
 //! reason ([`Reject`]) with a stable code.
+//!
+//! An event behind a sequence gap waits at most `gap_wait_ms` ([`Mempool::expire_gaps`],
+//! called by the API's expiry task, which remembers each drop as a `sequence_gap` rejection).
+//! The clock is read here, at the edge; the [`Pool`] takes the time as an argument.
 
 mod admit_batch;
 pub mod batch;
@@ -12,7 +16,7 @@ mod reject;
 pub mod verifier;
 
 pub use batch::EventBatch;
-pub use pool::Pool;
+pub use pool::{GapExpired, Pool, Waiting};
 pub use reject::Reject;
 
 use crate::metrics::Metrics;
@@ -41,6 +45,18 @@ pub struct Mempool {
     metrics: Arc<Metrics>,
     verifier: mpsc::Sender<VerifyJob>,
     outgoing: mpsc::Sender<SignedEvent>,
+    gap_wait_ms: u64,
+}
+
+/// What bounds the mempool: its caps, and how long an event may wait behind a sequence gap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Most events held.
+    pub events_max: usize,
+    /// Most bytes of events held.
+    pub bytes_max: usize,
+    /// Longest an event may wait behind a sequence gap before it is dropped, ms.
+    pub gap_wait_ms: u64,
 }
 
 impl Mempool {
@@ -49,19 +65,39 @@ impl Mempool {
     pub fn new(
         store: Store,
         chain_id: String,
-        events_max: usize,
-        bytes_max: usize,
+        limits: Limits,
         metrics: Arc<Metrics>,
         outgoing: mpsc::Sender<SignedEvent>,
     ) -> Mempool {
         Mempool {
-            pool: Mutex::new(Pool::new(events_max, bytes_max)),
+            pool: Mutex::new(Pool::new(limits.events_max, limits.bytes_max)),
             store,
             chain_id,
             metrics,
             verifier: verifier::spawn(),
             outgoing,
+            gap_wait_ms: limits.gap_wait_ms,
         }
+    }
+
+    /// Longest an event may wait behind a sequence gap, ms.
+    pub fn gap_wait_ms(&self) -> u64 {
+        self.gap_wait_ms
+    }
+
+    /// Drops the events that have waited behind a sequence gap longer than the bound at
+    /// `now_ms`, counting each as rejected (`sequence_gap`); the caller reports them.
+    pub fn expire_gaps(&self, now_ms: u64) -> Vec<GapExpired> {
+        let expired = {
+            let mut pool = self.lock();
+            let expired = pool.expire_parked(now_ms, self.gap_wait_ms);
+            self.update_gauges(&pool);
+            expired
+        };
+        for _ in &expired {
+            self.metrics.events_rejected.inc("sequence_gap");
+        }
+        expired
     }
 
     /// Locks the pool (short critical sections only).
@@ -167,7 +203,7 @@ impl Mempool {
         }
         {
             let mut pool = self.lock();
-            pool.insert(event.clone(), id, size)?;
+            pool.insert(event.clone(), id, size, crate::time::now_ms())?;
             self.update_gauges(&pool);
         }
         if source == Source::Local && self.outgoing.try_send(event).is_err() {
@@ -183,8 +219,9 @@ impl Mempool {
 
     /// Records the commit of the block at `height` with `events` (see [`Pool::on_commit`]).
     pub fn on_commit(&self, height: u64, events: &[(EventId, PublicKey, u64)]) {
+        let now_ms = crate::time::now_ms();
         let mut pool = self.lock();
-        pool.on_commit(height, events);
+        pool.on_commit(height, events, now_ms);
         self.update_gauges(&pool);
     }
 }

@@ -7,10 +7,19 @@
 //! would refuse the very events that close their gaps, and those signers would stall for good
 //! (found by `tradeledger-testnet bench` with a validator down: all three live mempools full,
 //! empty blocks, no client event committed).
+//!
+//! A parked event says what it waits for ([`Pool::waiting`]) and is dropped once it has waited
+//! longer than the node's bound ([`Pool::expire_parked`], in [`gap`]): a gap nobody fills would
+//! otherwise keep it pending for ever. Time comes in as `now_ms` arguments; the pool reads no
+//! clock.
+
+mod gap;
 
 use super::Reject;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use tradeledger_types::{EventId, PublicKey, SignedEvent};
+
+pub use gap::{GapExpired, MISSING_LISTED_MAX, Waiting};
 
 /// How far beyond the last committed sequence a signer may queue events.
 pub const SEQUENCE_WINDOW: u64 = 10_000;
@@ -22,6 +31,8 @@ struct Entry {
     event: SignedEvent,
     size: usize,
     arrival: u64,
+    /// When the event was last parked (meaningful while it is parked).
+    parked_at_ms: u64,
 }
 
 /// The mempool's data. Not thread-safe by itself: [`super::Mempool`] wraps it in a mutex.
@@ -39,6 +50,8 @@ pub struct Pool {
     ready_to: HashMap<PublicKey, u64>,
     /// Parked events by arrival.
     parked: BTreeMap<u64, EventId>,
+    /// The same parked events by (time parked, arrival): the oldest wait expires first.
+    parked_since: BTreeMap<(u64, u64), EventId>,
     parked_bytes: usize,
     evicted: u64,
     verified: HashSet<EventId>,
@@ -60,6 +73,7 @@ impl Pool {
             inflight: HashMap::new(),
             ready_to: HashMap::new(),
             parked: BTreeMap::new(),
+            parked_since: BTreeMap::new(),
             parked_bytes: 0,
             evicted: 0,
             verified: HashSet::new(),
@@ -177,6 +191,7 @@ impl Pool {
             if let Some(e) = self.by_id.get(id)
                 && self.parked.remove(&e.arrival).is_some()
             {
+                self.parked_since.remove(&(e.parked_at_ms, e.arrival));
                 self.parked_bytes -= e.size;
             }
         }
@@ -190,7 +205,7 @@ impl Pool {
 
     /// Evicts parked events, newest first, until `size` more bytes and one more event fit.
     /// False (nothing evicted) when even evicting all of them would not make room.
-    fn make_room(&mut self, size: usize) -> bool {
+    fn make_room(&mut self, size: usize, now_ms: u64) -> bool {
         if self.fits(size) {
             return true;
         }
@@ -202,23 +217,30 @@ impl Pool {
                 return false;
             };
             let id = *id;
-            self.remove(&id);
+            self.remove(&id, now_ms);
             self.evicted += 1;
         }
         true
     }
 
-    /// Adds a verified event after [`Self::precheck`] (re-checked here under the same lock).
+    /// Adds a verified event after [`Self::precheck`] (re-checked here under the same lock), at
+    /// `now_ms` (when a parked event's wait starts).
     ///
     /// When the pool is full, an event that is ready (its signer's next sequence) evicts parked
     /// events to make room; a parked one is refused as [`Reject::Full`].
-    pub fn insert(&mut self, event: SignedEvent, id: EventId, size: usize) -> Result<(), Reject> {
+    pub fn insert(
+        &mut self,
+        event: SignedEvent,
+        id: EventId,
+        size: usize,
+        now_ms: u64,
+    ) -> Result<(), Reject> {
         self.precheck(&event, &id, size)?;
         let signer = event.body.signer;
         let seq = event.body.seq;
         let ready = seq == self.ready_upto(&signer) + 1;
         if !(if ready {
-            self.make_room(size)
+            self.make_room(size, now_ms)
         } else {
             self.fits(size)
         }) {
@@ -239,22 +261,34 @@ impl Pool {
                 event,
                 size,
                 arrival,
+                parked_at_ms: now_ms,
             },
         );
         self.remember_verified(id);
         if ready {
             self.advance(signer);
         } else {
-            self.parked.insert(arrival, id);
-            self.parked_bytes += size;
+            self.park(id, now_ms);
         }
         Ok(())
     }
 
+    /// Parks the pending event `id` (if not parked already), its wait starting at `now_ms`.
+    fn park(&mut self, id: EventId, now_ms: u64) {
+        let Some(e) = self.by_id.get_mut(&id) else {
+            return;
+        };
+        if self.parked.insert(e.arrival, id).is_none() {
+            e.parked_at_ms = now_ms;
+            self.parked_since.insert((now_ms, e.arrival), id);
+            self.parked_bytes += e.size;
+        }
+    }
+
     /// Removes a pending event. A ready event removed while its sequence is still above the
     /// committed one (the contracts refused it without using its number up) opens a gap: its
-    /// signer's later events are parked again.
-    fn remove(&mut self, id: &EventId) {
+    /// signer's later events are parked again, from `now_ms`.
+    fn remove(&mut self, id: &EventId, now_ms: u64) {
         let Some(e) = self.by_id.remove(id) else {
             return;
         };
@@ -264,6 +298,7 @@ impl Pool {
         self.by_signer_seq.remove(&(signer, seq));
         self.bytes -= e.size;
         if self.parked.remove(&e.arrival).is_some() {
+            self.parked_since.remove(&(e.parked_at_ms, e.arrival));
             self.parked_bytes -= e.size;
             return;
         }
@@ -275,11 +310,7 @@ impl Pool {
                 .map(|(_, id)| *id)
                 .collect();
             for id in later {
-                if let Some(l) = self.by_id.get(&id)
-                    && self.parked.insert(l.arrival, id).is_none()
-                {
-                    self.parked_bytes += l.size;
-                }
+                self.park(id, now_ms);
             }
             if seq - 1 > committed {
                 self.ready_to.insert(signer, seq - 1);
@@ -325,14 +356,15 @@ impl Pool {
             .retain(|_, (_, at)| now_ms.saturating_sub(*at) <= max_age_ms);
     }
 
-    /// Records that the block at `height` committed with `events`: removes them and every
-    /// pending event their signers' sequences now make stale, and releases the in-flight marks
-    /// of blocks at or below `height` (a block that did not commit there never will).
-    pub fn on_commit(&mut self, height: u64, events: &[(EventId, PublicKey, u64)]) {
+    /// Records that the block at `height` committed with `events` (each with its signer and the
+    /// sequence it used up, 0 for none), seen at `now_ms`: removes them and every pending event
+    /// their signers' sequences now make stale, and releases the in-flight marks of blocks at or
+    /// below `height` (a block that did not commit there never will).
+    pub fn on_commit(&mut self, height: u64, events: &[(EventId, PublicKey, u64)], now_ms: u64) {
         for (id, signer, seq) in events {
             // The sequence first: a removed event whose number is used up opens no gap.
             self.learn_committed_seq(*signer, *seq);
-            self.remove(id);
+            self.remove(id, now_ms);
             self.inflight.remove(id);
         }
         self.inflight.retain(|_, (h, _)| *h > height);
@@ -347,7 +379,7 @@ impl Pool {
             })
             .collect();
         for id in stale {
-            self.remove(&id);
+            self.remove(&id, now_ms);
         }
         let signers: BTreeSet<PublicKey> = events.iter().map(|(_, s, _)| *s).collect();
         for signer in signers {
@@ -438,6 +470,15 @@ impl Pool {
                 .collect()
         };
         assert_eq!(fresh(&self.parked), fresh(&parked), "parked set");
+        let since: BTreeMap<u64, EventId> = self
+            .parked_since
+            .iter()
+            .map(|((at, arrival), id)| {
+                assert_eq!(self.by_id[id].parked_at_ms, *at, "parked time");
+                (*arrival, *id)
+            })
+            .collect();
+        assert_eq!(since, self.parked, "parked by time");
         assert_eq!(
             self.parked_bytes,
             self.parked
@@ -465,7 +506,7 @@ mod tests {
         let e = sample_event(seed, seq);
         let id = e.id();
         let size = e.to_bytes().len();
-        pool.insert(e, id, size).map(|()| id)
+        pool.insert(e, id, size, 0).map(|()| id)
     }
 
     fn signer(seed: u8) -> PublicKey {
@@ -521,7 +562,7 @@ mod tests {
         try_add(&mut pool, 1, 3).expect("room");
         assert_eq!(pool.parked(), 0);
         // A block carried a1 and the contracts refused it without using sequence 1 up.
-        pool.on_commit(1, &[(a1, signer(1), 0)]);
+        pool.on_commit(1, &[(a1, signer(1), 0)], 0);
         assert_eq!(pool.parked(), 2, "2 and 3 now wait for a new 1");
         assert!(pool.select(100, 1 << 20).is_empty());
         pool.assert_consistent();
@@ -532,12 +573,17 @@ mod tests {
         pool.assert_consistent();
     }
 
+    /// `Expire`: time passes, then parked events older than the bound are dropped.
     #[derive(Debug, Clone)]
     enum Op {
         Insert { seed: u8, seq: u64 },
         Commit { seed: u8, seq: u64, consumes: bool },
         Learn { seed: u8, seq: u64 },
+        Expire { after_ms: u64 },
     }
+
+    /// The gap bound of the property below, ms.
+    const GAP_WAIT_MS: u64 = 5;
 
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
@@ -545,6 +591,7 @@ mod tests {
             1 => (1u8..4, 1u64..12, any::<bool>())
                 .prop_map(|(seed, seq, consumes)| Op::Commit { seed, seq, consumes }),
             1 => (1u8..4, 0u64..8).prop_map(|(seed, seq)| Op::Learn { seed, seq }),
+            1 => (0u64..8).prop_map(|after_ms| Op::Expire { after_ms }),
         ]
     }
 
@@ -555,19 +602,48 @@ mod tests {
         fn readiness_bookkeeping_matches_its_definition(ops in proptest::collection::vec(op(), 1..60), cap in 3usize..12) {
             let mut pool = Pool::new(cap, 1 << 20);
             let mut height = 0;
+            let mut now_ms = 0;
             for op in ops {
                 match op {
-                    Op::Insert { seed, seq } => { let _ = try_add(&mut pool, seed, seq); }
+                    Op::Insert { seed, seq } => {
+                        let e = sample_event(seed, seq);
+                        let (id, size) = (e.id(), e.to_bytes().len());
+                        let _ = pool.insert(e, id, size, now_ms);
+                    }
                     Op::Commit { seed, seq, consumes } => {
                         let id = sample_event(seed, seq).id();
                         if pool.contains(&id) {
                             height += 1;
-                            pool.on_commit(height, &[(id, signer(seed), if consumes { seq } else { 0 })]);
+                            pool.on_commit(height, &[(id, signer(seed), if consumes { seq } else { 0 })], now_ms);
                         }
                     }
                     Op::Learn { seed, seq } => pool.learn_committed_seq(signer(seed), seq),
+                    Op::Expire { after_ms } => {
+                        now_ms += after_ms;
+                        let parked_before: HashSet<EventId> = pool.parked.values().copied().collect();
+                        for e in pool.expire_parked(now_ms, GAP_WAIT_MS) {
+                            // Only parked events that waited longer than the bound are dropped.
+                            prop_assert!(parked_before.contains(&e.id));
+                            prop_assert!(e.waited_ms > GAP_WAIT_MS);
+                            prop_assert!(e.waiting.waits_for_seq() < e.waiting.seq);
+                            prop_assert!(!pool.contains(&e.id));
+                        }
+                        // What stays parked has waited at most the bound.
+                        for id in pool.parked.values() {
+                            prop_assert!(now_ms - pool.by_id[id].parked_at_ms <= GAP_WAIT_MS);
+                        }
+                    }
                 }
                 pool.assert_consistent();
+                // Every parked event that is not stale says what it waits for.
+                for id in pool.parked.values() {
+                    let b = &pool.by_id[id].event.body;
+                    if let Some(w) = pool.waiting(id) {
+                        prop_assert!(w.waits_for_seq() < b.seq && w.waits_for_seq() > w.committed_seq);
+                    } else {
+                        prop_assert!(b.seq <= pool.committed(&b.signer), "only a stale event waits for nothing");
+                    }
+                }
                 let parked: HashSet<EventId> = pool.parked.values().copied().collect();
                 let selected: Vec<EventId> = pool.select(100, 1 << 20).iter().map(SignedEvent::id).collect();
                 for id in &selected {
@@ -592,7 +668,7 @@ mod tests {
         let e = sample_event(seed, seq);
         let id = e.id();
         let size = e.to_bytes().len();
-        pool.insert(e, id, size).expect("admitted");
+        pool.insert(e, id, size, 0).expect("admitted");
         id
     }
 
@@ -602,12 +678,12 @@ mod tests {
         add(&mut pool, 1, 1);
         let e = sample_event(1, 1);
         let (id, size) = (e.id(), e.to_bytes().len());
-        assert_eq!(pool.insert(e, id, size), Err(Reject::Duplicate(id)));
+        assert_eq!(pool.insert(e, id, size, 0), Err(Reject::Duplicate(id)));
         pool.learn_committed_seq(sample_event(2, 1).body.signer, 4);
         let e = sample_event(2, 3);
         let (id, size) = (e.id(), e.to_bytes().len());
         assert_eq!(
-            pool.insert(e, id, size),
+            pool.insert(e, id, size, 0),
             Err(Reject::StaleSequence {
                 committed: 4,
                 seq: 3
@@ -622,7 +698,7 @@ mod tests {
         let e = sample_event(2, 1);
         let (id, size) = (e.id(), e.to_bytes().len());
         assert!(matches!(
-            pool.insert(e, id, size),
+            pool.insert(e, id, size, 0),
             Err(Reject::Full { events: 1, .. })
         ));
     }
@@ -648,7 +724,7 @@ mod tests {
             .collect();
         assert_eq!(ids, vec![a2, c1]);
         assert_eq!(pool.select(1, 1 << 20).len(), 1);
-        pool.on_commit(5, &[]);
+        pool.on_commit(5, &[], 0);
         assert_eq!(
             pool.select(100, 1 << 20).len(),
             3,
@@ -662,7 +738,7 @@ mod tests {
         let a1 = add(&mut pool, 1, 1);
         let a2 = add(&mut pool, 1, 2);
         let signer = sample_event(1, 1).body.signer;
-        pool.on_commit(1, &[(a1, signer, 2)]);
+        pool.on_commit(1, &[(a1, signer, 2)], 0);
         assert!(!pool.contains(&a1));
         assert!(!pool.contains(&a2), "seq 2 is now stale");
         assert_eq!(pool.len(), 0);

@@ -66,6 +66,24 @@ pub enum Reject {
         /// Bytes held.
         bytes: usize,
     },
+    /// Admitted, then dropped: the event waited longer than the node's bound
+    /// (`mempool_gap_wait_s`) for an earlier sequence number of its signer that was never
+    /// committed or pending here. It used up nothing: submit the missing number, then this
+    /// event again.
+    #[error(
+        "waited {} s for sequence {missing_seq} of signer {signer} (its last committed sequence is {committed_seq}) and was dropped: submit sequence {missing_seq}, then this event again",
+        waited_ms / 1_000
+    )]
+    GapExpired {
+        /// The signer.
+        signer: tradeledger_types::PublicKey,
+        /// The sequence number the event waited for.
+        missing_seq: u64,
+        /// The signer's last committed sequence number.
+        committed_seq: u64,
+        /// How long the event waited, ms.
+        waited_ms: u64,
+    },
     /// The node is shutting down or a storage call failed.
     #[error("node unavailable: {0}")]
     Unavailable(String),
@@ -92,6 +110,7 @@ impl Reject {
             Reject::SequenceTaken { .. } => "sequence_taken",
             Reject::SequenceTooFar { .. } => "sequence_too_far",
             Reject::Full { .. } => "mempool_full",
+            Reject::GapExpired { .. } => "sequence_gap",
             Reject::Unavailable(_) => "unavailable",
             Reject::KeyRetired(r) => r.code.as_str(),
         }

@@ -15,7 +15,7 @@ mod submit;
 pub use batch::{BatchItem, BatchOutcome};
 pub use blocking::BlockingClient;
 pub use error::ClientError;
-pub use model::{EventStatus, NodeStatus, SubmitReceipt};
+pub use model::{EventStatus, NodeStatus, SequenceWait, SubmitReceipt};
 
 use std::time::Duration;
 use tradeledger_types::{EventId, SignedEvent};
@@ -153,6 +153,11 @@ impl Client {
     }
 
     /// Polls until the event is committed or rejected, or `timeout` passes.
+    ///
+    /// Fails with [`ClientError::SequenceGap`] when the node dropped the event after it waited
+    /// too long for an earlier sequence number of its signer, and, when `timeout` passes while
+    /// the event still waits for one, with [`ClientError::WaitingForSequence`] naming it
+    /// (otherwise [`ClientError::Timeout`]).
     pub async fn wait_committed(
         &self,
         id: &EventId,
@@ -161,17 +166,40 @@ impl Client {
         let deadline = tokio::time::Instant::now() + timeout;
         // Commits take tens of milliseconds: poll often at first, then back off gently.
         let mut delay = Duration::from_millis(10);
+        let mut waiting: Option<SequenceWait> = None;
         loop {
             match self.event(id).await {
+                Ok(s) if s.status == "rejected" && s.reject_code() == Some("sequence_gap") => {
+                    return match s.waiting {
+                        Some(w) => Err(ClientError::SequenceGap {
+                            id: *id,
+                            signer: w.signer,
+                            missing_seq: w.waits_for_seq,
+                            committed_seq: w.committed_seq,
+                            waited_ms: w.waited_ms,
+                        }),
+                        None => Ok(s),
+                    };
+                }
                 Ok(s) if s.is_final() => return Ok(s),
-                Ok(_) | Err(ClientError::NotFound { .. }) => {}
+                Ok(s) => waiting = s.waiting,
+                Err(ClientError::NotFound { .. }) => {}
                 Err(e) if e.is_transient() => {}
                 Err(e) => return Err(e),
             }
             if tokio::time::Instant::now() >= deadline {
-                return Err(ClientError::Timeout {
-                    what: format!("event {id} to commit"),
-                    after: timeout,
+                return Err(match waiting {
+                    Some(w) => ClientError::WaitingForSequence {
+                        id: *id,
+                        signer: w.signer,
+                        missing_seq: w.waits_for_seq,
+                        committed_seq: w.committed_seq,
+                        after: timeout,
+                    },
+                    None => ClientError::Timeout {
+                        what: format!("event {id} to commit"),
+                        after: timeout,
+                    },
                 });
             }
             tokio::time::sleep(delay).await;

@@ -2,7 +2,7 @@
 
 use super::ClientError;
 use serde::{Deserialize, Serialize};
-use tradeledger_types::EventId;
+use tradeledger_types::{EventId, PublicKey};
 
 /// The node's answer to a submission.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +23,10 @@ pub struct EventStatus {
     /// Height of the block holding it, once committed.
     #[serde(default)]
     pub height: Option<u64>,
+    /// For a `pending` event: the earlier sequence number of its signer it waits for. For one
+    /// `rejected` with `sequence_gap`: what it waited for until the node dropped it.
+    #[serde(default)]
+    pub waiting: Option<SequenceWait>,
     /// Everything else the node says (outcome, reason, flags, ...).
     #[serde(flatten)]
     pub details: serde_json::Map<String, serde_json::Value>,
@@ -34,6 +38,36 @@ impl EventStatus {
     pub fn is_final(&self) -> bool {
         self.status == "committed" || self.status == "rejected"
     }
+
+    /// The rejection code: of the node's refusal (`status` `rejected`) or of the contracts
+    /// (`status` `committed`, outcome `rejected`).
+    pub fn reject_code(&self) -> Option<&str> {
+        self.details.get("reject_code").and_then(|c| c.as_str())
+    }
+}
+
+/// What an event waits for at the node: earlier sequence numbers of its signer that are
+/// neither committed nor pending there (never sent, or refused at submission, which uses up no
+/// number).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SequenceWait {
+    /// The signer.
+    pub signer: PublicKey,
+    /// The event's own sequence number.
+    pub seq: u64,
+    /// The signer's last committed sequence number.
+    pub committed_seq: u64,
+    /// The sequence number the event waits for (the lowest missing one).
+    pub waits_for_seq: u64,
+    /// Missing sequence numbers below `seq`, lowest first (the node lists at most 16).
+    #[serde(default)]
+    pub missing_seqs: Vec<u64>,
+    /// When the event started waiting (the node's clock, Unix ms).
+    pub since_ms: u64,
+    /// How long it has waited (or had, when dropped), ms.
+    pub waited_ms: u64,
+    /// How long the node lets an event wait before dropping it, ms.
+    pub wait_max_ms: u64,
 }
 
 /// `GET /v1/status`.
