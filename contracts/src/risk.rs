@@ -74,22 +74,22 @@ pub(crate) fn custody<S: Store>(cx: &mut Ctx<'_, '_, S>, e: &CustodyEvent) -> St
         .and_then(|l| l.locode.clone())
         .or_else(|| e.biz_location.as_ref().and_then(|l| l.locode.clone()));
 
-    if let Some(c) = &country {
-        if !rec.first_country_checked {
-            rec.first_country_checked = true;
-            if *c != d.origin_country {
-                let detail = format!(
-                    "first located custody event is in {c}, origin claimed is {}",
-                    d.origin_country
-                );
-                lane::raise(
-                    cx,
-                    &mut rec,
-                    FLAG_FIRST_CUSTODY_COUNTRY,
-                    Severity::Warning,
-                    detail,
-                );
-            }
+    if let Some(c) = &country
+        && !rec.first_country_checked
+    {
+        rec.first_country_checked = true;
+        if *c != d.origin_country {
+            let detail = format!(
+                "first located custody event is in {c}, origin claimed is {}",
+                d.origin_country
+            );
+            lane::raise(
+                cx,
+                &mut rec,
+                FLAG_FIRST_CUSTODY_COUNTRY,
+                Severity::Warning,
+                detail,
+            );
         }
     }
     // Every located place of the event is on the route: the read point and the business
