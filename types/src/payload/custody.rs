@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum EpcisEventType {
     /// Observation of objects (RFID portal reads, pickups, arrivals).
     Object,
@@ -25,6 +26,7 @@ pub enum EpcisEventType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "UPPERCASE")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Action {
     /// Objects come into existence or are associated.
     Add,
@@ -38,14 +40,19 @@ wire_struct! {
     /// A place: a UN/LOCODE, coordinates in micro-degrees, and the site's own identifier.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct Location {
         /// UN/LOCODE of the town, port or border crossing.
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, required = true))]
         pub locode: Option<Locode>,
         /// Latitude in micro-degrees (1e-6 °), WGS 84.
+        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub lat_micro_deg: Option<i32>,
         /// Longitude in micro-degrees (1e-6 °), WGS 84.
+        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub lon_micro_deg: Option<i32>,
         /// Site identifier as captured (an SGLN URI such as `urn:epc:id:sgln:0614141.00777.0`).
+        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub site: Option<String>,
     }
 }
@@ -91,6 +98,7 @@ impl Location {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum SealStatus {
     /// A seal was applied (container sealed).
     Applied,
@@ -106,6 +114,7 @@ wire_struct! {
     /// A seal observation.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct Seal {
         /// Seal number (ISO 17712) or e-seal id.
         pub seal_id: String,
@@ -118,6 +127,7 @@ wire_struct! {
     /// An extension field kept from a captured document, so it can be exported back unchanged.
     #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct Extension {
         /// The field's full name (a namespace-qualified EPCIS extension such as `example:myField`).
         pub name: String,
@@ -130,31 +140,41 @@ wire_struct! {
     /// A custody or transport event: pickup, loading, departure, border arrival, RFID portal read.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct CustodyEvent {
         /// The shipment.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub shipment_id: ShipmentId,
         /// EPCIS event type.
         pub event_type: EpcisEventType,
         /// EPCIS action (absent for TransformationEvent).
+        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub action: Option<Action>,
         /// CBV business step (`shipping`, `departing`, `arriving`, `receiving`, `inspecting`, ...),
         /// without the `urn:epcglobal:cbv:bizstep:` prefix.
         pub biz_step: String,
         /// CBV disposition (`in_transit`, `in_progress`, `conformant`, ...), when given.
+        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub disposition: Option<String>,
         /// When it happened.
+        #[cfg_attr(feature = "openapi", schema(value_type = u64))]
         pub event_time_ms: TimeMs,
         /// The local offset from UTC at the place, in minutes (EPCIS eventTimeZoneOffset).
         pub time_zone_offset_min: i16,
         /// Where the reading took place (the portal, the dock door).
+        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub read_point: Option<Location>,
         /// Where the objects are after the event (the warehouse, the terminal).
+        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub biz_location: Option<Location>,
         /// EPCs observed (epcList, or childEPCs for aggregations).
+        #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
         pub epcs: Vec<Epc>,
         /// Aggregation parent (pallet or container), when the event is an aggregation.
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, required = true))]
         pub parent: Option<Epc>,
         /// Seal observed, if any.
+        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub seal: Option<Seal>,
         /// Extension fields kept verbatim, sorted by name.
         pub extensions: Vec<Extension>,
