@@ -9,14 +9,17 @@ pub mod admission;
 mod batch;
 mod blocks;
 mod error;
+mod event_answer;
 mod events;
 mod openapi;
 pub mod rate_limit;
+mod shipment_schema;
 mod shipments;
 mod status;
 mod stream;
 
 pub use error::ApiError;
+pub use event_answer::Applied;
 
 use crate::feed::FeedItem;
 use crate::mempool::Mempool;
