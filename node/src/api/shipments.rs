@@ -30,8 +30,11 @@ pub const HISTORY_EVENTS_MAX: usize = 2_000;
 #[into_params(parameter_in = Query)]
 pub struct ShipmentQuery {
     /// First timeline entry of the page (0, the default, is the declaration).
+    #[param(minimum = 0, maximum = 4_294_967_295_u64)]
     pub timeline_from: Option<u32>,
-    /// Timeline entries in the page (default 200, at most 1000; 0 is read as 1).
+    /// Timeline entries in the page (default 200, at most 1000: more is read as 1000; 0 is read
+    /// as 1).
+    #[param(minimum = 0, maximum = 4_294_967_295_u64)]
     pub timeline_limit: Option<u32>,
 }
 
