@@ -64,7 +64,8 @@ impl ToSchema for CborBytes {}
         admin::block,
         admin::unblock,
     ),
-    components(schemas(ErrorBody)),
+    // Schemas that only parameters name (answers and bodies bring theirs along).
+    components(schemas(ErrorBody, blocks::Format, tradeledger_types::Hash32, tradeledger_types::Severity)),
     modifiers(&RateLimited),
     tags(
         (name = "events", description = "Submit signed events, follow them, prove them, stream them."),
