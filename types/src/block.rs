@@ -60,7 +60,6 @@ wire_struct! {
         /// QC on the parent (`justify`); the genesis QC for height 1.
         pub justify: QuorumCertificate,
         /// TC for round − 1, when the block follows a failed round.
-        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub timeout_cert: Option<TimeoutCertificate>,
         /// The events, in execution order.
         pub events: Vec<SignedEvent>,

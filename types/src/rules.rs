@@ -67,10 +67,8 @@ wire_struct! {
         /// Tariff shift required of non-originating materials.
         pub tariff_shift: TariffShift,
         /// RVC floor, transaction-value method, basis points (6000 = 60 %), if that method is allowed.
-        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub rvc_transaction_value_bp: Option<u32>,
         /// RVC floor, net-cost method, basis points (5000 = 50 %), if that method is allowed.
-        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub rvc_net_cost_bp: Option<u32>,
     }
 }

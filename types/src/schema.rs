@@ -2,6 +2,10 @@
 //! [`Hash32`], [`PublicKey`] and [`Signature`] are lowercase hex of a fixed length, [`Bytes`]
 //! lowercase hex of any even length (see [`crate::bytes`]). The derived schemas of the other
 //! types refer to these by name.
+//!
+//! An `Option` field of these types is nullable and not `required`: these types are also
+//! request bodies, and `wire_struct!` reads a missing optional field as null (schemathesis sent
+//! such a batch and the node rightly took it), though the node always writes the field.
 
 use crate::{Bytes, Hash32, PublicKey, Signature};
 use utoipa::openapi::RefOr;

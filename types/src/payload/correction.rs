@@ -18,7 +18,7 @@ wire_struct! {
         #[cfg_attr(feature = "arbitrary", proptest(value = "None"))]
         // no_recursion: a payload holds a correction that holds a payload; the schema refers to
         // `Payload` by name instead of collecting it again (endlessly).
-        #[cfg_attr(feature = "openapi", schema(required = true, no_recursion))]
+        #[cfg_attr(feature = "openapi", schema(no_recursion))]
         pub replacement: Option<Box<Payload>>,
     }
 }

@@ -43,16 +43,13 @@ wire_struct! {
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct Location {
         /// UN/LOCODE of the town, port or border crossing.
-        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, required = true))]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
         pub locode: Option<Locode>,
         /// Latitude in micro-degrees (1e-6 °), WGS 84.
-        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub lat_micro_deg: Option<i32>,
         /// Longitude in micro-degrees (1e-6 °), WGS 84.
-        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub lon_micro_deg: Option<i32>,
         /// Site identifier as captured (an SGLN URI such as `urn:epc:id:sgln:0614141.00777.0`).
-        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub site: Option<String>,
     }
 }
@@ -148,13 +145,11 @@ wire_struct! {
         /// EPCIS event type.
         pub event_type: EpcisEventType,
         /// EPCIS action (absent for TransformationEvent).
-        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub action: Option<Action>,
         /// CBV business step (`shipping`, `departing`, `arriving`, `receiving`, `inspecting`, ...),
         /// without the `urn:epcglobal:cbv:bizstep:` prefix.
         pub biz_step: String,
         /// CBV disposition (`in_transit`, `in_progress`, `conformant`, ...), when given.
-        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub disposition: Option<String>,
         /// When it happened.
         #[cfg_attr(feature = "openapi", schema(value_type = u64))]
@@ -162,19 +157,16 @@ wire_struct! {
         /// The local offset from UTC at the place, in minutes (EPCIS eventTimeZoneOffset).
         pub time_zone_offset_min: i16,
         /// Where the reading took place (the portal, the dock door).
-        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub read_point: Option<Location>,
         /// Where the objects are after the event (the warehouse, the terminal).
-        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub biz_location: Option<Location>,
         /// EPCs observed (epcList, or childEPCs for aggregations).
         #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
         pub epcs: Vec<Epc>,
         /// Aggregation parent (pallet or container), when the event is an aggregation.
-        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, required = true))]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
         pub parent: Option<Epc>,
         /// Seal observed, if any.
-        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub seal: Option<Seal>,
         /// Extension fields kept verbatim, sorted by name.
         pub extensions: Vec<Extension>,

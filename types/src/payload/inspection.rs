@@ -97,7 +97,6 @@ wire_struct! {
         /// Findings (may be empty).
         pub findings: Vec<Finding>,
         /// Treatment record, when a treatment was applied.
-        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub treatment: Option<TreatmentRecord>,
         /// When the inspection took place.
         #[cfg_attr(feature = "openapi", schema(value_type = u64))]

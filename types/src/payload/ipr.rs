@@ -85,7 +85,6 @@ wire_struct! {
         /// The recordation licensed.
         pub recordation_id: String,
         /// The parent licence, for a sub-licence.
-        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub parent_licence_id: Option<String>,
         /// The licensee's name as it appears as manufacturer or importer.
         pub licensee: String,

@@ -86,14 +86,12 @@ wire_struct! {
         /// Element 3.
         pub exporter: Party,
         /// Element 4 (`None` when "various" or "available upon request" is stated).
-        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub producer: Option<Party>,
         /// Element 5.
         pub importer: Party,
         /// Elements 6 and 7.
         pub goods: Vec<CertifiedGood>,
         /// Element 8, when the certificate is a blanket one.
-        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub blanket_period: Option<BlanketPeriod>,
         /// Element 9: name of the authorised signatory.
         pub signatory_name: String,

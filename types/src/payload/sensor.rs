@@ -96,7 +96,6 @@ wire_struct! {
         /// Number of readings in the full series (equals `readings.len()` when carried whole).
         pub series_len: u32,
         /// Merkle root over the canonical encodings of the full series, when not carried whole.
-        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub series_root: Option<Hash32>,
     }
 }

@@ -10,7 +10,7 @@ wire_struct! {
     #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct Party {
         /// The party's organisation on the chain, when it has one.
-        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, required = true))]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
         pub org: Option<OrgId>,
         /// Legal name.
         pub name: String,
@@ -81,7 +81,6 @@ wire_struct! {
         /// Plain description.
         pub description: String,
         /// GS1 trade item number, when the goods carry one.
-        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub gtin: Option<String>,
         /// Six-digit HS subheading.
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
@@ -96,16 +95,13 @@ wire_struct! {
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub currency: Currency,
         /// Brand or trademark the goods bear, if any (checked by the IPR contract).
-        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub brand: Option<String>,
         /// Manufacturer of the goods (checked against IPR licences).
-        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub manufacturer: Option<String>,
         /// Declared country of origin.
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub origin_country: Country,
         /// Cost data for origin checks, when preferential origin is claimed.
-        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub cost: Option<CostData>,
     }
 }
@@ -120,7 +116,7 @@ wire_struct! {
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub country: Country,
         /// UN/LOCODE of the stop, when known.
-        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, required = true))]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
         pub locode: Option<Locode>,
     }
 }
@@ -139,7 +135,6 @@ wire_struct! {
         /// Importer of record.
         pub importer: Party,
         /// Producer, when known and different from the exporter.
-        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub producer: Option<Party>,
         /// The carrier organisation allowed to write custody events for this shipment.
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
