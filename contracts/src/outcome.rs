@@ -10,6 +10,7 @@ use tradeledger_types::{
 /// the API and auditors match on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RejectCode {
     /// The event was signed for another chain.
     WrongChain,
@@ -147,6 +148,7 @@ wire_struct! {
     /// A rejection: the code and a human-readable detail (deterministic: built only from the
     /// event and the state).
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct Rejection {
         /// The stable code.
         pub code: RejectCode,
@@ -158,6 +160,7 @@ wire_struct! {
 /// Applied or rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Status {
     /// The event changed the state.
     Applied,
@@ -168,6 +171,7 @@ pub enum Status {
 /// A shipment's risk lane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Lane {
     /// Release without inspection.
     Green,
@@ -191,12 +195,14 @@ impl Lane {
 wire_struct! {
     /// A flag raised on a shipment by a rule.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct Flag {
         /// The rule (`risk.cold_chain_excursion`, `custom.high-value-electronics`).
         pub rule_id: String,
         /// Severity (the highest the rule has reached on this shipment).
         pub severity: Severity,
         /// Events that show it (at most [`FLAG_EVIDENCE_MAX`], the first ones).
+        #[cfg_attr(feature = "openapi", schema(value_type = Vec<tradeledger_types::Hash32>))]
         pub evidence: Vec<EventId>,
         /// Rule-set version in force when it was raised or last raised in severity.
         pub rule_set_version: u32,
@@ -213,6 +219,7 @@ pub const FLAG_EVIDENCE_MAX: usize = 16;
 /// Which origin check failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum OriginCheck {
     /// The certifier is not the declared importer, exporter or producer its role says.
     Certifier,
@@ -241,16 +248,20 @@ pub enum OriginCheck {
 wire_struct! {
     /// The origin contract's finding on a certificate.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct OriginVerdict {
         /// The shipment.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub shipment_id: ShipmentId,
         /// The certificate checked.
         pub certificate_id: String,
         /// True when every check passed: origin confirmed.
         pub confirmed: bool,
         /// The first check that failed.
+        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub failed: Option<OriginCheck>,
         /// The goods line concerned, when the failure is about one line.
+        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub line: Option<u32>,
         /// Explanation with the figures (RVC in basis points, materials at fault).
         pub detail: String,
@@ -262,6 +273,7 @@ wire_struct! {
 /// What the IPR contract found for one goods line and one recorded mark.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum IprOutcome {
     /// Manufacturer (and importer, where restricted) licensed at shipment time.
     Authorised,
@@ -274,8 +286,10 @@ pub enum IprOutcome {
 wire_struct! {
     /// The IPR contract's finding on one goods line.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct IprVerdict {
         /// The shipment.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub shipment_id: ShipmentId,
         /// The goods line.
         pub line: u32,
@@ -289,6 +303,7 @@ wire_struct! {
 /// Why a treatment record does not prove the treatment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum TreatmentFault {
     /// No pulp or air temperature readings in the treatment window.
     NoReadings,
@@ -303,12 +318,15 @@ pub enum TreatmentFault {
 wire_struct! {
     /// The quarantine rule's finding on a treatment record.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct TreatmentVerdict {
         /// The shipment.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub shipment_id: ShipmentId,
         /// True when the record proves the treatment.
         pub valid: bool,
         /// Why not.
+        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub fault: Option<TreatmentFault>,
         /// Explanation with the figures.
         pub detail: String,
@@ -318,10 +336,13 @@ wire_struct! {
 wire_struct! {
     /// A shipment's lane changed (or was computed under a new rule-set version).
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct LaneChange {
         /// The shipment.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub shipment_id: ShipmentId,
         /// The lane before, `None` for a new shipment.
+        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub previous: Option<Lane>,
         /// The lane now.
         pub lane: Lane,
@@ -333,6 +354,7 @@ wire_struct! {
 /// Why a custom rule could not be evaluated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum CustomRuleFault {
     /// The rule ran out of fuel (operations limit): an endless or too costly loop.
     FuelExhausted,
@@ -349,8 +371,10 @@ pub enum CustomRuleFault {
 wire_struct! {
     /// A custom rule failed on a shipment; it raised no flag, and the event was still applied.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct CustomRuleFailure {
         /// The shipment.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub shipment_id: ShipmentId,
         /// The rule.
         pub rule_id: String,
@@ -362,10 +386,12 @@ wire_struct! {
 /// A record derived from an applied event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Derived {
     /// A flag was raised (or raised in severity) on a shipment.
     Flag {
         /// The shipment.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         shipment_id: ShipmentId,
         /// The flag as it now stands.
         flag: Flag,
@@ -387,12 +413,14 @@ pub enum Derived {
         /// First height at which it is in force.
         effective_height: u64,
         /// The organisation that made it.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         by: OrgId,
     },
     /// An organisation key was rotated: the new key signs from now on, the old one until
     /// `effective_height`.
     KeyRotated {
         /// The organisation.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         org: OrgId,
         /// The key retired.
         old_key: PublicKey,
@@ -407,8 +435,10 @@ pub enum Derived {
 wire_struct! {
     /// The outcome of one event of a block.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct EventOutcome {
         /// The event.
+        #[cfg_attr(feature = "openapi", schema(value_type = tradeledger_types::Hash32))]
         pub event_id: EventId,
         /// Applied or rejected.
         pub status: Status,

@@ -64,8 +64,10 @@ wire_struct! {
 wire_struct! {
     /// Running cold-chain measurement of a shipment (time outside the commodity's range).
     #[derive(Debug, Clone, PartialEq, Eq, Default)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct ColdChain {
         /// Time of the latest temperature reading seen.
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<u64>, required = true))]
         pub last_time_ms: Option<TimeMs>,
         /// Whether that reading was outside the range.
         pub last_outside: bool,
@@ -84,6 +86,7 @@ wire_struct! {
 wire_struct! {
     /// A time interval `[from_ms, until_ms)` during which a shipment was outside its range.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct OutsideInterval {
         /// Start (a reading outside the range).
         pub from_ms: TimeMs,
@@ -95,26 +98,32 @@ wire_struct! {
 wire_struct! {
     /// Everything the contracts keep about a shipment (bounded: flags are one per rule).
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct ShipmentRecord {
         /// The declaration in force (the latest correction of it).
         pub declaration: ShipmentDeclaration,
         /// The declaring organisation.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub declared_by: OrgId,
         /// Height of the declaration.
         pub declared_height: u64,
         /// Events in the timeline.
         pub event_count: u32,
         /// Certificate of origin in force, with the event that carried it.
+        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub certificate: Option<CertificateOfOrigin>,
         /// Latest origin verdict.
+        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub origin: Option<OriginVerdict>,
         /// Custody events applied.
         pub custody_count: u32,
         /// Whether the first located custody event was checked against the origin country.
         pub first_country_checked: bool,
         /// UN/LOCODE of the latest located custody event.
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, required = true))]
         pub last_locode: Option<Locode>,
         /// Event time of the first border-portal read.
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<u64>, required = true))]
         pub arrived_ms: Option<TimeMs>,
         /// Cold-chain measurement.
         pub cold_chain: ColdChain,
@@ -125,6 +134,7 @@ wire_struct! {
         /// Rule-set version that computed the lane.
         pub lane_version: u32,
         /// Latest clearance decision.
+        #[cfg_attr(feature = "openapi", schema(required = true))]
         pub clearance: Option<Decision>,
     }
 }
@@ -132,16 +142,20 @@ wire_struct! {
 wire_struct! {
     /// One entry of a shipment's timeline.
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct TimelineEntry {
         /// The event.
+        #[cfg_attr(feature = "openapi", schema(value_type = tradeledger_types::Hash32))]
         pub event_id: EventId,
         /// Its kind.
         pub kind: EventKind,
         /// The organisation that signed it (directly or by a device).
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub org: OrgId,
         /// Height of the block that applied it.
         pub height: u64,
         /// Time of that block.
+        #[cfg_attr(feature = "openapi", schema(value_type = u64))]
         pub block_time_ms: TimeMs,
     }
 }

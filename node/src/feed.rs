@@ -8,24 +8,29 @@ use tradeledger_types::{EventId, Hash32, Severity, SignedEvent};
 pub const FEED_CAPACITY: usize = 8192;
 
 /// One item of the feed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FeedItem {
     /// An event was committed.
     Event {
         /// Event id.
+        #[schema(value_type = Hash32)]
         event_id: EventId,
         /// Block height.
         height: u64,
         /// Block hash.
         block_hash: Hash32,
         /// Event kind (`custody`, ...).
+        #[schema(value_type = tradeledger_types::EventKind)]
         kind: &'static str,
         /// The shipment it concerns, if any.
+        #[schema(required = true)]
         shipment_id: Option<String>,
-        /// `applied` or `rejected`.
+        /// `applied` or `rejected` (by the contracts).
+        #[schema(value_type = crate::api::Applied)]
         status: &'static str,
-        /// Rejection code, when rejected.
+        /// The contracts' rejection code, when rejected.
+        #[schema(value_type = Option<tradeledger_contracts::RejectCode>, required = true)]
         reject_code: Option<&'static str>,
     },
     /// A flag was raised (or raised in severity) on a shipment.
@@ -33,6 +38,7 @@ pub enum FeedItem {
         /// Block height.
         height: u64,
         /// The event that raised it.
+        #[schema(value_type = Hash32)]
         event_id: EventId,
         /// The shipment.
         shipment_id: String,

@@ -5,7 +5,7 @@ use std::sync::{Arc, RwLock};
 use tradeledger_types::Hash32;
 
 /// Whether the node is keeping up with its peers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SyncState {
     /// Starting: not yet in touch with peers.

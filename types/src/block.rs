@@ -15,6 +15,7 @@ wire_struct! {
     /// a different root for h−1 halts at h.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct BlockHeader {
         /// The chain.
         pub chain_id: String,
@@ -27,6 +28,7 @@ wire_struct! {
         /// The leader that proposed it (consensus key).
         pub proposer: PublicKey,
         /// Block time: the proposer's clock, not before the parent's, bounded by validators.
+        #[cfg_attr(feature = "openapi", schema(value_type = u64))]
         pub block_time_ms: TimeMs,
         /// Merkle root over the ids of `events`, in order.
         pub events_root: Hash32,
@@ -51,6 +53,7 @@ wire_struct! {
     /// certificate when the previous round failed, and the events.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct Block {
         /// The header.
         pub header: BlockHeader,
@@ -194,6 +197,7 @@ wire_struct! {
     /// verifies against the genesis.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct CertifiedBlock {
         /// The block.
         pub block: Block,

@@ -8,6 +8,7 @@ wire_struct! {
     /// What a vote signs: one block at one round of one chain.
     #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct VoteData {
         /// The chain (genesis `chain_id`).
         pub chain_id: String,
@@ -31,6 +32,7 @@ wire_struct! {
     /// One validator's vote.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct Vote {
         /// What is voted for.
         pub data: VoteData,
@@ -187,6 +189,7 @@ wire_struct! {
     /// [`VoteData`]. Signatures are in increasing validator index order.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct QuorumCertificate {
         /// What was voted for.
         pub data: VoteData,
@@ -278,6 +281,7 @@ wire_struct! {
     /// What a timeout signs: the round given up on and the signer's highest QC round.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct TimeoutData {
         /// The chain.
         pub chain_id: String,
@@ -299,6 +303,7 @@ wire_struct! {
     /// One validator's timeout for a round, with the highest QC it holds.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct Timeout {
         /// What is signed.
         pub data: TimeoutData,
@@ -340,6 +345,7 @@ wire_struct! {
     /// signed its own high-QC round; they are listed in signer order.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct TimeoutCertificate {
         /// The chain.
         pub chain_id: String,

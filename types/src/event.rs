@@ -11,6 +11,7 @@ wire_struct! {
     /// What the signer signs: the chain, who, which sequence number, and the payload.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct EventBody {
         /// The chain the event is for (genesis `chain_id`); an event signed for another chain is
         /// rejected.
@@ -42,6 +43,7 @@ wire_struct! {
     /// `"tradeledger/v1/event" ‖ 0x00 ‖ canonical(body)`.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct SignedEvent {
         /// The signed body.
         pub body: EventBody,

@@ -42,6 +42,8 @@ pub mod merkle;
 pub mod payload;
 pub mod proof;
 pub mod rules;
+#[cfg(feature = "openapi")]
+mod schema;
 pub mod validate;
 pub mod validator;
 mod wire;

@@ -51,6 +51,7 @@ wire_struct! {
     /// (the RFC 9162 audit path, nearest sibling first).
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct InclusionProof {
         /// Position of the leaf.
         pub index: u64,

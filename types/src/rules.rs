@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Severity {
     /// Worth noting; alone it keeps the lane green.
     Info,
@@ -24,6 +25,7 @@ wire_struct! {
     /// Transit conditions for a commodity, keyed by HS prefix (the longest matching prefix wins).
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct CommodityRule {
         /// HS prefix, 2 to 6 digits (`0804` covers avocados, `080440` only avocados).
         pub hs_prefix: String,
@@ -42,6 +44,7 @@ wire_struct! {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum TariffShift {
     /// No tariff shift required (RVC only).
     None,
@@ -57,6 +60,7 @@ wire_struct! {
     /// A USMCA-style product-specific rule of origin, keyed by HS prefix.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct ProductRule {
         /// HS prefix, 2 to 6 digits.
         pub hs_prefix: String,
@@ -73,10 +77,13 @@ wire_struct! {
     /// Reference unit value for an HS code, for value-anomaly flags.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct ReferenceValue {
         /// Six-digit HS code.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub hs_code: HsCode,
         /// Currency of the reference.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub currency: Currency,
         /// Expected value per unit of quantity, minor units.
         pub unit_value_minor: u64,
@@ -89,6 +96,7 @@ wire_struct! {
     /// A custom risk rule written in the rule expression language (see docs/contracts.md).
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct CustomRule {
         /// Rule id, shown on the flags it raises (`custom.high-value-electronics`).
         pub id: String,
@@ -103,6 +111,7 @@ wire_struct! {
     /// How flags become a lane.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct LanePolicy {
         /// Number of warning flags that make the lane red by themselves.
         pub warnings_for_red: u32,
@@ -113,6 +122,7 @@ wire_struct! {
     /// A complete rule set.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct RuleSet {
         /// Version, increasing with every update.
         pub version: u32,
@@ -125,6 +135,7 @@ wire_struct! {
         /// Reference values per HS code (owned by customs).
         pub reference_values: Vec<ReferenceValue>,
         /// Locations where opening a seal is authorised (origin warehouses, inspection sites).
+        #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
         pub seal_authorised_locodes: Vec<Locode>,
         /// Largest gap between treatment readings before the treatment is void, minutes.
         pub treatment_gap_minutes_max: u32,
@@ -204,6 +215,7 @@ impl RuleSet {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RuleChange {
     /// Insert or replace the commodity rule with the same HS prefix (quarantine).
     SetCommodity(CommodityRule),
@@ -231,6 +243,7 @@ wire_struct! {
     /// A governance update: changes applied together as a new rule-set version from a height on.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct RuleSetUpdate {
         /// The new version (must be the current version plus one).
         pub version: u32,

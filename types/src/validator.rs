@@ -6,10 +6,12 @@ wire_struct! {
     /// A validator as listed in genesis.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct ValidatorInfo {
         /// Human name (`customs-mx`).
         pub name: String,
         /// The organisation operating it.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub org: OrgId,
         /// ed25519 key that signs proposals, votes and timeouts.
         pub consensus_key: PublicKey,

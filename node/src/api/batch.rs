@@ -5,7 +5,9 @@
 //! its own answer, in order), and its signatures are verified together.
 
 use super::admission::{self, PendingKeys};
+use super::error::ErrorBody;
 use super::events::{is_cbor, refused, remember_rejection, status_of};
+use super::openapi::CborBytes;
 use super::{ApiError, State};
 use crate::mempool::{EventBatch, Reject, Source};
 use axum::body::Bytes;
@@ -24,15 +26,17 @@ pub const BATCH_EVENTS_MAX: usize = 1_000;
 pub const BATCH_BODY_FACTOR: usize = 16;
 
 /// What happened to one event of a batch.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = BatchItem)]
 pub struct ItemAnswer {
-    /// The event id (hex); absent when the item could not be decoded.
+    /// The event id; absent when the item could not be decoded.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<tradeledger_types::Hash32>)]
     pub id: Option<String>,
-    /// `pending` (admitted), `known` (already pending or committed), `rejected` (will never be
-    /// admitted as sent) or `unavailable` (try again later: mempool full, node busy).
-    pub status: &'static str,
-    /// Stable reason code, for `rejected` and `unavailable`.
+    /// What happened to the event.
+    pub status: ItemStatus,
+    /// Stable reason code (as `error` of the single endpoint's answer), for `known`,
+    /// `rejected` and `unavailable`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<&'static str>,
     /// What went wrong, naming the field or value.
@@ -40,8 +44,22 @@ pub struct ItemAnswer {
     pub message: Option<String>,
 }
 
+/// What happened to one event of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemStatus {
+    /// Admitted to the mempool.
+    Pending,
+    /// Already pending or committed.
+    Known,
+    /// Will never be admitted as sent.
+    Rejected,
+    /// Try again later: mempool full, node busy.
+    Unavailable,
+}
+
 /// The answer to a batch: one item per submitted event, in order.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BatchAnswer {
     /// Events admitted by this request.
     pub accepted: usize,
@@ -59,15 +77,15 @@ fn answer_of(id: EventId, r: &Result<(), ApiError>) -> ItemAnswer {
     match r {
         Ok(()) => ItemAnswer {
             id: hex,
-            status: "pending",
+            status: ItemStatus::Pending,
             error: None,
             message: None,
         },
         Err(e) => {
             let status = match e.status {
-                StatusCode::CONFLICT => "known",
-                StatusCode::SERVICE_UNAVAILABLE => "unavailable",
-                _ => "rejected",
+                StatusCode::CONFLICT => ItemStatus::Known,
+                StatusCode::SERVICE_UNAVAILABLE => ItemStatus::Unavailable,
+                _ => ItemStatus::Rejected,
             };
             ItemAnswer {
                 id: hex,
@@ -173,6 +191,29 @@ async fn admit_all(
 /// `POST /v1/events/batch`: a canonical CBOR array of signed events (`application/cbor`, the
 /// same bytes validators exchange) or a JSON array of signed events. Answers 200 with one
 /// result per event; a body that is not a batch at all gets a 4xx.
+#[utoipa::path(
+    post,
+    path = "/v1/events/batch",
+    operation_id = "submitEventBatch",
+    tag = "events",
+    request_body(
+        description = "Signed events: a canonical CBOR array of `SignedEvent` (`application/cbor`, \
+                       the bytes validators exchange) or a JSON array, at most 1,000 events and 16 \
+                       times the single-event body limit.",
+        content(
+            (Vec<SignedEvent> = "application/json"),
+            (CborBytes = "application/cbor"),
+        ),
+    ),
+    responses(
+        (status = 200, description = "One answer per event, in order.", body = BatchAnswer),
+        (status = 400, description = "Not a batch of events (`bad_json`, `malformed`, \
+            `non_canonical`, `empty_batch`, `bad_request`).", body = ErrorBody),
+        (status = 413, description = "Body too large (`too_large`) or more than 1,000 events \
+            (`too_many_events`).", body = ErrorBody),
+        (status = 415, description = "Neither JSON nor CBOR (`unsupported_media_type`).", body = ErrorBody),
+    )
+)]
 pub async fn submit(
     AxState(st): AxState<State>,
     Extension(pending): Extension<Arc<PendingKeys>>,

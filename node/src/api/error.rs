@@ -18,12 +18,25 @@ pub struct ApiError {
     pub id: Option<String>,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    error: &'a str,
-    message: &'a str,
+/// The body of every error answer (4xx and 5xx), also for unknown paths (404 `no_route`) and
+/// methods (405 `method_not_allowed`).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody<'a> {
+    /// Stable machine code, to match on: malformed, non_canonical, too_large, wrong_chain,
+    /// invalid_payload, bad_signature, unknown_signer, device_kind_not_allowed, role_not_allowed,
+    /// device_revoked, key_revoked, duplicate, already_committed, stale_sequence,
+    /// sequence_taken, sequence_too_far, mempool_full, unavailable, unsupported_media_type,
+    /// bad_request, bad_json, empty_batch, too_many_events, bad_id, bad_height, bad_format,
+    /// bad_severity, bad_peer_id, not_found, no_route, method_not_allowed, rate_limited,
+    /// internal.
+    pub error: &'a str,
+    /// What went wrong, naming the field or value (for people; do not match on it).
+    pub message: &'a str,
+    /// The event id concerned, when the request carried a decodable event.
     #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<&'a str>,
+    #[schema(value_type = Option<tradeledger_types::Hash32>)]
+    pub id: Option<&'a str>,
 }
 
 impl ApiError {
@@ -60,7 +73,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Body {
+        let body = ErrorBody {
             error: self.code,
             message: &self.message,
             id: self.id.as_deref(),

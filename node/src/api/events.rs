@@ -1,7 +1,10 @@
 //! `POST /v1/events`, `GET /v1/events/{id}`, `GET /v1/proofs/events/{id}`.
 
 use super::admission::PendingKeys;
+use super::error::ErrorBody;
 use super::error::parse_hash;
+use super::event_answer::{CommittedEvent, EventAnswer, PendingEvent, RejectedEvent, WaitingAnswer};
+use super::openapi::CborBytes;
 use super::{ApiError, State};
 use crate::mempool::{Reject, Source};
 use axum::body::Bytes;
@@ -13,11 +16,13 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse as _, Response};
 use axum::{Extension, Json};
 use serde::Serialize;
-use serde_json::{Value, json};
 use std::sync::Arc;
-use tradeledger_contracts::{Derived, Status};
+use tradeledger_contracts::EventOutcome;
 use tradeledger_types::codec::EVENT_BYTES_MAX;
-use tradeledger_types::{Block, EventId, EventProof, PublicKey, SignedEvent, merkle};
+use tradeledger_types::{
+    Block, BlockHeader, EventId, EventProof, Hash32, InclusionProof, QuorumCertificate,
+    SignedEvent, merkle,
+};
 
 pub(super) fn is_cbor(headers: &HeaderMap) -> Result<bool, ApiError> {
     let ct = headers
@@ -58,15 +63,50 @@ pub(super) fn status_of(r: &Reject) -> StatusCode {
 }
 
 /// Answer to a submission.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Submitted {
-    /// The event id (hex).
+    /// The event id.
+    #[schema(value_type = Hash32)]
     pub id: String,
-    /// Always `pending`.
-    pub status: &'static str,
+    /// Always `pending`: admitted to the mempool; follow it with `GET /v1/events/{id}`.
+    pub status: SubmittedStatus,
+}
+
+/// The state of an event just admitted.
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SubmittedStatus {
+    /// In the mempool.
+    Pending,
 }
 
 /// `POST /v1/events`: a signed event as canonical CBOR (`application/cbor`) or JSON.
+#[utoipa::path(
+    post,
+    path = "/v1/events",
+    operation_id = "submitEvent",
+    tag = "events",
+    request_body(
+        description = "One signed event: canonical CBOR of `SignedEvent` (`application/cbor`, at \
+                       most 65536 bytes; `application/octet-stream` is read the same) or its JSON.",
+        content(
+            (SignedEvent = "application/json"),
+            (CborBytes = "application/cbor"),
+        ),
+    ),
+    responses(
+        (status = 202, description = "Admitted to the mempool.", body = Submitted),
+        (status = 400, description = "Malformed, non-canonical, invalid or badly signed event, or one \
+            the contracts would refuse (`error` says which).", body = ErrorBody),
+        (status = 403, description = "The signer may not write this event (`role_not_allowed`, \
+            `device_kind_not_allowed`, `device_revoked`, `key_revoked`).", body = ErrorBody),
+        (status = 409, description = "Already pending or committed (`duplicate`, `already_committed`).", body = ErrorBody),
+        (status = 413, description = "Body too large (`too_large`).", body = ErrorBody),
+        (status = 415, description = "Neither JSON nor CBOR (`unsupported_media_type`).", body = ErrorBody),
+        (status = 503, description = "Mempool full or node busy: try again later (`mempool_full`, \
+            `unavailable`).", body = ErrorBody),
+    )
+)]
 pub async fn submit(
     AxState(st): AxState<State>,
     Extension(pending): Extension<Arc<PendingKeys>>,
@@ -118,7 +158,7 @@ pub async fn submit(
                 StatusCode::ACCEPTED,
                 Json(Submitted {
                     id: id.to_hex(),
-                    status: "pending",
+                    status: SubmittedStatus::Pending,
                 }),
             ))
         }
@@ -158,116 +198,35 @@ pub(super) fn remember_rejection(st: &State, id: tradeledger_types::EventId, r: 
     }
 }
 
-fn outcome_json(outcome: &tradeledger_contracts::EventOutcome) -> Value {
-    let (applied, code, detail) = match &outcome.status {
-        Status::Applied => ("applied", None, None),
-        Status::Rejected(r) => ("rejected", Some(r.code.as_str()), Some(r.detail.clone())),
-    };
-    let flags: Vec<&tradeledger_contracts::Flag> = outcome
-        .records
-        .iter()
-        .filter_map(|r| match r {
-            Derived::Flag { flag, .. } => Some(flag),
-            _ => None,
-        })
-        .collect();
-    json!({
-        "outcome": applied,
-        "reject_code": code,
-        "reason": detail,
-        "flags": flags,
-        "records": outcome.records,
-    })
-}
-
-/// `GET /v1/events/{id}` of an event this node holds but has not committed.
-#[derive(Debug, Serialize)]
-pub struct PendingAnswer {
-    /// The event id.
-    pub id: EventId,
-    /// Always `pending`.
-    pub status: &'static str,
-    /// Present when the event cannot be proposed yet: it waits for an earlier sequence number
-    /// of its signer.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub waiting: Option<WaitingAnswer>,
-}
-
-/// `GET /v1/events/{id}` of an event refused at admission, or dropped after waiting behind a
-/// sequence gap. It used up no sequence number.
-#[derive(Debug, Serialize)]
-pub struct RejectedAnswer {
-    /// The event id.
-    pub id: EventId,
-    /// Always `rejected`.
-    pub status: &'static str,
-    /// Stable code (`invalid_payload`, `role_not_allowed`, `sequence_gap`, ...).
-    pub reject_code: &'static str,
-    /// What went wrong.
-    pub reason: String,
-    /// For `sequence_gap`: what the event waited for, and how long.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub waiting: Option<WaitingAnswer>,
-}
-
-/// What an event waits for: earlier sequence numbers of its signer that are neither committed
-/// nor pending at this node (never sent, or refused at submission).
-#[derive(Debug, Serialize)]
-pub struct WaitingAnswer {
-    /// The signer.
-    pub signer: PublicKey,
-    /// The event's own sequence number.
-    pub seq: u64,
-    /// The signer's last committed sequence number.
-    pub committed_seq: u64,
-    /// The sequence number the event waits for (the lowest missing one).
-    pub waits_for_seq: u64,
-    /// Missing sequence numbers below `seq`, lowest first (at most 16).
-    pub missing_seqs: Vec<u64>,
-    /// When the event started waiting (this node's clock, Unix ms).
-    pub since_ms: u64,
-    /// How long it has waited (or had, when dropped), ms.
-    pub waited_ms: u64,
-    /// How long this node lets an event wait before dropping it (`mempool_gap_wait_s`), ms.
-    pub wait_max_ms: u64,
-}
-
-impl WaitingAnswer {
-    fn new(w: crate::mempool::Waiting, waited_ms: u64, wait_max_ms: u64) -> WaitingAnswer {
-        WaitingAnswer {
-            signer: w.signer,
-            seq: w.seq,
-            committed_seq: w.committed_seq,
-            waits_for_seq: w.waits_for_seq(),
-            missing_seqs: w.missing,
-            since_ms: w.since_ms,
-            waited_ms,
-            wait_max_ms,
-        }
-    }
-}
-
 /// `GET /v1/events/{id}`: pending (with what it waits for, if anything), committed (with
 /// height, outcome, flags) or rejected.
+#[utoipa::path(
+    get,
+    path = "/v1/events/{id}",
+    operation_id = "getEvent",
+    tag = "events",
+    params(("id" = Hash32, Path, description = "The event id (64 lowercase hex characters).")),
+    responses(
+        (status = 200, description = "Where the event stands.", body = EventAnswer),
+        (status = 400, description = "The id is not 64 hex characters (`bad_id`).", body = ErrorBody),
+        (status = 404, description = "The event is not pending, committed or recently rejected (`not_found`).", body = ErrorBody),
+    )
+)]
 pub async fn get_event(
     AxState(st): AxState<State>,
     path: Result<Path<String>, PathRejection>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<EventAnswer>, ApiError> {
     let Path(id) = super::error::extracted(path)?;
     let id = parse_hash("event id", &id)?;
     if let Some((event, record)) = st.store.blocking(move |s| s.event(&id)).await? {
-        let mut v = json!({
-            "id": id,
-            "status": "committed",
-            "height": record.height,
-            "index": record.index,
-            "block_hash": record.block_hash,
-            "event": event,
-        });
-        if let (Value::Object(m), Value::Object(o)) = (&mut v, outcome_json(&record.outcome)) {
-            m.extend(o);
-        }
-        return Ok(Json(v).into_response());
+        return Ok(Json(EventAnswer::Committed(CommittedEvent::new(
+            id,
+            record.height,
+            record.index,
+            record.block_hash,
+            event,
+            record.outcome,
+        ))));
     }
     let wait_max_ms = st.mempool.gap_wait_ms();
     // One lock: pending, and if so whether it waits.
@@ -281,12 +240,7 @@ pub async fn get_event(
             let waited_ms = now_ms.saturating_sub(w.since_ms);
             WaitingAnswer::new(w, waited_ms, wait_max_ms)
         });
-        return Ok(Json(PendingAnswer {
-            id,
-            status: "pending",
-            waiting,
-        })
-        .into_response());
+        return Ok(Json(EventAnswer::Pending(PendingEvent { id, waiting })));
     }
     let rejected = st
         .rejections
@@ -294,16 +248,14 @@ pub async fn get_event(
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .get(&id);
     match rejected {
-        Some(r) => Ok(Json(RejectedAnswer {
+        Some(r) => Ok(Json(EventAnswer::Rejected(RejectedEvent {
             id,
-            status: "rejected",
             reject_code: r.code,
             reason: r.message,
             waiting: r
                 .gap
                 .map(|g| WaitingAnswer::new(g.waiting, g.waited_ms, wait_max_ms)),
-        })
-        .into_response()),
+        }))),
         None => Err(ApiError::not_found(format!(
             "event {id} is not pending, committed or recently rejected"
         ))),
@@ -314,6 +266,24 @@ pub async fn get_event(
 /// header, the QC certifying it, and the outcome's inclusion proof in the block's results root
 /// (which the header at `height + 1` carries). `?format=cbor` (or `Accept: application/cbor`)
 /// gives the canonical [`EventProof`] instead, which `tradeledger audit check-proof` verifies.
+#[utoipa::path(
+    get,
+    path = "/v1/proofs/events/{id}",
+    operation_id = "getEventProof",
+    tag = "events",
+    params(
+        ("id" = Hash32, Path, description = "The event id (64 lowercase hex characters)."),
+        ProofQuery,
+    ),
+    responses(
+        (status = 200, description = "The proof: JSON, or with `format=cbor` (or `Accept: \
+            application/cbor`) the canonical CBOR of `EventProof` (event, inclusion, header, \
+            certificate) that `tradeledger audit check-proof` verifies.",
+            content((ProofAnswer = "application/json"), (CborBytes = "application/cbor"))),
+        (status = 400, description = "Bad id (`bad_id`) or format (`bad_format`).", body = ErrorBody),
+        (status = 404, description = "The event is not committed (`not_found`).", body = ErrorBody),
+    )
+)]
 pub async fn proof(
     AxState(st): AxState<State>,
     path: Result<Path<String>, PathRejection>,
@@ -322,20 +292,7 @@ pub async fn proof(
 ) -> Result<Response, ApiError> {
     let Path(id) = super::error::extracted(path)?;
     let Query(q) = super::error::extracted(q)?;
-    let cbor_wanted = match q.format.as_deref() {
-        Some("cbor") => true,
-        Some("json") => false,
-        Some(other) => {
-            return Err(ApiError::bad_request(
-                "bad_format",
-                format!("format {other:?}: use json or cbor"),
-            ));
-        }
-        None => headers
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|a| a.contains("application/cbor")),
-    };
+    let cbor_wanted = super::blocks::wants_cbor(q.format.as_deref(), &headers)?;
     let id = parse_hash("event id", &id)?;
     let found = st
         .store
@@ -371,12 +328,12 @@ pub async fn proof(
     let result_proof = (leaves.len() == ids.len())
         .then(|| merkle::prove(&leaves, index))
         .flatten();
+    let event = block
+        .events
+        .get(index)
+        .cloned()
+        .ok_or_else(|| ApiError::internal("event index out of range"))?;
     if cbor_wanted {
-        let event = block
-            .events
-            .get(index)
-            .cloned()
-            .ok_or_else(|| ApiError::internal("event index out of range"))?;
         let proof = EventProof {
             event,
             inclusion: event_proof,
@@ -389,25 +346,62 @@ pub async fn proof(
         )
             .into_response());
     }
-    Ok(Json(json!({
-        "event_id": id,
-        "event": block.events.get(index),
-        "height": record.height,
-        "index": record.index,
-        "block_hash": block.hash(),
-        "header": block.header,
-        "events_root_proof": event_proof,
-        "certificate": cert,
-        "outcome": record.outcome,
-        "results_root_proof": result_proof,
-        "results_header": next_header,
-    }))
+    Ok(Json(ProofAnswer {
+        event_id: id,
+        event,
+        height: record.height,
+        index: record.index,
+        block_hash: block.hash(),
+        header: block.header,
+        events_root_proof: event_proof,
+        certificate: cert,
+        outcome: record.outcome,
+        results_root_proof: result_proof,
+        results_header: next_header,
+    })
     .into_response())
 }
 
+/// The JSON answer of `GET /v1/proofs/events/{id}`: everything needed to check that the event
+/// and its outcome are on the chain, from the validators' keys alone.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProofAnswer {
+    /// The event id.
+    #[schema(value_type = Hash32)]
+    pub event_id: EventId,
+    /// The event as signed (its canonical CBOR hashes to `event_id`).
+    pub event: SignedEvent,
+    /// Height of the block that holds it.
+    pub height: u64,
+    /// Its position in the block (0-based).
+    pub index: u32,
+    /// Hash of the block (of `header`).
+    pub block_hash: Hash32,
+    /// The block's header, whose `events_root` the inclusion proof leads to.
+    pub header: BlockHeader,
+    /// Inclusion of `event_id` in `header.events_root`.
+    pub events_root_proof: InclusionProof,
+    /// The quorum certificate on `block_hash`.
+    pub certificate: QuorumCertificate,
+    /// The event's outcome (a leaf of the block's results root).
+    pub outcome: EventOutcome,
+    /// Inclusion of the outcome in the results root that `results_header` carries; null until
+    /// every outcome of the block is known.
+    #[schema(required = true)]
+    pub results_root_proof: Option<InclusionProof>,
+    /// The header at `height + 1`, which carries the block's results root; null until that
+    /// block is committed.
+    #[schema(required = true)]
+    pub results_header: Option<BlockHeader>,
+}
+
 /// Query of the proof endpoint.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ProofQuery {
-    /// `cbor` for the canonical `EventProof` (event, inclusion, header, certificate).
+    /// `cbor` for the canonical `EventProof` (event, inclusion, header, certificate) as
+    /// `application/cbor`; `json` (the default, unless `Accept` asks for `application/cbor`)
+    /// for the JSON answer.
+    #[param(value_type = Option<super::blocks::Format>)]
     pub format: Option<String>,
 }

@@ -9,15 +9,18 @@ pub mod admission;
 mod batch;
 mod blocks;
 mod error;
+mod event_answer;
 mod events;
 mod gap_expiry;
 mod openapi;
 pub mod rate_limit;
+mod shipment_schema;
 mod shipments;
 mod status;
 mod stream;
 
 pub use error::ApiError;
+pub use event_answer::Applied;
 pub use gap_expiry::run_gap_expiry;
 
 use crate::feed::FeedItem;

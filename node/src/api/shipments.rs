@@ -7,6 +7,7 @@
 //! history is read from its own index, so a shipment with hundreds of thousands of reefer
 //! readings answers as fast as one with ten.
 
+use super::error::ErrorBody;
 use super::{ApiError, State};
 use crate::execution::OverlayState;
 use axum::Json;
@@ -15,7 +16,7 @@ use axum::extract::{Path, Query, State as AxState};
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 use tradeledger_contracts::{Derived, LaneChange, ShipmentRecord, TimelineEntry};
-use tradeledger_types::EventId;
+use tradeledger_types::{EventId, Hash32};
 
 /// Most timeline entries in one answer.
 pub const TIMELINE_PAGE_MAX: u32 = 1_000;
@@ -25,15 +26,34 @@ pub const TIMELINE_PAGE_DEFAULT: u32 = 200;
 pub const HISTORY_EVENTS_MAX: usize = 2_000;
 
 /// Query of `GET /v1/shipments/{id}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ShipmentQuery {
     /// First timeline entry of the page (0, the default, is the declaration).
+    #[param(minimum = 0, maximum = 4_294_967_295_u64)]
     pub timeline_from: Option<u32>,
-    /// Timeline entries in the page (default 200, at most 1000; 0 is read as 1).
+    /// Timeline entries in the page (default 200, at most 1000: more is read as 1000; 0 is read
+    /// as 1).
+    #[param(minimum = 0, maximum = 4_294_967_295_u64)]
     pub timeline_limit: Option<u32>,
 }
 
 /// `GET /v1/shipments/{id}`.
+#[utoipa::path(
+    get,
+    path = "/v1/shipments/{id}",
+    operation_id = "getShipment",
+    tag = "shipments",
+    params(
+        ("id" = String, Path, min_length = 1, max_length = 64, description = "The shipment id, as declared (1 to 64 characters)."),
+        ShipmentQuery,
+    ),
+    responses(
+        (status = 200, description = "The shipment: its record, a page of its timeline, its verdicts, lane and flag history.", body = ShipmentAnswer),
+        (status = 400, description = "Bad id (`bad_id`) or query (`bad_request`).", body = ErrorBody),
+        (status = 404, description = "No shipment with that id is declared (`not_found`).", body = ErrorBody),
+    )
+)]
 pub async fn get_shipment(
     AxState(st): AxState<State>,
     path: Result<Path<String>, PathRejection>,
@@ -162,17 +182,26 @@ impl Serialize for ShipmentAnswer {
 }
 
 /// A verdict or flag of the shipment's history, with the event and height that produced it.
-#[derive(Debug, Serialize)]
-struct HistoryEntry {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct HistoryEntry {
+    /// The event that produced the record.
+    #[schema(value_type = Hash32)]
     event_id: EventId,
+    /// Height of the block that applied that event.
     height: u64,
+    /// The record: an `origin`, `ipr` or `treatment` verdict in `verdicts`, a `flag` in
+    /// `flag_history`.
     record: Derived,
 }
 
 /// A lane change of the shipment's history, with the event and height that produced it.
-#[derive(Debug, Serialize)]
-struct LaneEntry {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LaneEntry {
+    /// The change.
     change: LaneChange,
+    /// The event that produced it.
+    #[schema(value_type = Hash32)]
     event_id: EventId,
+    /// Height of the block that applied that event.
     height: u64,
 }

@@ -4,6 +4,7 @@
 //! flags at or above that severity. A subscriber that falls behind gets a `lagged` event with
 //! the number of items it missed.
 
+use super::error::ErrorBody;
 use super::{ApiError, State};
 use crate::feed::FeedItem;
 use axum::extract::rejection::QueryRejection;
@@ -16,11 +17,13 @@ use tokio::sync::broadcast::error::RecvError;
 use tradeledger_types::Severity;
 
 /// Stream filters.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StreamQuery {
-    /// Only this shipment.
+    /// Only items of this shipment.
     pub shipment: Option<String>,
-    /// Only flags at or above this severity.
+    /// Only flags at or above this severity (no `event` items then).
+    #[param(value_type = Option<Severity>)]
     pub severity: Option<String>,
 }
 
@@ -49,6 +52,21 @@ fn keep(item: &FeedItem, shipment: Option<&str>, severity: Option<Severity>) -> 
 }
 
 /// `GET /v1/stream`.
+#[utoipa::path(
+    get,
+    path = "/v1/stream",
+    operation_id = "stream",
+    tag = "events",
+    params(StreamQuery),
+    responses(
+        (status = 200, description = "Server-sent events, one per committed event (SSE event \
+            `event`) and per flag raised (SSE event `flag`); each `data:` line is a `FeedItem` \
+            as JSON. A subscriber that falls behind gets an SSE event `lagged` whose data is \
+            `{\"missed\": N}`, the number of items it lost. The stream ends when the node stops.",
+            body = FeedItem, content_type = "text/event-stream"),
+        (status = 400, description = "Bad severity (`bad_severity`) or query (`bad_request`).", body = ErrorBody),
+    )
+)]
 pub async fn stream(
     AxState(st): AxState<State>,
     q: Result<Query<StreamQuery>, QueryRejection>,

@@ -67,7 +67,7 @@ pub enum Command {
 }
 
 /// What the network knows of its peers.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
 pub struct PeerSnapshot {
     /// Connected peers (base58 ids) and whether each is a validator.
     pub connected: Vec<PeerStatus>,
@@ -76,7 +76,7 @@ pub struct PeerSnapshot {
 }
 
 /// One connected peer.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct PeerStatus {
     /// Its id.
     pub peer_id: String,

@@ -8,6 +8,7 @@ wire_struct! {
     /// A correction of an earlier event by the same organisation.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct Correction {
         /// Id of the event corrected.
         pub corrects: Hash32,
@@ -15,6 +16,9 @@ wire_struct! {
         pub reason: String,
         /// The corrected content (same kind as the original), or `None` to withdraw it.
         #[cfg_attr(feature = "arbitrary", proptest(value = "None"))]
+        // no_recursion: a payload holds a correction that holds a payload; the schema refers to
+        // `Payload` by name instead of collecting it again (endlessly).
+        #[cfg_attr(feature = "openapi", schema(no_recursion))]
         pub replacement: Option<Box<Payload>>,
     }
 }

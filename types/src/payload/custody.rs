@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum EpcisEventType {
     /// Observation of objects (RFID portal reads, pickups, arrivals).
     Object,
@@ -25,6 +26,7 @@ pub enum EpcisEventType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "UPPERCASE")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Action {
     /// Objects come into existence or are associated.
     Add,
@@ -38,8 +40,10 @@ wire_struct! {
     /// A place: a UN/LOCODE, coordinates in micro-degrees, and the site's own identifier.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct Location {
         /// UN/LOCODE of the town, port or border crossing.
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
         pub locode: Option<Locode>,
         /// Latitude in micro-degrees (1e-6 °), WGS 84.
         pub lat_micro_deg: Option<i32>,
@@ -92,6 +96,7 @@ impl Location {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum SealStatus {
     /// A seal was applied (container sealed).
     Applied,
@@ -107,6 +112,7 @@ wire_struct! {
     /// A seal observation.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct Seal {
         /// Seal number (ISO 17712) or e-seal id.
         pub seal_id: String,
@@ -119,6 +125,7 @@ wire_struct! {
     /// An extension field kept from a captured document, so it can be exported back unchanged.
     #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct Extension {
         /// The field's full name (a namespace-qualified EPCIS extension such as `example:myField`).
         pub name: String,
@@ -131,8 +138,10 @@ wire_struct! {
     /// A custody or transport event: pickup, loading, departure, border arrival, RFID portal read.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct CustodyEvent {
         /// The shipment.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub shipment_id: ShipmentId,
         /// EPCIS event type.
         pub event_type: EpcisEventType,
@@ -144,6 +153,7 @@ wire_struct! {
         /// CBV disposition (`in_transit`, `in_progress`, `conformant`, ...), when given.
         pub disposition: Option<String>,
         /// When it happened.
+        #[cfg_attr(feature = "openapi", schema(value_type = u64))]
         pub event_time_ms: TimeMs,
         /// The local offset from UTC at the place, in minutes (EPCIS eventTimeZoneOffset).
         pub time_zone_offset_min: i16,
@@ -152,8 +162,10 @@ wire_struct! {
         /// Where the objects are after the event (the warehouse, the terminal).
         pub biz_location: Option<Location>,
         /// EPCs observed (epcList, or childEPCs for aggregations).
+        #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
         pub epcs: Vec<Epc>,
         /// Aggregation parent (pallet or container), when the event is an aggregation.
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
         pub parent: Option<Epc>,
         /// Seal observed, if any.
         pub seal: Option<Seal>,

@@ -8,6 +8,7 @@ wire_struct! {
     /// An organisation binds a device key to itself, for the stated event kinds only.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct DeviceRegistration {
         /// The device's signing key.
         pub device_key: PublicKey,
@@ -42,6 +43,7 @@ wire_struct! {
     /// An organisation revokes one of its devices from a height on.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct DeviceRevocation {
         /// The device key.
         pub device_key: PublicKey,

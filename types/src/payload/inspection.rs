@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum InspectionKind {
     /// Customs document review.
     Documentary,
@@ -24,6 +25,7 @@ pub enum InspectionKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum InspectionOutcome {
     /// Nothing found.
     Pass,
@@ -37,6 +39,7 @@ wire_struct! {
     /// One finding.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct Finding {
         /// Short code (e.g. `pest:anastrepha-ludens`, `doc:missing-invoice`).
         pub code: String,
@@ -49,6 +52,7 @@ wire_struct! {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum TreatmentKind {
     /// Cold treatment (7 CFR 301.93-10): pulp at or below a temperature for a number of days.
     Cold,
@@ -62,12 +66,15 @@ wire_struct! {
     /// A treatment record: the continuous temperature log that proves it.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct TreatmentRecord {
         /// Treatment kind.
         pub kind: TreatmentKind,
         /// Start.
+        #[cfg_attr(feature = "openapi", schema(value_type = u64))]
         pub start_ms: TimeMs,
         /// End.
+        #[cfg_attr(feature = "openapi", schema(value_type = u64))]
         pub end_ms: TimeMs,
         /// Readings (pulp temperature), in time order.
         pub readings: Vec<Reading>,
@@ -78,8 +85,10 @@ wire_struct! {
     /// An inspection result.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct InspectionResult {
         /// The shipment.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub shipment_id: ShipmentId,
         /// Kind of inspection.
         pub kind: InspectionKind,
@@ -90,6 +99,7 @@ wire_struct! {
         /// Treatment record, when a treatment was applied.
         pub treatment: Option<TreatmentRecord>,
         /// When the inspection took place.
+        #[cfg_attr(feature = "openapi", schema(value_type = u64))]
         pub inspected_ms: TimeMs,
     }
 }
@@ -128,6 +138,7 @@ impl InspectionResult {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Decision {
     /// Goods may enter.
     Release,
@@ -141,8 +152,10 @@ wire_struct! {
     /// A clearance decision by customs.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct ClearanceDecision {
         /// The shipment.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub shipment_id: ShipmentId,
         /// The decision.
         pub decision: Decision,

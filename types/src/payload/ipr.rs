@@ -8,6 +8,7 @@ wire_struct! {
     /// A rights holder's recordation of a registered trademark. Effective once customs accepts it.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct IprRecordation {
         /// Recordation id, unique on the chain.
         pub recordation_id: String,
@@ -16,16 +17,20 @@ wire_struct! {
         /// Registration number on the principal register.
         pub registration_no: String,
         /// Owner (the rights holder's organisation).
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub owner: OrgId,
         /// HS subheading prefixes of the goods the mark is recorded for (empty: all goods).
+        #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
         pub hs_prefixes: Vec<HsCode>,
         /// Manufacturers authorised directly by the owner.
         pub authorised_manufacturers: Vec<String>,
         /// Importers authorised directly by the owner.
         pub authorised_importers: Vec<String>,
         /// Validity of the registration and so of the recordation.
+        #[cfg_attr(feature = "openapi", schema(value_type = u64))]
         pub valid_from_ms: TimeMs,
         /// End of validity.
+        #[cfg_attr(feature = "openapi", schema(value_type = u64))]
         pub valid_until_ms: TimeMs,
         /// Whether gray-market (Lever-rule) protection applies.
         pub gray_market_restricted: bool,
@@ -53,6 +58,7 @@ wire_struct! {
     /// Customs' acceptance of a recordation.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct IprAcceptance {
         /// The recordation accepted.
         pub recordation_id: String,
@@ -63,6 +69,7 @@ wire_struct! {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum LicenceScope {
     /// Manufacture goods bearing the mark.
     Manufacture,
@@ -74,6 +81,7 @@ wire_struct! {
     /// A licence: from the owner (no parent) or sub-licensed from a parent licence.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct IprLicence {
         /// Licence id, unique on the chain.
         pub licence_id: String,
@@ -86,8 +94,10 @@ wire_struct! {
         /// What is allowed.
         pub scope: LicenceScope,
         /// Start of validity.
+        #[cfg_attr(feature = "openapi", schema(value_type = u64))]
         pub valid_from_ms: TimeMs,
         /// End of validity.
+        #[cfg_attr(feature = "openapi", schema(value_type = u64))]
         pub valid_until_ms: TimeMs,
     }
 }
@@ -109,10 +119,12 @@ wire_struct! {
     /// Revocation of a licence from a time on (and of every sub-licence under it).
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct IprRevocation {
         /// The licence revoked.
         pub licence_id: String,
         /// From when.
+        #[cfg_attr(feature = "openapi", schema(value_type = u64))]
         pub effective_ms: TimeMs,
         /// Why.
         pub reason: String,

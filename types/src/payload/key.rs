@@ -11,6 +11,7 @@ wire_struct! {
     /// one retires it at once).
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct KeyRotation {
         /// The organisation key being retired.
         pub old_key: PublicKey,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum CertifierRole {
     /// The importer certifies.
     Importer,
@@ -21,6 +22,7 @@ pub enum CertifierRole {
 /// Element 7: the origin criterion claimed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum OriginCriterion {
     /// Wholly obtained or produced entirely in the territory.
     A,
@@ -36,12 +38,14 @@ wire_struct! {
     /// Element 6: a good covered by the certificate.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct CertifiedGood {
         /// Matching line number in the shipment declaration.
         pub line: u32,
         /// Description, sufficient to relate it to the invoice.
         pub description: String,
         /// Six-digit HS classification.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub hs_code: HsCode,
         /// Element 7: origin criterion.
         pub criterion: OriginCriterion,
@@ -52,10 +56,13 @@ wire_struct! {
     /// Element 8: a blanket period of up to 12 months covering several shipments.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct BlanketPeriod {
         /// Start (inclusive).
+        #[cfg_attr(feature = "openapi", schema(value_type = u64))]
         pub from_ms: TimeMs,
         /// End (inclusive).
+        #[cfg_attr(feature = "openapi", schema(value_type = u64))]
         pub until_ms: TimeMs,
     }
 }
@@ -65,10 +72,12 @@ wire_struct! {
     /// signer must belong to the certifier's organisation.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct CertificateOfOrigin {
         /// The certificate's id, unique on the chain.
         pub certificate_id: String,
         /// The shipment it covers.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub shipment_id: ShipmentId,
         /// Element 1.
         pub certifier_role: CertifierRole,
@@ -87,6 +96,7 @@ wire_struct! {
         /// Element 9: name of the authorised signatory.
         pub signatory_name: String,
         /// Element 9: date of the signature.
+        #[cfg_attr(feature = "openapi", schema(value_type = u64))]
         pub signed_ms: TimeMs,
     }
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum SensorKind {
     /// Temperature, milli-degrees Celsius (EPCIS gs1:Temperature, uom CEL).
     Temperature,
@@ -44,6 +45,7 @@ wire_struct! {
     /// One reading.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct Reading {
         /// What is measured.
         pub kind: SensorKind,
@@ -52,6 +54,7 @@ wire_struct! {
         /// UN/CEFACT unit code (`CEL`, `A93`, `LUX`, ...).
         pub unit: String,
         /// When it was read.
+        #[cfg_attr(feature = "openapi", schema(value_type = u64))]
         pub time_ms: TimeMs,
     }
 }
@@ -60,6 +63,7 @@ wire_struct! {
     /// Summary of one kind of reading in a report.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct SeriesStats {
         /// The kind summarised.
         pub kind: SensorKind,
@@ -78,8 +82,10 @@ wire_struct! {
     /// proof on request).
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct SensorReport {
         /// The shipment.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub shipment_id: ShipmentId,
         /// The device's own id (serial number or EPC of the logger).
         pub device_id: String,

@@ -7,8 +7,10 @@ wire_struct! {
     /// A party as named on trade documents (USMCA asks name, address and contact for each).
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct Party {
         /// The party's organisation on the chain, when it has one.
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
         pub org: Option<OrgId>,
         /// Legal name.
         pub name: String,
@@ -17,6 +19,7 @@ wire_struct! {
         /// Contact: e-mail or telephone.
         pub contact: String,
         /// Country of the address (ISO 3166-1 alpha-2).
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub country: Country,
     }
 }
@@ -38,10 +41,12 @@ wire_struct! {
     /// A material used to produce a good, for origin (tariff shift and RVC) checks.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct Material {
         /// What it is.
         pub description: String,
         /// Its HS subheading (six digits).
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub hs_code: HsCode,
         /// Its value in minor units of the line's currency.
         pub value_minor: u64,
@@ -54,6 +59,7 @@ wire_struct! {
     /// The producer's cost data for a good, needed for regional value content.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct CostData {
         /// Transaction value (FOB), minor units.
         pub transaction_value_minor: u64,
@@ -98,6 +104,7 @@ wire_struct! {
     /// One line of goods in a declaration.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct GoodsLine {
         /// Line number, unique within the declaration (1, 2, ...).
         pub line: u32,
@@ -106,6 +113,7 @@ wire_struct! {
         /// GS1 trade item number, when the goods carry one.
         pub gtin: Option<String>,
         /// Six-digit HS subheading.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub hs_code: HsCode,
         /// Quantity in `unit`.
         pub quantity: u64,
@@ -114,12 +122,14 @@ wire_struct! {
         /// Customs value in minor units of `currency`.
         pub value_minor: u64,
         /// ISO 4217 currency.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub currency: Currency,
         /// Brand or trademark the goods bear, if any (checked by the IPR contract).
         pub brand: Option<String>,
         /// Manufacturer of the goods (checked against IPR licences).
         pub manufacturer: Option<String>,
         /// Declared country of origin.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub origin_country: Country,
         /// Cost data for origin checks, when preferential origin is claimed.
         pub cost: Option<CostData>,
@@ -130,10 +140,13 @@ wire_struct! {
     /// A place on the planned route.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct RouteStop {
         /// Country of the stop.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub country: Country,
         /// UN/LOCODE of the stop, when known.
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
         pub locode: Option<Locode>,
     }
 }
@@ -142,8 +155,10 @@ wire_struct! {
     /// The shipper's declaration. Creates the shipment; every other shipment event refers to it.
     #[derive(Debug, Clone, PartialEq, Eq)]
     #[cfg_attr(feature = "arbitrary", derive(proptest_derive::Arbitrary))]
+    #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
     pub struct ShipmentDeclaration {
         /// Unique shipment id.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub shipment_id: ShipmentId,
         /// Exporter.
         pub exporter: Party,
@@ -152,20 +167,26 @@ wire_struct! {
         /// Producer, when known and different from the exporter.
         pub producer: Option<Party>,
         /// The carrier organisation allowed to write custody events for this shipment.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub carrier: OrgId,
         /// Goods.
         pub goods: Vec<GoodsLine>,
         /// Declared origin country of the consignment.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub origin_country: Country,
         /// Destination country.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         pub destination_country: Country,
         /// Planned route, origin first.
         pub route: Vec<RouteStop>,
         /// EPCs of the declared logistic units and items (pallets as SSCC, cases as SGTIN).
+        #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
         pub epcs: Vec<Epc>,
         /// Planned departure.
+        #[cfg_attr(feature = "openapi", schema(value_type = u64))]
         pub departure_ms: TimeMs,
         /// Planned arrival at the destination border.
+        #[cfg_attr(feature = "openapi", schema(value_type = u64))]
         pub arrival_ms: TimeMs,
     }
 }
