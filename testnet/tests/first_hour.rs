@@ -23,7 +23,7 @@ const PAGES: [(&str, &[&str]); 4] = [
             "public_key = ",
             "peer_id = ",
             "a read-only node (key not in the genesis validator set)",
-            "validator           true",
+            r#""validator":true"#,
             "tradeledger_peers 3",
             "committing: height",
             "started quarantine",
@@ -31,7 +31,11 @@ const PAGES: [(&str, &[&str]); 4] = [
     ),
     (
         "integrator.md",
-        &[r#""status":"pending""#, "committed at height", "applied"],
+        &[
+            r#""status":"pending""#,
+            r#""status": "committed""#,
+            r#""outcome": "applied""#,
+        ],
     ),
     (
         "analyst.md",
