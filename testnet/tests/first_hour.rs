@@ -217,7 +217,14 @@ fn first_hour_pages_run_as_written() {
     let tmp = tempfile::tempdir().unwrap();
     let clone = tmp.path().join("tradeledger");
     std::fs::create_dir_all(clone.join("target")).unwrap();
-    std::os::unix::fs::symlink(repo().join("docs"), clone.join("docs")).unwrap();
+    // A copy, not a link: running the pages writes beside their scripts (Python's caches).
+    let copied = Command::new("cp")
+        .arg("-r")
+        .arg(repo().join("docs"))
+        .arg(clone.join("docs"))
+        .status()
+        .unwrap();
+    assert!(copied.success());
     std::os::unix::fs::symlink(bin_dir(), clone.join("target/debug")).unwrap();
     let _down = Down(clone.clone());
 
