@@ -253,7 +253,11 @@ fn first_hour_pages_run_as_written() {
         assert!(!blocks.is_empty(), "{page} has no ```sh block");
         let started = Instant::now();
         let (ok, out) = run_page(&clone, page.trim_end_matches(".md"), &blocks);
-        eprintln!("{page}: {} blocks in {:.1?}", blocks.len(), started.elapsed());
+        eprintln!(
+            "{page}: {} blocks in {:.1?}",
+            blocks.len(),
+            started.elapsed()
+        );
         let ran = out.matches("@@ ").count();
         assert!(
             ok && ran == blocks.len(),
