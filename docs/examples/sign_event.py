@@ -14,16 +14,21 @@ import cbor2
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 
-def signed_clearance(seed: bytes, chain_id: str, seq: int, shipment_id: str) -> bytes:
+def sign_event(seed: bytes, chain_id: str, seq: int, payload: dict) -> bytes:
+    """The canonical bytes of a signed event: what to post, and what the event id hashes."""
     key = Ed25519PrivateKey.from_private_bytes(seed)
     public = key.public_key().public_bytes_raw()
-    # Structs are arrays of their fields in declaration order; enums with content are
-    # one-entry maps {"variant_name": content}; unit enums are their snake_case name.
-    payload = {"clearance": [shipment_id, "hold", "RFID mismatch"]}
     body = [chain_id, public, seq, payload]
     body_bytes = cbor2.dumps(body, canonical=True)
     signature = key.sign(b"tradeledger/v1/event\x00" + body_bytes)
     return cbor2.dumps([body, signature], canonical=True)
+
+
+def signed_clearance(seed: bytes, chain_id: str, seq: int, shipment_id: str) -> bytes:
+    # Structs are arrays of their fields in declaration order; enums with content are
+    # one-entry maps {"variant_name": content}; unit enums are their snake_case name.
+    payload = {"clearance": [shipment_id, "hold", "RFID mismatch"]}
+    return sign_event(seed, chain_id, seq, payload)
 
 
 def main() -> None:

@@ -541,7 +541,8 @@ fn status(dir: &Path, output: Output) -> Result<()> {
                     "{:<12} {:<28} {:<8} {}",
                     r["name"].as_str().unwrap_or(""),
                     r["api"].as_str().unwrap_or(""),
-                    r["running"],
+                    // A bool, not the JSON value: only the former honours the column width.
+                    r["running"].as_bool().unwrap_or(false),
                     r["height"]
                         .as_u64()
                         .map_or("-".to_owned(), |h| h.to_string())

@@ -52,7 +52,10 @@ fn run_dev(dir: &Path, args: &[&str]) -> Output {
         .env("PATH", &bin)
         .env("HOME", dir)
         .env("CARGO_TARGET_DIR", dir.join("target"))
-        .env("TRADELEDGER_DEV_LIBCLANG_GLOBS", dir.join("none/libclang.so"))
+        .env(
+            "TRADELEDGER_DEV_LIBCLANG_GLOBS",
+            dir.join("none/libclang.so"),
+        )
         .output()
         .expect("run ./dev")
 }
