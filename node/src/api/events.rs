@@ -3,7 +3,9 @@
 use super::admission::PendingKeys;
 use super::error::ErrorBody;
 use super::error::parse_hash;
-use super::event_answer::{CommittedEvent, EventAnswer, PendingEvent, RejectedEvent, WaitingAnswer};
+use super::event_answer::{
+    CommittedEvent, EventAnswer, PendingEvent, RejectedEvent, WaitingAnswer,
+};
 use super::openapi::CborBytes;
 use super::{ApiError, State};
 use crate::mempool::{Reject, Source};
