@@ -15,8 +15,7 @@ use std::process::Command;
 use tradeledger_contracts::testkit::{self, Actor};
 use tradeledger_types::Payload;
 
-const INSTALL_HINT: &str =
-    "schemathesis is not installed: `python3 -m pip install schemathesis` (.ci/run installs it)";
+const INSTALL_HINT: &str = "schemathesis is not on PATH: run the tests with `./dev test`, which installs it in a virtual environment and puts that first on PATH";
 
 fn schemathesis_present() -> bool {
     Command::new("schemathesis")

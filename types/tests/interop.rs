@@ -3,7 +3,8 @@
 //! verify, and equal the golden vector. Also checks that docs/data-model.md's generated
 //! reference matches the source.
 //!
-//! Needs python3 with `cbor2` and `cryptography` (`.ci/run` installs them). Outside CI a
+//! Needs python3 with `cbor2` and `cryptography` (`./dev test` installs them in a virtual
+//! environment and puts it first on PATH). Outside CI a
 //! missing module skips the check with a message; with `CI` set it fails.
 #![allow(clippy::unwrap_used)]
 
@@ -27,9 +28,7 @@ fn python_ready(modules: &str) -> bool {
             std::env::var_os("CI").is_none(),
             "python3 with {modules} is required in CI"
         );
-        eprintln!(
-            "skipping: python3 with {modules} not available (pip install cbor2 cryptography)"
-        );
+        eprintln!("skipping: python3 with {modules} not available (run the tests with ./dev test)");
     }
     ok
 }
