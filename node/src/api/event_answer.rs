@@ -13,7 +13,7 @@ pub enum EventAnswer {
     /// In the mempool, not yet in a committed block.
     Pending(PendingEvent),
     /// In a committed block; `outcome` says whether the contracts applied or rejected it.
-    Committed(CommittedEvent),
+    Committed(Box<CommittedEvent>),
     /// Refused at admission (recently: the node remembers the last 16,384 refusals); it will
     /// never be committed as sent.
     Rejected(RejectedEvent),

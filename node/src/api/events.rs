@@ -221,14 +221,14 @@ pub async fn get_event(
     let Path(id) = super::error::extracted(path)?;
     let id = parse_hash("event id", &id)?;
     if let Some((event, record)) = st.store.blocking(move |s| s.event(&id)).await? {
-        return Ok(Json(EventAnswer::Committed(CommittedEvent::new(
+        return Ok(Json(EventAnswer::Committed(Box::new(CommittedEvent::new(
             id,
             record.height,
             record.index,
             record.block_hash,
             event,
             record.outcome,
-        ))));
+        )))));
     }
     let wait_max_ms = st.mempool.gap_wait_ms();
     // One lock: pending, and if so whether it waits.
