@@ -14,6 +14,12 @@
 //! payload) would block everything behind it. It is moved to `rejected.jsonl` in the spool
 //! directory (id, index, reason and the event bytes as hex), acknowledged, and reported in
 //! [`DrainReport::rejected`]; delivery goes on with the next record.
+//!
+//! Known limitation: a refusal at submission uses up no sequence number (docs/data-model.md,
+//! `seq`), and the records behind a refused one were signed with the numbers after it, so the
+//! node parks them behind the gap and drops them as `sequence_gap` after `mempool_gap_wait_s`.
+//! Re-signing the records behind a refusal (which needs the signer here) is the fix, not built
+//! yet.
 
 use crate::client::ClientError;
 use crate::spool::{Spool, SpoolError, Submit};
