@@ -14,10 +14,10 @@ wire_struct! {
         pub corrects: Hash32,
         /// Why.
         pub reason: String,
-        /// The corrected content (same kind as the original), or `None` to withdraw it.
-        #[cfg_attr(feature = "arbitrary", proptest(value = "None"))]
         // no_recursion: a payload holds a correction that holds a payload; the schema refers to
         // `Payload` by name instead of collecting it again (endlessly).
+        /// The corrected content (same kind as the original), or `None` to withdraw it.
+        #[cfg_attr(feature = "arbitrary", proptest(value = "None"))]
         #[cfg_attr(feature = "openapi", schema(no_recursion))]
         pub replacement: Option<Box<Payload>>,
     }
